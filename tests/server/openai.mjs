@@ -1,0 +1,265 @@
+// OpenAI wire format: POST /chat/completions, POST /embeddings, GET /models.
+import { openaiError } from "./faults.mjs";
+import {
+  ids, FINGERPRINT, pieces, smallPieces, countWords, textOf, promptTokens, lastUserText, toolArgs, bigText, intOr,
+} from "./util.mjs";
+
+const bad = (message, param = null, code = null, status = 400) => ({
+  type: "json", protocol: "openai", status, body: openaiError(message, "invalid_request_error", param, code),
+});
+
+export const NOT_JSON = "We could not parse the JSON body of your request.";
+
+/** Checks the parts of a request every OpenAI route shares: a JSON object with a string model. */
+function checkBodyAndModel(body) {
+  if (body === undefined) return bad(NOT_JSON);
+  if (!body || typeof body !== "object" || Array.isArray(body)) return bad("Invalid type for '$': expected an object.", null, "invalid_type");
+  if (body.model === undefined || body.model === null || body.model === "") return bad("you must provide a model parameter", "model", null);
+  if (typeof body.model !== "string") return bad(`Invalid type for 'model': expected a string, but got ${typeName(body.model)} instead.`, "model", "invalid_type");
+  return null;
+}
+
+function typeName(v) {
+  if (Array.isArray(v)) return "an array";
+  if (v === null) return "null";
+  if (Number.isInteger(v)) return "an integer";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
+
+function validateChat(body) {
+  const e = checkBodyAndModel(body);
+  if (e) return e;
+  const msgs = body.messages;
+  if (msgs === undefined) return bad("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+  if (!Array.isArray(msgs)) return bad(`Invalid type for 'messages': expected an array of objects, but got ${typeName(msgs)} instead.`, "messages", "invalid_type");
+  if (msgs.length === 0) return bad("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    if (!m || typeof m !== "object" || Array.isArray(m)) return bad(`Invalid type for 'messages[${i}]': expected an object, but got ${typeName(m)} instead.`, `messages[${i}]`, "invalid_type");
+    if (!ROLES.has(m.role)) return bad(`Invalid value: '${m.role}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`, `messages[${i}].role`, "invalid_value");
+  }
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") return bad(`Invalid type for 'stream': expected a boolean, but got ${typeName(body.stream)} instead.`, "stream", "invalid_type");
+  return null;
+}
+
+/** The tool list as `[{ name, schema }]` from OpenAI `tools` (also accepts legacy `functions`). */
+function toolList(body) {
+  const raw = Array.isArray(body.tools) ? body.tools : Array.isArray(body.functions) ? body.functions.map((f) => ({ function: f })) : [];
+  return raw.map((t) => ({ name: t?.function?.name ?? t?.name, schema: t?.function?.parameters ?? t?.parameters })).filter((t) => typeof t.name === "string");
+}
+
+/** The default reply text (also used by /messages). */
+export function defaultReply(test, fault, userText, toolResult) {
+  if (fault.name === "big_event") return bigText(Number(fault.bytes ?? 8_000_000));
+  if (typeof test.reply === "string") return test.reply;
+  if (toolResult !== undefined) return `The weather is: ${toolResult}`;
+  if (fault.name === "split_utf8") return `Héllo wörld — naïve café 你好 😀! You said: ${userText}`;
+  return `Hello! You said: ${userText}`;
+}
+
+/** Decides what the assistant answers: `{ choices: [{ text } | { calls }], finish }`. */
+function planChat(body, test, fault) {
+  const msgs = body.messages;
+  const last = msgs[msgs.length - 1];
+  const userText = lastUserText(msgs);
+  const tools = toolList(body);
+  const scenario = test.scenario;
+  const forced = body.tool_choice?.function?.name;
+  const pick = (i) => tools.find((t) => t.name === forced) ?? tools[i] ?? tools[0] ?? { name: "get_weather", schema: null };
+  const auto = !scenario && typeof test.reply !== "string" && tools.length > 0 && last.role === "user" && body.tool_choice !== "none";
+  if (scenario === "tool_call" || scenario === "parallel_tools" || auto) {
+    const count = scenario === "parallel_tools" ? 2 : 1;
+    const calls = [];
+    for (let i = 0; i < count; i++) {
+      const t = pick(i);
+      calls.push({ id: ids.call(), name: t.name, args: JSON.stringify(toolArgs(t.schema, userText, i)) });
+    }
+    return { choices: [{ calls }], finish: test.finishReason ?? "tool_calls" };
+  }
+  const toolResult = last.role === "tool" ? textOf(last.content) : undefined;
+  const text = defaultReply(test, fault, userText, toolResult);
+  const n = scenario === "n2" ? 2 : intOr(body.n, 1, 8, 1);
+  const choices = [];
+  const whole = fault.name === "big_event"; // one chunk carries the whole text
+  for (let i = 0; i < n; i++) choices.push({ text: i === 0 ? text : `Alternative ${i}: ${text}`, whole });
+  return { choices, finish: test.finishReason ?? "stop" };
+}
+
+function usageOf(body, plan) {
+  const prompt = promptTokens(body.messages);
+  let completion = 0;
+  for (const c of plan.choices) {
+    if (c.calls) for (const call of c.calls) completion += smallPieces(call.args).length + 2;
+    else completion += Math.max(c.whole ? countWords(c.text) : pieces(c.text).length, 1);
+  }
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+function chatJson(body, plan) {
+  return {
+    type: "json", protocol: "openai", status: 200,
+    body: {
+      id: ids.chat(),
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: plan.choices.map((c, index) => ({
+        index,
+        message: c.calls
+          ? { role: "assistant", content: null, tool_calls: c.calls.map((k) => ({ id: k.id, type: "function", function: { name: k.name, arguments: k.args } })), refusal: null, annotations: [] }
+          : { role: "assistant", content: c.text, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: plan.finish,
+      })),
+      usage: usageOf(body, plan),
+      service_tier: "default",
+      system_fingerprint: FINGERPRINT,
+    },
+  };
+}
+
+function chatFrames(body, plan) {
+  const includeUsage = body.stream_options?.include_usage === true;
+  const base = { id: ids.chat(), object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: body.model, service_tier: "default", system_fingerprint: FINGERPRINT };
+  const chunk = (index, delta, finish = null) => ({
+    data: JSON.stringify({ ...base, choices: [{ index, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) }),
+  });
+  const content = (f) => ({ ...f, content: true });
+  const frames = [];
+  const calls = plan.choices[0].calls;
+  if (calls) {
+    const header = (k, i) => ({ index: i, id: k.id, type: "function", function: { name: k.name, arguments: "" } });
+    const args = (i, piece) => content(chunk(0, { tool_calls: [{ index: i, function: { arguments: piece } }] }));
+    if (calls.length === 1) {
+      // As OpenAI sends it: role and the first tool-call header in one delta.
+      frames.push(content(chunk(0, { role: "assistant", content: null, tool_calls: [header(calls[0], 0)] })));
+      for (const p of smallPieces(calls[0].args)) frames.push(args(0, p));
+    } else {
+      // Parallel calls: both headers, then argument pieces interleaved by index.
+      frames.push(chunk(0, { role: "assistant", content: null }));
+      calls.forEach((k, i) => frames.push(content(chunk(0, { tool_calls: [header(k, i)] }))));
+      const split = calls.map((k) => smallPieces(k.args));
+      for (let j = 0; j < Math.max(...split.map((s) => s.length)); j++) {
+        split.forEach((s, i) => { if (j < s.length) frames.push(args(i, s[j])); });
+      }
+    }
+    frames.push(chunk(0, {}, plan.finish));
+  } else {
+    const split = plan.choices.map((c) => (c.whole ? [c.text] : pieces(c.text)));
+    plan.choices.forEach((_, i) => frames.push(chunk(i, { role: "assistant", content: "" })));
+    for (let j = 0; j < Math.max(...split.map((s) => s.length)); j++) {
+      split.forEach((s, i) => { if (j < s.length) frames.push(content(chunk(i, { content: s[j] }))); });
+    }
+    plan.choices.forEach((_, i) => frames.push(chunk(i, {}, plan.finish)));
+  }
+  if (includeUsage) frames.push({ data: JSON.stringify({ ...base, choices: [], usage: usageOf(body, plan) }) });
+  frames.push({ data: "[DONE]" });
+  return { type: "sse", protocol: "openai", frames };
+}
+
+/** POST /chat/completions. */
+export function chatCompletions(body, test, fault) {
+  const err = validateChat(body);
+  if (err) return err;
+  const plan = planChat(body, test, fault);
+  return body.stream === true ? chatFrames(body, plan) : chatJson(body, plan);
+}
+
+// ---- embeddings ----
+
+function fnv1a(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A deterministic unit vector: each word adds ±1 (and ±0.5) at hashed dimensions, plus a little
+ * noise seeded by the whole text, so texts sharing words have a visibly higher cosine similarity.
+ */
+export function embedWords(words, seedText, dims) {
+  const v = new Float64Array(dims);
+  for (const w of words) {
+    const h1 = fnv1a(w);
+    const h2 = fnv1a(`${w}#2`);
+    v[h1 % dims] += h1 & 1 ? 1 : -1;
+    v[h2 % dims] += h2 & 1 ? 0.5 : -0.5;
+  }
+  const rnd = mulberry32(fnv1a(seedText));
+  for (let i = 0; i < dims; i++) v[i] += (rnd() - 0.5) * 0.02;
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm) || 1;
+  return Array.from(v, (x) => Math.fround(x / norm));
+}
+
+function inputItems(input) {
+  const isTokens = (a) => Array.isArray(a) && a.length > 0 && a.every((t) => Number.isInteger(t) && t >= 0);
+  if (typeof input === "string") return input === "" ? null : [input];
+  if (!Array.isArray(input) || input.length === 0) return null;
+  if (input.every((s) => typeof s === "string" && s !== "")) return input;
+  if (isTokens(input)) return [input];
+  if (input.every(isTokens)) return input;
+  return null;
+}
+
+function toBase64(vec) {
+  const buf = Buffer.alloc(vec.length * 4);
+  vec.forEach((x, i) => buf.writeFloatLE(x, i * 4));
+  return buf.toString("base64");
+}
+
+/** POST /embeddings. */
+export function embeddings(body) {
+  const err = checkBodyAndModel(body);
+  if (err) return err;
+  if (body.input === undefined) return bad("Missing required parameter: 'input'.", "input", "missing_required_parameter");
+  const items = inputItems(body.input);
+  if (!items) return bad("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", "input", "invalid_value");
+  const dims = body.dimensions ?? 1536;
+  if (!Number.isInteger(dims) || dims < 1 || dims > 3072) return bad(`Invalid 'dimensions': expected an integer between 1 and 3072, but got ${JSON.stringify(dims)} instead.`, "dimensions", "invalid_value");
+  const format = body.encoding_format ?? "float";
+  if (format !== "float" && format !== "base64") return bad(`Invalid value: '${format}'. Supported values are: 'float' and 'base64'.`, "encoding_format", "invalid_value");
+  let tokens = 0;
+  const data = items.map((item, index) => {
+    const words = typeof item === "string" ? (item.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : item.map((t) => `tok${t}`);
+    tokens += typeof item === "string" ? Math.max(countWords(item), 1) : item.length;
+    const vec = embedWords(words, typeof item === "string" ? item : item.join(","), dims);
+    return { object: "embedding", index, embedding: format === "base64" ? toBase64(vec) : vec };
+  });
+  return {
+    type: "json", protocol: "openai", status: 200,
+    body: { object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } },
+  };
+}
+
+/** GET /models: the three AI Badgr tiers. */
+export function models() {
+  const created = 1735689600;
+  return {
+    type: "json", protocol: "openai", status: 200,
+    body: { object: "list", data: ["basic", "normal", "premium"].map((id) => ({ id, object: "model", created, owned_by: "aibadgr" })) },
+  };
+}
