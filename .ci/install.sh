@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the test suites need, skipping what is already there.
+# Idempotent: safe to run on a fresh machine and on one that already has everything.
+# Usage: .ci/install.sh [all|core|browsers|firefox|node|litellm]   (default: all)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+what=${1:-all}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The exact wasm-bindgen version pinned in Cargo.toml / Cargo.lock; the CLI must match it.
+wb_version() { grep -A1 '^name = "wasm-bindgen"$' "$here/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p'; }
+
+log() { printf '[install] %s\n' "$*"; }
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated -eq 0 ]; then apt-get update -qq; apt_updated=1; fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+core() {
+  rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  command -v wasm-pack >/dev/null || { log "cargo install wasm-pack"; cargo install wasm-pack --locked -q; }
+  local want; want=$(wb_version)
+  if [ -z "$want" ]; then log "Cargo.lock has no wasm-bindgen entry"; exit 1; fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    log "cargo install wasm-bindgen-cli $want"
+    # --locked fails for this crate here (a locked dependency is missing from the registry copy).
+    cargo install wasm-bindgen-cli --version "$want" --force -q
+  fi
+}
+
+node_tools() {
+  # Pinned npm tools (wasm-opt from binaryen, miniflare, playwright-core, esbuild, typescript,
+  # deno, openai, @anthropic-ai/sdk) live in .ci/tools/node_modules.
+  if [ ! -x "$here/.ci/tools/node_modules/.bin/wasm-opt" ] || [ "$here/.ci/tools/package.json" -nt "$here/.ci/tools/node_modules/.stamp" ]; then
+    log "npm install in .ci/tools"
+    (cd "$here/.ci/tools" && npm install --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules/.stamp)
+  fi
+}
+
+browsers() {
+  apt_install chromium chromium-driver
+}
+
+firefox() {
+  apt_install firefox-esr
+  command -v geckodriver >/dev/null || { log "cargo install geckodriver"; cargo install geckodriver --locked -q; }
+}
+
+litellm() {
+  local venv="$HOME/.cache/aibadgr/litellm-venv"
+  if [ ! -x "$venv/bin/litellm" ]; then
+    log "pip install litellm[proxy] into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q 'litellm[proxy]'
+  fi
+}
+
+case "$what" in
+  core) core ;;
+  node) node_tools ;;
+  browsers) browsers ;;
+  firefox) firefox ;;
+  litellm) litellm ;;
+  all) core; node_tools; browsers; firefox; litellm ;;
+  *) echo "usage: $0 [all|core|browsers|firefox|node|litellm]" >&2; exit 2 ;;
+esac

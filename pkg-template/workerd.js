@@ -1,0 +1,8 @@
+// Cloudflare Workers (workerd): the .wasm import arrives as a compiled WebAssembly.Module.
+import wasm from "./aibadgr_bg.wasm";
+import { initSync } from "./aibadgr.js";
+
+initSync({ module: wasm });
+
+export * from "./api.js";
+export const ready = Promise.resolve();

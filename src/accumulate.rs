@@ -1,0 +1,725 @@
+//! Accumulation of OpenAI `chat.completion.chunk` stream payloads into one `chat.completion`.
+//!
+//! Each SSE data payload goes to [`ChatAccumulator::push`]; [`ChatAccumulator::finish`] writes
+//! the completion a non-streaming request would have returned: content, refusal, reasoning,
+//! tool calls merged by index, finish reason, logprobs and usage. Values that are only passed
+//! through (ids, usage, logprobs) are kept as JSON text.
+
+use crate::json::{self, push_key, push_sep, write_str, Value};
+
+/// Why a stream payload could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkError {
+    /// The data payload was not valid JSON.
+    Json(json::ParseError),
+    /// The payload was an error object sent inside the stream.
+    Api {
+        /// The error message.
+        message: String,
+        /// The error's `type`.
+        kind: Option<String>,
+        /// The error's `code` (a number keeps its raw text).
+        code: Option<String>,
+        /// The error's `param`.
+        param: Option<String>,
+    },
+    /// Valid JSON of the wrong shape, as short lowercase text.
+    Shape(&'static str),
+}
+
+impl From<json::ParseError> for ChunkError {
+    fn from(e: json::ParseError) -> Self {
+        ChunkError::Json(e)
+    }
+}
+
+/// What one chunk contributed, for callers that stream text as it comes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChunkSummary {
+    /// The non-empty content delta of choice 0, if the chunk had one.
+    pub content: Option<String>,
+    /// Whether the chunk carried a non-null `finish_reason`.
+    pub finished: bool,
+}
+
+/// Collects chunk payloads; see the module docs.
+#[derive(Debug, Default)]
+pub struct ChatAccumulator {
+    /// JSON text of `id`, `created`, `model`, `system_fingerprint`, `service_tier`.
+    meta: [Option<String>; 5],
+    /// Sorted by index.
+    choices: Vec<Choice>,
+    /// JSON text of the last non-null `usage`.
+    usage: Option<String>,
+    chunks: usize,
+    saw_finish: bool,
+}
+
+/// Metadata members and their defaults (`None`: left out when missing).
+const META: [(&str, Option<&str>); 5] = [
+    ("id", Some("\"\"")),
+    ("created", Some("0")),
+    ("model", Some("\"\"")),
+    ("system_fingerprint", None),
+    ("service_tier", None),
+];
+
+#[derive(Debug, Default)]
+struct Choice {
+    index: u64,
+    role: Option<String>,
+    content: Option<String>,
+    refusal: Option<String>,
+    reasoning: Option<String>,
+    /// Sorted by index.
+    tool_calls: Vec<ToolCall>,
+    function_call: Option<ToolCall>,
+    /// JSON text of the last non-null `finish_reason`.
+    finish_reason: Option<String>,
+    /// Comma-separated JSON items of the `content` and `refusal` logprob arrays, once a
+    /// logprobs object was seen.
+    logprobs: Option<[Option<String>; 2]>,
+}
+
+#[derive(Debug, Default)]
+struct ToolCall {
+    index: u64,
+    id: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    arguments: String,
+}
+
+/// Returns the entry with `index` in `items` (kept sorted by index), inserting a new one.
+fn slot<T>(items: &mut Vec<T>, index: u64, key: fn(&T) -> u64, new: fn(u64) -> T) -> Option<&mut T> {
+    match items.binary_search_by_key(&index, key) {
+        Ok(at) => items.get_mut(at),
+        Err(at) => {
+            items.insert(at, new(index));
+            items.get_mut(at)
+        }
+    }
+}
+
+/// Returns the member `key` of `v` unless it is missing or `null`.
+fn non_null<'v, 'a>(v: &'v Value<'a>, key: &str) -> Option<&'v Value<'a>> {
+    v.get(key).filter(|m| !m.is_null())
+}
+
+/// Appends `v` to `acc` if it is a string (creating `acc`).
+fn append(acc: &mut Option<String>, v: Option<&Value>) {
+    if let Some(s) = v.and_then(Value::as_str) {
+        acc.get_or_insert_with(String::new).push_str(s);
+    }
+}
+
+/// Sets `acc` from `v` if `acc` is unset or empty and `v` is a non-empty string.
+fn fill(acc: &mut Option<String>, v: Option<&Value>) {
+    if let Some(s) = v.and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        if acc.as_deref().map_or(true, str::is_empty) {
+            *acc = Some(s.into());
+        }
+    }
+}
+
+/// Returns a value as text: strings as they are, `null` as `None`, anything else as JSON.
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => Some(s.as_ref().into()),
+        other => Some(other.to_json()),
+    }
+}
+
+/// Turns an `error` member (an object or a plain string) into [`ChunkError::Api`].
+pub(crate) fn api_error(err: &Value) -> ChunkError {
+    if let Value::String(s) = err {
+        return ChunkError::Api { message: s.as_ref().into(), kind: None, code: None, param: None };
+    }
+    ChunkError::Api {
+        message: text(err.get("message")).unwrap_or_else(|| err.to_json()),
+        kind: text(err.get("type")),
+        code: text(err.get("code")),
+        param: text(err.get("param")),
+    }
+}
+
+/// Appends member `key` with a string value, or `null`.
+fn put_str(out: &mut String, key: &str, v: Option<&str>) {
+    push_key(out, key);
+    match v {
+        Some(v) => write_str(out, v),
+        None => out.push_str("null"),
+    }
+}
+
+impl ToolCall {
+    fn merge(&mut self, v: Option<&Value>, f: Option<&Value>) {
+        fill(&mut self.id, v.and_then(|v| v.get("id")));
+        fill(&mut self.kind, v.and_then(|v| v.get("type")));
+        fill(&mut self.name, f.and_then(|f| f.get("name")));
+        match f.and_then(|f| f.get("arguments")) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(a)) => self.arguments.push_str(a),
+            Some(other) => other.write(&mut self.arguments),
+        }
+    }
+
+    /// Appends `"function":{"name":..,"arguments":..}` under `key`.
+    fn write_function(&self, out: &mut String, key: &str) {
+        push_key(out, key);
+        out.push('{');
+        put_str(out, "name", Some(self.name.as_deref().unwrap_or_default()));
+        put_str(out, "arguments", Some(&self.arguments));
+        out.push('}');
+    }
+}
+
+impl Choice {
+    fn merge(&mut self, c: &Value) {
+        if let Some(d) = c.get("delta") {
+            fill(&mut self.role, d.get("role"));
+            append(&mut self.content, d.get("content"));
+            append(&mut self.refusal, d.get("refusal"));
+            append(&mut self.reasoning, d.get("reasoning_content"));
+            append(&mut self.reasoning, d.get("reasoning"));
+            let calls = d.get("tool_calls").and_then(Value::as_array).unwrap_or_default();
+            for (pos, t) in calls.iter().enumerate() {
+                let index = t.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
+                let new = |index| ToolCall { index, ..ToolCall::default() };
+                if let Some(call) = slot(&mut self.tool_calls, index, |t| t.index, new) {
+                    call.merge(Some(t), t.get("function"));
+                }
+            }
+            if let Some(f) = non_null(d, "function_call") {
+                self.function_call.get_or_insert_with(ToolCall::default).merge(None, Some(f));
+            }
+        }
+        if let Some(r) = non_null(c, "finish_reason") {
+            self.finish_reason = Some(r.to_json());
+        }
+        if let Some(lp) = c.get("logprobs").filter(|l| l.as_object().is_some()) {
+            let acc = self.logprobs.get_or_insert_with(Default::default);
+            for (key, list) in ["content", "refusal"].into_iter().zip(acc.iter_mut()) {
+                if let Some(items) = lp.get(key).and_then(Value::as_array) {
+                    let list = list.get_or_insert_with(String::new);
+                    for item in items {
+                        if !list.is_empty() {
+                            list.push(',');
+                        }
+                        item.write(list);
+                    }
+                }
+            }
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"index\":");
+        json::push_u64(out, self.index);
+        push_key(out, "message");
+        out.push('{');
+        put_str(out, "role", Some(self.role.as_deref().unwrap_or("assistant")));
+        put_str(out, "content", self.content.as_deref());
+        if let Some(r) = &self.refusal {
+            put_str(out, "refusal", Some(r));
+        }
+        if let Some(r) = &self.reasoning {
+            put_str(out, "reasoning_content", Some(r));
+        }
+        if !self.tool_calls.is_empty() {
+            push_key(out, "tool_calls");
+            out.push('[');
+            for t in &self.tool_calls {
+                push_sep(out);
+                out.push('{');
+                put_str(out, "id", Some(t.id.as_deref().unwrap_or_default()));
+                put_str(out, "type", Some(t.kind.as_deref().unwrap_or("function")));
+                t.write_function(out, "function");
+                out.push('}');
+            }
+            out.push(']');
+        }
+        if let Some(f) = &self.function_call {
+            f.write_function(out, "function_call");
+        }
+        out.push('}');
+        push_key(out, "logprobs");
+        match &self.logprobs {
+            None => out.push_str("null"),
+            Some(lists) => {
+                out.push('{');
+                for (key, list) in ["content", "refusal"].into_iter().zip(lists) {
+                    push_key(out, key);
+                    match list {
+                        None => out.push_str("null"),
+                        Some(items) => {
+                            out.push('[');
+                            out.push_str(items);
+                            out.push(']');
+                        }
+                    }
+                }
+                out.push('}');
+            }
+        }
+        push_key(out, "finish_reason");
+        out.push_str(self.finish_reason.as_deref().unwrap_or("null"));
+        out.push('}');
+    }
+}
+
+impl ChatAccumulator {
+    /// Creates an empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one SSE data payload (never `[DONE]`) and returns what it contributed.
+    ///
+    /// A payload with an `error` member returns [`ChunkError::Api`] and changes nothing.
+    pub fn push(&mut self, data: &str) -> Result<ChunkSummary, ChunkError> {
+        let v = json::parse(data)?;
+        if v.as_object().is_none() {
+            return Err(ChunkError::Shape("stream chunk is not a json object"));
+        }
+        if let Some(err) = non_null(&v, "error") {
+            return Err(api_error(err));
+        }
+        self.chunks += 1;
+        for (slot, (key, _)) in self.meta.iter_mut().zip(META) {
+            if slot.is_none() {
+                *slot = non_null(&v, key).map(Value::to_json);
+            }
+        }
+        if let Some(u) = non_null(&v, "usage") {
+            self.usage = Some(u.to_json());
+        }
+        let mut summary = ChunkSummary::default();
+        let choices = v.get("choices").and_then(Value::as_array).unwrap_or_default();
+        for (pos, c) in choices.iter().enumerate() {
+            let index = c.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
+            let new = |index| Choice { index, ..Choice::default() };
+            if let Some(choice) = slot(&mut self.choices, index, |c| c.index, new) {
+                choice.merge(c);
+            }
+            if non_null(c, "finish_reason").is_some() {
+                summary.finished = true;
+                self.saw_finish = true;
+            }
+            if index == 0 {
+                let delta = c.get("delta").and_then(|d| d.get("content")).and_then(Value::as_str);
+                summary.content = delta.filter(|t| !t.is_empty()).map(Into::into);
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Tells whether any choice got a `finish_reason`.
+    pub fn saw_finish(&self) -> bool {
+        self.saw_finish
+    }
+
+    /// Returns how many chunks were accepted (error payloads and invalid data not counted).
+    pub fn chunks(&self) -> usize {
+        self.chunks
+    }
+
+    /// Returns the accumulated `chat.completion` as JSON text.
+    pub fn finish(&self) -> String {
+        let mut out = String::from("{");
+        for (i, ((key, default), v)) in META.into_iter().zip(&self.meta).enumerate() {
+            if let Some(v) = v.as_deref().or(default) {
+                push_key(&mut out, key);
+                out.push_str(v);
+            }
+            if i == 0 {
+                out.push_str(",\"object\":\"chat.completion\"");
+            }
+        }
+        push_key(&mut out, "choices");
+        out.push('[');
+        for c in &self.choices {
+            push_sep(&mut out);
+            c.write(&mut out);
+        }
+        out.push(']');
+        push_key(&mut out, "usage");
+        out.push_str(self.usage.as_deref().unwrap_or("null"));
+        out.push('}');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sse::SseParser;
+    use proptest::prelude::*;
+    use serde_json::{json, Value as J};
+
+    fn acc(chunks: &[&str]) -> ChatAccumulator {
+        let mut a = ChatAccumulator::new();
+        for c in chunks {
+            a.push(c).unwrap();
+        }
+        a
+    }
+
+    fn out(a: &ChatAccumulator) -> J {
+        serde_json::from_str(&a.finish()).unwrap()
+    }
+
+    fn message(a: &ChatAccumulator) -> J {
+        out(a)["choices"][0]["message"].clone()
+    }
+
+    /// Feeds an SSE stream through the parser and the accumulator, stopping at `[DONE]`.
+    fn stream(text: &[u8]) -> (ChatAccumulator, Vec<ChunkSummary>, Vec<ChunkError>) {
+        let mut p = SseParser::new();
+        let mut a = ChatAccumulator::new();
+        let (mut sums, mut errs) = (Vec::new(), Vec::new());
+        for c in text.chunks(7) {
+            p.push(c);
+            while let Some(e) = p.next_event() {
+                if e.data == "[DONE]" {
+                    continue;
+                }
+                match a.push(&e.data) {
+                    Ok(s) => sums.push(s),
+                    Err(e) => errs.push(e),
+                }
+            }
+        }
+        (a, sums, errs)
+    }
+
+    #[test]
+    fn recorded_stream_matches_expected_completion() {
+        let (a, sums, errs) = stream(include_bytes!("../tests/fixtures/openai_chat.sse"));
+        assert!(errs.is_empty());
+        assert_eq!(a.chunks(), 12);
+        assert!(a.saw_finish());
+        let text: String = sums.iter().filter_map(|s| s.content.as_deref()).collect();
+        assert_eq!(text, "Let me check the \"weather\"\n");
+        assert_eq!(sums.iter().filter(|s| s.finished).count(), 1);
+        assert_eq!(sums.iter().filter(|s| s.content.is_some()).count(), 2); // "" is not reported
+        let want = json!({
+            "id": "chatcmpl-AbC123",
+            "object": "chat.completion",
+            "created": 1731234567,
+            "model": "gpt-4o-mini-2024-07-18",
+            "system_fingerprint": "fp_0ba0d124f1",
+            "service_tier": "default",
+            "choices": [{
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "Let me check the \"weather\"\n",
+                    "tool_calls": [
+                        {"id": "call_Xy9", "type": "function",
+                         "function": {"name": "get_weather", "arguments": "{\"location\": \"Paris\"}"}},
+                        {"id": "call_Zq7", "type": "function",
+                         "function": {"name": "get_time", "arguments": "{\"tz\": \"Europe/Paris\"}"}}
+                    ]
+                },
+                "logprobs": null,
+                "finish_reason": "tool_calls"
+            }],
+            "usage": {
+                "prompt_tokens": 82, "completion_tokens": 48, "total_tokens": 130,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+            }
+        });
+        assert_eq!(out(&a), want);
+        // Key order of the output is fixed too.
+        assert!(a.finish().starts_with(r#"{"id":"chatcmpl-AbC123","object":"chat.completion","created":1731234567,"model":"#));
+    }
+
+    #[test]
+    fn unicode_and_escapes_in_content() {
+        let (a, sums, errs) = stream(include_bytes!("../tests/fixtures/unicode.sse"));
+        assert_eq!(sums.len(), 3);
+        assert!(matches!(errs.as_slice(), [ChunkError::Json(_)])); // the last event is not JSON
+        assert_eq!(message(&a)["content"], "Grüße 😀 中文字符 🇫🇷 ü😀 𝄞 ñ");
+        let a = acc(&[r#"{"choices":[{"delta":{"content":"a\"b\\c\n\t\u0000\ud800"}}]}"#]);
+        assert_eq!(message(&a)["content"], "a\"b\\c\n\t\u{0}\u{fffd}");
+    }
+
+    #[test]
+    fn parallel_tool_calls_interleaved() {
+        let a = acc(&[
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"f","arguments":""}},{"index":1,"id":"call_b","type":"function","function":{"name":"g","arguments":"{\"y"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"\":2"}},{"index":0,"function":{"arguments":"{\"x\""}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"","function":{"name":"","arguments":"}"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ]);
+        let m = message(&a);
+        assert_eq!(m["content"], J::Null);
+        assert_eq!(m["tool_calls"], json!([
+            {"id":"call_a","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}},
+            {"id":"call_b","type":"function","function":{"name":"g","arguments":"{\"y\":2}"}}
+        ]));
+    }
+
+    #[test]
+    fn tool_calls_sorted_and_filled_late() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":2,"function":{"arguments":"{}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"id":"c1","function":{"name":"one"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":2,"id":"c2","type":"function","function":{"name":"two"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":2,"id":"other","function":{"name":"other"}}]}}]}"#,
+        ]);
+        assert_eq!(message(&a)["tool_calls"], json!([
+            {"id":"c1","type":"function","function":{"name":"one","arguments":""}},
+            {"id":"c2","type":"function","function":{"name":"two","arguments":"{}"}}
+        ]));
+    }
+
+    #[test]
+    fn missing_indexes_use_position() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"a","function":{"name":"f","arguments":"["}},{"id":"b","function":{"name":"g","arguments":"{"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"1]"}},{"function":{"arguments":"}"}}]}}]}"#,
+        ]);
+        let calls = &message(&a)["tool_calls"];
+        assert_eq!(calls[0]["function"]["arguments"], "[1]");
+        assert_eq!(calls[1]["function"]["arguments"], "{}");
+        assert_eq!(out(&a)["choices"][0]["index"], 0);
+    }
+
+    #[test]
+    fn n_choices_interleaved() {
+        let a = acc(&[
+            r#"{"id":"x","choices":[{"index":1,"delta":{"role":"assistant","content":"B"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":"A"}}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"content":"b"},"finish_reason":null},{"index":0,"delta":{"content":"a"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+            r#"{"choices":[{"index":1,"delta":{},"finish_reason":"length"}]}"#,
+        ]);
+        let o = out(&a);
+        assert_eq!(o["choices"].as_array().unwrap().len(), 2);
+        assert_eq!(o["choices"][0]["index"], 0);
+        assert_eq!(o["choices"][0]["message"]["content"], "Aa");
+        assert_eq!(o["choices"][0]["finish_reason"], "stop");
+        assert_eq!(o["choices"][1]["index"], 1);
+        assert_eq!(o["choices"][1]["message"]["content"], "Bb");
+        assert_eq!(o["choices"][1]["finish_reason"], "length");
+    }
+
+    #[test]
+    fn summary_reports_choice_zero_only() {
+        let mut a = ChatAccumulator::new();
+        let s = a.push(r#"{"choices":[{"index":1,"delta":{"content":"x"}}]}"#).unwrap();
+        assert_eq!(s, ChunkSummary { content: None, finished: false });
+        let s = a.push(r#"{"choices":[{"index":1,"delta":{"content":"x"}},{"index":0,"delta":{"content":"y"},"finish_reason":"stop"}]}"#).unwrap();
+        assert_eq!(s, ChunkSummary { content: Some("y".into()), finished: true });
+        let s = a.push(r#"{"choices":[{"index":0,"delta":{"content":""}}]}"#).unwrap();
+        assert_eq!(s.content, None);
+    }
+
+    #[test]
+    fn usage_last_non_null_wins() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}],"usage":{"total_tokens":1}}"#,
+            r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}"#,
+            r#"{"choices":[],"usage":null}"#,
+        ]);
+        assert_eq!(out(&a)["usage"], json!({"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}));
+        assert_eq!(acc(&[r#"{"choices":[]}"#]).finish(), r#"{"id":"","object":"chat.completion","created":0,"model":"","choices":[],"usage":null}"#);
+    }
+
+    #[test]
+    fn empty_accumulator() {
+        let a = ChatAccumulator::default();
+        assert_eq!(a.finish(), r#"{"id":"","object":"chat.completion","created":0,"model":"","choices":[],"usage":null}"#);
+        assert!(!a.saw_finish());
+        assert_eq!(a.chunks(), 0);
+    }
+
+    #[test]
+    fn metadata_first_wins_and_late_fill() {
+        let a = acc(&[
+            r#"{"id":"a","created":null,"model":null,"choices":[]}"#,
+            r#"{"id":"b","created":17,"model":"m1","system_fingerprint":null,"choices":[]}"#,
+            r#"{"id":"c","created":18,"model":"m2","system_fingerprint":"fp","service_tier":"flex","choices":[]}"#,
+        ]);
+        let o = out(&a);
+        assert_eq!((&o["id"], &o["created"], &o["model"]), (&json!("a"), &json!(17), &json!("m1")));
+        assert_eq!((&o["system_fingerprint"], &o["service_tier"]), (&json!("fp"), &json!("flex")));
+        assert!(out(&acc(&[r#"{"choices":[]}"#])).get("system_fingerprint").is_none());
+    }
+
+    #[test]
+    fn role_refusal_reasoning() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"role":"","reasoning_content":"think "}}]}"#,
+            r#"{"choices":[{"delta":{"role":"assistant","reasoning":"more","refusal":"I can"}}]}"#,
+            r#"{"choices":[{"delta":{"role":"tool","refusal":"not.","reasoning_content":null}}]}"#,
+        ]);
+        let m = message(&a);
+        assert_eq!(m, json!({"role":"assistant","content":null,"refusal":"I cannot.","reasoning_content":"think more"}));
+        let plain = message(&acc(&[r#"{"choices":[{"delta":{"content":"x","refusal":null,"reasoning_content":null}}]}"#]));
+        assert_eq!(plain, json!({"role":"assistant","content":"x"}));
+    }
+
+    #[test]
+    fn empty_content_string_is_kept() {
+        let m = message(&acc(&[r#"{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":"stop"}]}"#]));
+        assert_eq!(m["content"], "");
+    }
+
+    #[test]
+    fn legacy_function_call() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"role":"assistant","content":null,"function_call":{"name":"lookup","arguments":""}}}]}"#,
+            r#"{"choices":[{"delta":{"function_call":{"arguments":"{\"q\":"}}}]}"#,
+            r#"{"choices":[{"delta":{"function_call":{"arguments":"1}"}},"finish_reason":"function_call"}]}"#,
+        ]);
+        assert_eq!(message(&a)["function_call"], json!({"name":"lookup","arguments":"{\"q\":1}"}));
+        assert_eq!(out(&a)["choices"][0]["finish_reason"], "function_call");
+    }
+
+    #[test]
+    fn non_string_arguments_are_kept_as_json() {
+        let a = acc(&[r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":[1,2.50]}}}]}}]}"#]);
+        assert_eq!(message(&a)["tool_calls"][0]["function"]["arguments"], "{\"a\":[1,2.50]}");
+    }
+
+    #[test]
+    fn finish_reason_last_non_null_wins() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{},"finish_reason":"length"}]}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":null}]}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#,
+            r#"{"choices":[{"delta":{}}]}"#,
+        ]);
+        assert_eq!(out(&a)["choices"][0]["finish_reason"], "stop");
+        assert!(a.saw_finish());
+        assert!(!acc(&[r#"{"choices":[{"delta":{"content":"x"},"finish_reason":null}]}"#]).saw_finish());
+    }
+
+    #[test]
+    fn logprobs_concatenate_raw() {
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"content":"Hi"},"logprobs":{"content":[{"token":"Hi","logprob":-0.0001,"bytes":[72,105],"top_logprobs":[]}],"refusal":null}}]}"#,
+            r#"{"choices":[{"delta":{"content":"!"},"logprobs":null}]}"#,
+            r#"{"choices":[{"delta":{"content":"!"},"logprobs":{"content":[{"token":"!","logprob":-1.5E-7,"bytes":[33],"top_logprobs":[]}]}}]}"#,
+        ]);
+        let lp = out(&a)["choices"][0]["logprobs"].clone();
+        assert_eq!(lp["content"].as_array().unwrap().len(), 2);
+        assert_eq!(lp["refusal"], J::Null);
+        assert!(a.finish().contains(r#""logprob":-1.5E-7"#)); // raw number text kept
+        let none = out(&acc(&[r#"{"choices":[{"delta":{"content":"x"},"logprobs":null}]}"#]));
+        assert_eq!(none["choices"][0]["logprobs"], J::Null);
+    }
+
+    #[test]
+    fn error_payloads() {
+        let mut a = ChatAccumulator::new();
+        let api = |m: &str, k: Option<&str>, c: Option<&str>, p: Option<&str>| ChunkError::Api {
+            message: m.into(),
+            kind: k.map(Into::into),
+            code: c.map(Into::into),
+            param: p.map(Into::into),
+        };
+        assert_eq!(
+            a.push(r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded","param":null}}"#),
+            Err(api("Rate limit reached", Some("requests"), Some("rate_limit_exceeded"), None))
+        );
+        assert_eq!(a.push(r#"{"error":{"message":"bad","code":429,"param":"model"}}"#), Err(api("bad", None, Some("429"), Some("model"))));
+        assert_eq!(a.push(r#"{"error":"Something went wrong"}"#), Err(api("Something went wrong", None, None, None)));
+        assert_eq!(
+            a.push(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
+            Err(api("Overloaded", Some("overloaded_error"), None, None))
+        );
+        assert_eq!(a.push(r#"{"error":{"code":500}}"#), Err(api(r#"{"code":500}"#, None, Some("500"), None)));
+        assert!(matches!(a.push("not json"), Err(ChunkError::Json(_))));
+        assert!(matches!(a.push(""), Err(ChunkError::Json(_))));
+        assert!(matches!(a.push("{\"choices\":[1,]}"), Err(ChunkError::Json(_))));
+        for shape in ["[1,2]", "\"text\"", "42", "null", "true"] {
+            assert_eq!(a.push(shape), Err(ChunkError::Shape("stream chunk is not a json object")));
+        }
+        assert_eq!(a.chunks(), 0);
+        // A null error member is not an error.
+        assert!(a.push(r#"{"error":null,"choices":[{"delta":{"content":"ok"}}]}"#).is_ok());
+        assert_eq!(a.chunks(), 1);
+    }
+
+    #[test]
+    fn wrong_types_are_ignored() {
+        let a = acc(&[
+            r#"{"id":5,"choices":{"index":0}}"#,
+            r#"{"choices":[1,"x",null,{"index":-1,"delta":"str"},{"index":"0","delta":{"content":5,"tool_calls":{"a":1}}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[null,3,{"index":1.5,"function":"f"}],"function_call":null}}]}"#,
+        ]);
+        let o = out(&a);
+        assert_eq!(o["id"], 5);
+        assert!(o["choices"].is_array());
+    }
+
+    fn arb_json() -> impl Strategy<Value = J> {
+        let leaf = prop_oneof![
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            any::<i64>().prop_map(J::from),
+            prop_oneof![Just("content"), Just("tool_calls"), Just("x"), Just("")].prop_map(J::from),
+            any::<String>().prop_map(J::String),
+        ];
+        leaf.prop_recursive(5, 48, 6, |inner| {
+            let key = prop_oneof![
+                Just("choices"), Just("delta"), Just("index"), Just("content"), Just("tool_calls"),
+                Just("function"), Just("arguments"), Just("name"), Just("id"), Just("error"),
+                Just("usage"), Just("logprobs"), Just("finish_reason"), Just("function_call"),
+                Just("refusal"), Just("reasoning"), Just("role"), Just("type"), Just("message"),
+            ]
+            .prop_map(String::from);
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
+                prop::collection::vec((key, inner), 0..6).prop_map(|m| J::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_json_never_panics(values in prop::collection::vec(arb_json(), 0..8)) {
+            let mut a = ChatAccumulator::new();
+            for v in &values {
+                let _ = a.push(&v.to_string());
+            }
+            let done: J = serde_json::from_str(&a.finish()).unwrap();
+            prop_assert!(done["choices"].is_array());
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(texts in prop::collection::vec(any::<String>(), 0..8)) {
+            let mut a = ChatAccumulator::new();
+            for t in &texts {
+                let _ = a.push(t);
+            }
+            prop_assert!(serde_json::from_str::<J>(&a.finish()).is_ok());
+        }
+
+        #[test]
+        fn fixture_any_chunking_same_result(size in 1usize..64) {
+            let bytes = include_bytes!("../tests/fixtures/openai_chat.sse");
+            let mut p = SseParser::new();
+            let mut a = ChatAccumulator::new();
+            for c in bytes.chunks(size) {
+                p.push(c);
+                while let Some(e) = p.next_event() {
+                    if e.data != "[DONE]" {
+                        a.push(&e.data).unwrap();
+                    }
+                }
+            }
+            prop_assert_eq!(a.finish(), stream(bytes).0.finish());
+        }
+    }
+}

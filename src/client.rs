@@ -1,0 +1,393 @@
+//! The `AiBadgr` class: the only surface JavaScript sees (besides the stream and error
+//! classes). Each method checks and snapshots the request synchronously, then returns a
+//! promise that does the network work.
+
+use crate::config::{api_model, CallOptions, Config};
+use crate::embed;
+use crate::error::{Error, Kind};
+use crate::fetch::{self, header, Call, Prepared};
+use crate::jsval::{get, set};
+use crate::stream::{Proto, StreamCore};
+use crate::validate::{self, Api};
+use js_sys::{Object, Promise, Uint8Array};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{ReadableStreamDefaultReader, Response};
+
+/// The API version header the messages endpoint expects.
+const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// A client for AI Badgr. `new AiBadgr({ apiKey, baseUrl, model, ... })`.
+#[wasm_bindgen]
+pub struct AiBadgr {
+    cfg: Rc<Config>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Chat,
+    ChatStream,
+    Embed,
+    Messages,
+    MessagesStream,
+}
+
+impl Op {
+    fn api(self) -> Option<Api> {
+        match self {
+            Op::Chat | Op::ChatStream => Some(Api::Chat),
+            Op::Messages | Op::MessagesStream => Some(Api::Messages),
+            Op::Embed => None,
+        }
+    }
+    fn streaming(self) -> bool {
+        matches!(self, Op::ChatStream | Op::MessagesStream)
+    }
+    fn proto(self) -> Proto {
+        match self {
+            Op::Messages | Op::MessagesStream => Proto::Messages,
+            _ => Proto::Chat,
+        }
+    }
+    fn path(self) -> &'static str {
+        match self {
+            Op::Chat | Op::ChatStream => "/chat/completions",
+            Op::Embed => "/embeddings",
+            Op::Messages | Op::MessagesStream => "/messages",
+        }
+    }
+}
+
+/// A checked request, snapshotted when the method was called.
+struct Job {
+    op: Op,
+    body: Object,
+    json: JsValue,
+    models: Vec<String>,
+    opts: CallOptions,
+    decode_embeddings: bool,
+}
+
+#[wasm_bindgen]
+impl AiBadgr {
+    /// Creates a client. Throws an `AiBadgrError` of kind "config" for unusable options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<AiBadgr, JsValue> {
+        Self::build(&options, &JsValue::UNDEFINED, false)
+    }
+
+    /// Creates a client from an environment object (a Worker's `env`), falling back to
+    /// `process.env`: `AIBADGR_API_KEY` (required) and `AIBADGR_BASE_URL`.
+    #[wasm_bindgen(js_name = fromEnv)]
+    pub fn from_env(env: JsValue, options: JsValue) -> Result<AiBadgr, JsValue> {
+        Self::build(&options, &env, true)
+    }
+
+    /// Creates a chat completion: `POST {baseUrl}/chat/completions`.
+    pub fn chat(&self, request: JsValue, options: JsValue) -> Promise {
+        self.start(Op::Chat, &request, &options)
+    }
+
+    /// Streams a chat completion; resolves to a `ChatStream` once the headers arrived.
+    #[wasm_bindgen(js_name = chatStream)]
+    pub fn chat_stream(&self, request: JsValue, options: JsValue) -> Promise {
+        self.start(Op::ChatStream, &request, &options)
+    }
+
+    /// Creates embeddings: `POST {baseUrl}/embeddings`. Vectors arrive as `Float32Array`s
+    /// unless the request sets `encoding_format`.
+    pub fn embed(&self, request: JsValue, options: JsValue) -> Promise {
+        self.start(Op::Embed, &request, &options)
+    }
+
+    /// Creates a message with the Anthropic-compatible API: `POST {baseUrl}/messages`.
+    pub fn messages(&self, request: JsValue, options: JsValue) -> Promise {
+        self.start(Op::Messages, &request, &options)
+    }
+
+    /// Streams a message; resolves to a `MessageStream` once the headers arrived.
+    #[wasm_bindgen(js_name = messagesStream)]
+    pub fn messages_stream(&self, request: JsValue, options: JsValue) -> Promise {
+        self.start(Op::MessagesStream, &request, &options)
+    }
+
+    /// The base URL requests go to.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.cfg.base_url.clone()
+    }
+}
+
+impl AiBadgr {
+    fn build(options: &JsValue, env: &JsValue, need_key: bool) -> Result<AiBadgr, JsValue> {
+        let cfg = Config::from_js(options, env).map_err(Error::into_js)?;
+        if need_key && cfg.api_key.is_none() {
+            return Err(Error::config(
+                "AIBADGR_API_KEY",
+                "is not set in env or process.env; set it (for a Worker: wrangler secret put AIBADGR_API_KEY) or pass { apiKey }",
+            )
+            .into_js());
+        }
+        if cfg.api_key.is_some() && !cfg.allow_browser && in_browser_page() {
+            return Err(Error::config(
+                "apiKey",
+                "in a browser page shows your key to every visitor; call AI Badgr through a server or Worker that holds the key (leave apiKey out and point baseUrl at it), or pass allowBrowser: true to accept the risk",
+            )
+            .into_js());
+        }
+        Ok(AiBadgr { cfg: Rc::new(cfg) })
+    }
+
+    fn start(&self, op: Op, request: &JsValue, options: &JsValue) -> Promise {
+        let job = match prepare(&self.cfg, op, request, options) {
+            Ok(j) => j,
+            Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
+        };
+        let cfg = self.cfg.clone();
+        future_to_promise(async move { run(&cfg, job).await })
+    }
+}
+
+fn in_browser_page() -> bool {
+    let g = js_sys::global();
+    !get(&g, "window").is_undefined() && !get(&g, "document").is_undefined()
+}
+
+/// Checks the request and snapshots it as JSON (nothing is sent on failure).
+fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result<Job, Error> {
+    let opts = CallOptions::from_js(options)?;
+    match op.api() {
+        Some(api) => validate::request(api, request, op.streaming())?,
+        None => validate::embeddings(request)?,
+    }
+    let body = Object::assign(&Object::new(), request.unchecked_ref());
+    let default_model = if op == Op::Embed { &cfg.embedding_model } else { &cfg.model };
+    let first = get(&body, "model").as_string().unwrap_or_else(|| default_model.clone());
+    let mut models = vec![api_model(&first).to_owned()];
+    if op != Op::Embed {
+        let fallbacks = opts.fallback_models.as_ref().unwrap_or(&cfg.fallback_models);
+        for m in fallbacks {
+            let m = api_model(m);
+            if !models.iter().any(|x| x == m) {
+                models.push(m.to_owned());
+            }
+        }
+    }
+    set(&body, "model", &JsValue::from_str(&models[0]));
+    if op.streaming() {
+        set(&body, "stream", &JsValue::TRUE);
+        if op == Op::ChatStream && get(&body, "stream_options").is_undefined() {
+            let so = Object::new();
+            set(&so, "include_usage", &JsValue::TRUE);
+            set(&body, "stream_options", &so);
+        }
+    }
+    let mut decode_embeddings = false;
+    if op == Op::Embed && get(&body, "encoding_format").is_undefined() {
+        set(&body, "encoding_format", &JsValue::from_str("base64"));
+        decode_embeddings = true;
+    }
+    let json = stringify(&body)?;
+    Ok(Job { op, body, json, models, opts, decode_embeddings })
+}
+
+fn stringify(body: &Object) -> Result<JsValue, Error> {
+    js_sys::JSON::stringify(body)
+        .map(JsValue::from)
+        .map_err(|e| {
+            Error::invalid(
+                "request",
+                "cannot be sent as JSON (it holds a BigInt or a cycle); pass plain data",
+            )
+            .with_cause(e)
+        })
+}
+
+/// Whether a failed model should hand over to the next one in `fallbackModels`.
+fn can_fall_back(e: &Error) -> bool {
+    match e.kind {
+        Kind::Network => true,
+        Kind::Api => e.retryable || e.status == Some(404) || e.code.as_deref() == Some("model_not_found"),
+        _ => false,
+    }
+}
+
+async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
+    let secret = cfg.api_key.clone();
+    let timeout = job.opts.timeout_ms.unwrap_or(cfg.timeout_ms);
+    let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
+    let retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
+    let call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
+    let extra: &[(&str, &str)] = if job.op.proto() == Proto::Messages {
+        &[("anthropic-version", ANTHROPIC_VERSION)]
+    } else {
+        &[]
+    };
+    let headers = cfg.request_headers(extra, &job.opts.headers);
+    let url = cfg.url(job.op.path());
+    let mut resp = None;
+    let mut last = None;
+    for (i, model) in job.models.iter().enumerate() {
+        let json = if i == 0 {
+            job.json.clone()
+        } else {
+            set(&job.body, "model", &JsValue::from_str(model));
+            stringify(&job.body)?
+        };
+        match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, json), retries).await {
+            Ok(r) => {
+                resp = Some(r);
+                break;
+            }
+            Err(e) if can_fall_back(&e) => last = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let resp = match resp {
+        Some(r) => r,
+        None => return Err(last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into()),
+    };
+    match job.op {
+        Op::ChatStream | Op::MessagesStream => Ok(open_stream(job.op.proto(), resp, call).await?),
+        Op::Embed if job.decode_embeddings => Ok(embeddings(resp, call).await?),
+        _ => whole(job.op.proto(), resp, call).await,
+    }
+}
+
+fn is_event_stream(resp: &Response) -> bool {
+    header(resp, "content-type").is_some_and(|c| c.to_ascii_lowercase().contains("text/event-stream"))
+}
+
+/// Reads a non-streamed JSON body; a server that streamed anyway is collected.
+async fn whole(proto: Proto, resp: Response, mut call: Call) -> Result<JsValue, JsValue> {
+    if is_event_stream(&resp) {
+        let reader = body_reader(&resp)?;
+        return StreamCore::new(proto, reader, call, None).collect().await;
+    }
+    let text = fetch::text(&call, &resp).await?;
+    call.finish();
+    Ok(parse_body(&resp, &text, call.secret())?)
+}
+
+fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<JsValue, Error> {
+    let status = resp.status();
+    let bad = |what: &str| {
+        let mut e = Error::new(Kind::Api, what);
+        e.status = Some(status);
+        e.request_id = header(resp, "x-request-id");
+        if !text.trim().is_empty() {
+            e.body = Some(crate::error::truncate(text.trim(), 512).to_owned());
+        }
+        e.redact(secret)
+    };
+    if text.trim().is_empty() {
+        return Err(bad("the server answered with an empty body; retry the request"));
+    }
+    let v = js_sys::JSON::parse(text)
+        .map_err(|_| bad("the server answered with a body that is not JSON (see err.body); check baseUrl"))?;
+    let err = get(&v, "error");
+    if !err.is_undefined() && !err.is_null() && get(&v, "choices").is_undefined() && get(&v, "content").is_undefined() {
+        return Err(Error::from_response(status, text, header(resp, "x-request-id")).redact(secret));
+    }
+    if !v.is_object() {
+        return Err(bad("the server answered with JSON that is not an object (see err.body)"));
+    }
+    Ok(v)
+}
+
+fn body_reader(resp: &Response) -> Result<ReadableStreamDefaultReader, Error> {
+    let body = resp
+        .body()
+        .ok_or_else(|| Error::new(Kind::Stream, "the server sent no response body; retry the request"))?;
+    Ok(body.get_reader().unchecked_into())
+}
+
+/// Opens a stream once headers arrived: SSE (also when a proxy mislabels it), or a JSON
+/// error body sent with status 200.
+async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue, Error> {
+    let ctype = header(&resp, "content-type").unwrap_or_default().to_ascii_lowercase();
+    if ctype.contains("application/json") {
+        let text = fetch::text(&call, &resp).await?;
+        parse_body(&resp, &text, call.secret())?;
+        let mut e = Error::new(Kind::Stream, "the server answered a stream request with one JSON body; it may not support streaming, use the non-streaming call");
+        e.status = Some(resp.status());
+        e.body = Some(crate::error::truncate(&text, 512).to_owned());
+        return Err(e.redact(call.secret()));
+    }
+    let reader = body_reader(&resp)?;
+    let mut first = None;
+    if !ctype.contains("text/event-stream") {
+        // Some proxies drop or change the content type: look at the first bytes.
+        let mut got: Vec<u8> = Vec::new();
+        loop {
+            let r = JsFuture::from(reader.read()).await.map_err(|e| call.fail(e, true))?;
+            if get(&r, "done").as_bool() == Some(true) {
+                break;
+            }
+            if let Some(b) = get(&r, "value").dyn_ref::<Uint8Array>() {
+                got.extend_from_slice(&b.to_vec());
+            }
+            if got.iter().any(|b| !b.is_ascii_whitespace()) {
+                break;
+            }
+        }
+        let start = got.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(got.len());
+        let head = got.get(start..).unwrap_or(&[]);
+        let sse = [&b"data:"[..], b"event:", b":", b"id:", b"retry:"].iter().any(|p| head.starts_with(p));
+        if !sse {
+            let _ = reader.cancel();
+            let mut m = String::from("the server answered a stream request with ");
+            m.push_str(if ctype.is_empty() { "no content type" } else { crate::error::truncate(&ctype, 80) });
+            m.push_str(" instead of an event stream; check baseUrl");
+            let mut e = Error::new(Kind::Stream, m);
+            e.status = Some(resp.status());
+            let text = String::from_utf8_lossy(&got);
+            if !text.trim().is_empty() {
+                e.body = Some(crate::error::truncate(text.trim(), 512).to_owned());
+            }
+            return Err(e.redact(call.secret()));
+        }
+        first = Some(got);
+    }
+    Ok(StreamCore::new(proto, reader, call, first).into_js(proto))
+}
+
+/// Reads an embeddings response we asked for as base64 and turns each vector into a
+/// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
+async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
+    let buf = resp.array_buffer().map_err(|e| call.fail(e, true))?;
+    let buf = JsFuture::from(buf).await.map_err(|e| call.fail(e, true))?;
+    call.finish();
+    let bytes = Uint8Array::new(&buf).to_vec();
+    let text = String::from_utf8_lossy(&bytes);
+    match embed::split(&text) {
+        Some((rest, vectors)) => {
+            let v = parse_body(&resp, &rest, call.secret())?;
+            let data = get(&v, "data");
+            for (i, vec) in vectors.into_iter().enumerate() {
+                let item = js_sys::Reflect::get_u32(&data, i as u32).unwrap_or(JsValue::UNDEFINED);
+                if item.is_object() {
+                    let arr = js_sys::Float32Array::new_with_length(vec.len() as u32);
+                    arr.copy_from(&vec);
+                    set(&item, "embedding", &arr);
+                }
+            }
+            Ok(v)
+        }
+        None => {
+            let v = parse_body(&resp, &text, call.secret())?;
+            let data = get(&v, "data");
+            if js_sys::Array::is_array(&data) {
+                for item in js_sys::Array::from(&data).iter() {
+                    let e = get(&item, "embedding");
+                    if js_sys::Array::is_array(&e) {
+                        set(&item, "embedding", &js_sys::Float32Array::new(&e));
+                    }
+                }
+            }
+            Ok(v)
+        }
+    }
+}

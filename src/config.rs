@@ -1,0 +1,453 @@
+//! Client options: reading them from JavaScript, environment defaults, URL joining and
+//! header building. The API key is kept out of every `Debug` and error text.
+
+use crate::error::Error;
+use crate::jsval::{get, is_plain_object, keys, num};
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
+
+/// The default API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://aibadgr.com/api/v1";
+/// The default model for chat and messages requests.
+pub const DEFAULT_MODEL: &str = "basic";
+/// The default model for `embed()`.
+pub const DEFAULT_EMBEDDING_MODEL: &str = "text-embedding-ada-002";
+/// The default whole-call timeout (openai-node's default: 10 minutes).
+pub const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
+/// The default longest silence between two stream chunks.
+pub const DEFAULT_IDLE_TIMEOUT_MS: f64 = 60_000.0;
+/// The default number of retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The largest delay `setTimeout` accepts.
+const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser";
+const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels";
+
+/// Everything a client needs to send requests.
+#[derive(Clone)]
+pub struct Config {
+    /// The bearer token; `None` for a proxy that adds it.
+    pub api_key: Option<String>,
+    /// The base URL without a trailing `/`.
+    pub base_url: String,
+    /// The model for chat/messages requests that omit one.
+    pub model: String,
+    /// The model for `embed()` requests that omit one.
+    pub embedding_model: String,
+    /// Extra headers (lowercase names), merged into every request.
+    pub headers: Vec<(String, String)>,
+    /// A custom fetch function.
+    pub fetch: Option<Function>,
+    /// Whole-call timeout, retries included.
+    pub timeout_ms: f64,
+    /// Longest silence between two stream chunks.
+    pub idle_timeout_ms: f64,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// Models to try, in order, when the requested one fails.
+    pub fallback_models: Vec<String>,
+    /// Whether a browser page may hold the API key.
+    pub allow_browser: bool,
+}
+
+impl core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-call options (`client.chat(req, { signal, ... })`).
+#[derive(Default)]
+pub struct CallOptions {
+    /// The caller's abort signal.
+    pub signal: Option<AbortSignal>,
+    /// Extra headers for this call.
+    pub headers: Vec<(String, String)>,
+    /// Overrides `timeoutMs`.
+    pub timeout_ms: Option<f64>,
+    /// Overrides `idleTimeoutMs`.
+    pub idle_timeout_ms: Option<f64>,
+    /// Overrides `maxRetries`.
+    pub max_retries: Option<u32>,
+    /// Overrides `fallbackModels`.
+    pub fallback_models: Option<Vec<String>>,
+}
+
+impl Config {
+    /// Reads client options; `env` supplies `AIBADGR_API_KEY` / `AIBADGR_BASE_URL` defaults
+    /// (a Worker's `env`, or `process.env` where `process` exists).
+    pub fn from_js(options: &JsValue, env: &JsValue) -> Result<Config, Error> {
+        let o = options_object(options, "options")?;
+        for k in keys(&o) {
+            if !CLIENT_OPTIONS.split(", ").any(|n| n == k) {
+                return Err(unknown_option(&k, CLIENT_OPTIONS, Error::config));
+            }
+        }
+        let api_key = match opt_string(&o, "apiKey", Error::config)? {
+            Some(k) => Some(k),
+            None => env_string(env, "AIBADGR_API_KEY"),
+        };
+        if let Some(k) = &api_key {
+            check_api_key(k)?;
+        }
+        let base = match opt_string(&o, "baseUrl", Error::config)? {
+            Some(b) => b,
+            None => env_string(env, "AIBADGR_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+        };
+        let base_url = check_base_url(&base).map_err(|what| Error::config("baseUrl", what))?;
+        let fetch = match get(&o, "fetch") {
+            v if v.is_undefined() => None,
+            v => Some(v.dyn_into::<Function>().map_err(|_| {
+                Error::config("fetch", "must be a function like globalThis.fetch")
+            })?),
+        };
+        Ok(Config {
+            api_key,
+            base_url,
+            model: opt_string(&o, "model", Error::config)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
+            embedding_model: opt_string(&o, "embeddingModel", Error::config)?
+                .unwrap_or_else(|| DEFAULT_EMBEDDING_MODEL.into()),
+            headers: headers(&get(&o, "headers"), Error::config)?,
+            fetch,
+            timeout_ms: opt_ms(&o, "timeoutMs", Error::config)?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            idle_timeout_ms: opt_ms(&o, "idleTimeoutMs", Error::config)?
+                .unwrap_or(DEFAULT_IDLE_TIMEOUT_MS),
+            max_retries: opt_retries(&o, Error::config)?.unwrap_or(DEFAULT_MAX_RETRIES),
+            fallback_models: opt_models(&o, Error::config)?.unwrap_or_default(),
+            allow_browser: match get(&o, "allowBrowser") {
+                v if v.is_undefined() => false,
+                v => v.as_bool().ok_or_else(|| Error::config("allowBrowser", "must be true or false"))?,
+            },
+        })
+    }
+
+    /// Returns `base_url` joined with `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        let mut u = String::with_capacity(self.base_url.len() + path.len());
+        u.push_str(&self.base_url);
+        u.push_str(path);
+        u
+    }
+
+    /// Builds the header list for a call: auth and content type, the client's headers, then
+    /// the call's, later names replacing earlier ones (case-insensitively).
+    pub fn request_headers(&self, extra: &[(&str, &str)], call: &[(String, String)]) -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = Vec::with_capacity(4 + self.headers.len() + call.len());
+        if let Some(k) = &self.api_key {
+            let mut v = String::with_capacity(7 + k.len());
+            v.push_str("Bearer ");
+            v.push_str(k);
+            h.push(("authorization".into(), v));
+        }
+        h.push(("content-type".into(), "application/json".into()));
+        for (k, v) in extra {
+            set_header(&mut h, k, v);
+        }
+        for (k, v) in self.headers.iter().chain(call.iter()) {
+            set_header(&mut h, k, v);
+        }
+        h
+    }
+}
+
+impl CallOptions {
+    /// Reads per-call options.
+    pub fn from_js(options: &JsValue) -> Result<CallOptions, Error> {
+        let o = options_object(options, "call options")?;
+        for k in keys(&o) {
+            if !CALL_OPTIONS.split(", ").any(|n| n == k) {
+                return Err(unknown_option(&k, CALL_OPTIONS, Error::invalid));
+            }
+        }
+        let signal = match get(&o, "signal") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => {
+                if !(Reflect::has(&v, &"aborted".into()).unwrap_or(false)
+                    && Reflect::has(&v, &"addEventListener".into()).unwrap_or(false))
+                {
+                    return Err(Error::invalid("signal", "must be an AbortSignal (for example controller.signal)"));
+                }
+                Some(v.unchecked_into::<AbortSignal>())
+            }
+        };
+        Ok(CallOptions {
+            signal,
+            headers: headers(&get(&o, "headers"), Error::invalid)?,
+            timeout_ms: opt_ms(&o, "timeoutMs", Error::invalid)?,
+            idle_timeout_ms: opt_ms(&o, "idleTimeoutMs", Error::invalid)?,
+            max_retries: opt_retries(&o, Error::invalid)?,
+            fallback_models: opt_models(&o, Error::invalid)?,
+        })
+    }
+}
+
+fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
+    let name = name.to_ascii_lowercase();
+    match h.iter_mut().find(|(k, _)| *k == name) {
+        Some(slot) => slot.1 = value.to_owned(),
+        None => h.push((name, value.to_owned())),
+    }
+}
+
+type MakeErr = fn(&str, &str) -> Error;
+
+fn options_object(v: &JsValue, what: &str) -> Result<js_sys::Object, Error> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(js_sys::Object::new());
+    }
+    if !is_plain_object(v) {
+        return Err(Error::config(what, "must be an object, for example { apiKey, baseUrl }"));
+    }
+    Ok(v.clone().unchecked_into())
+}
+
+fn unknown_option(name: &str, known: &str, make: MakeErr) -> Error {
+    let mut what = String::from("is not an option; the options are ");
+    what.push_str(known);
+    make(name, &what)
+}
+
+fn opt_string(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<String>, Error> {
+    let v = get(o, name);
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    match v.as_string() {
+        Some(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Some(_) => Err(make(name, "is empty; pass a non-empty string or leave it out")),
+        None => Err(make(name, "must be a string")),
+    }
+}
+
+fn opt_ms(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<f64>, Error> {
+    let v = get(o, name);
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    match num(&v) {
+        Some(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(Some(n)),
+        _ => Err(make(name, "must be a number of milliseconds between 1 and 2147483647")),
+    }
+}
+
+fn opt_retries(o: &js_sys::Object, make: MakeErr) -> Result<Option<u32>, Error> {
+    let v = get(o, "maxRetries");
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    match num(&v) {
+        Some(n) if n.fract() == 0.0 && (0.0..=10.0).contains(&n) => Ok(Some(n as u32)),
+        _ => Err(make("maxRetries", "must be a whole number from 0 to 10")),
+    }
+}
+
+fn opt_models(o: &js_sys::Object, make: MakeErr) -> Result<Option<Vec<String>>, Error> {
+    let v = get(o, "fallbackModels");
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    let bad = || make("fallbackModels", "must be an array of model names, for example [\"normal\", \"premium\"]");
+    if !js_sys::Array::is_array(&v) {
+        return Err(bad());
+    }
+    let mut out = Vec::new();
+    for m in js_sys::Array::from(&v).iter() {
+        match m.as_string() {
+            Some(s) if !s.trim().is_empty() => out.push(s),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(Some(out))
+}
+
+fn headers(v: &JsValue, make: MakeErr) -> Result<Vec<(String, String)>, Error> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    if !is_plain_object(v) {
+        return Err(make("headers", "must be a plain object of header names to string values"));
+    }
+    let mut out = Vec::new();
+    for k in keys(v) {
+        if !valid_header_name(&k) {
+            let mut what = String::from("has an invalid header name: ");
+            what.push_str(crate::error::truncate(&k, 64));
+            return Err(make("headers", &what));
+        }
+        let val = get(v, &k);
+        let s = match val.as_string() {
+            Some(s) => s,
+            None => {
+                let mut what = String::from("must map each name to a string; fix headers[\"");
+                what.push_str(&k);
+                what.push_str("\"]");
+                return Err(make("headers", &what));
+            }
+        };
+        if !valid_header_value(&s) {
+            let mut what = String::from("has a value with a line break or control character under ");
+            what.push_str(&k);
+            return Err(make("headers", &what));
+        }
+        out.push((k.to_ascii_lowercase(), s));
+    }
+    Ok(out)
+}
+
+fn env_string(env: &JsValue, name: &str) -> Option<String> {
+    let from = |o: &JsValue| -> Option<String> {
+        if o.is_undefined() || o.is_null() || !o.is_object() {
+            return None;
+        }
+        get(o, name).as_string().filter(|s| !s.trim().is_empty())
+    };
+    from(env).or_else(|| {
+        let process = get(&js_sys::global(), "process");
+        if process.is_object() {
+            from(&get(&process, "env"))
+        } else {
+            None
+        }
+    })
+}
+
+/// Checks an API key without ever putting it in the error text.
+pub fn check_api_key(k: &str) -> Result<(), Error> {
+    if k.trim() != k {
+        return Err(Error::config("apiKey", "has leading or trailing spaces; pass the key exactly"));
+    }
+    if !valid_header_value(k) || !k.is_ascii() {
+        return Err(Error::config(
+            "apiKey",
+            "contains characters that cannot be sent in a header; check that the whole key was copied",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a base URL and strips trailing `/`. Accepts `http(s)://host[...]`, or a path
+/// starting with `/` (a same-origin proxy, in browsers).
+pub fn check_base_url(s: &str) -> Result<String, &'static str> {
+    let t = s.trim();
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must be a URL without spaces, like https://aibadgr.com/api/v1");
+    }
+    let rest = if let Some(r) = t.strip_prefix("https://") {
+        r
+    } else if let Some(r) = t.strip_prefix("http://") {
+        r
+    } else if t.starts_with('/') && !t.starts_with("//") {
+        return Ok(t.trim_end_matches('/').to_owned());
+    } else {
+        return Err("must start with https:// or http:// (for example https://aibadgr.com/api/v1)");
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err("has no host name; use a URL like https://aibadgr.com/api/v1");
+    }
+    if rest.contains(['?', '#']) {
+        return Err("must not contain a query or fragment; pass headers through the headers option");
+    }
+    Ok(t.trim_end_matches('/').to_owned())
+}
+
+/// Maps a model name to what the API expects: `aibadgr/premium` is sent as `premium`; tier
+/// names and other (OpenAI) names pass through.
+pub fn api_model(name: &str) -> &str {
+    name.strip_prefix("aibadgr/").filter(|m| !m.is_empty()).unwrap_or(name)
+}
+
+fn valid_header_name(k: &str) -> bool {
+    !k.is_empty()
+        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn valid_header_value(v: &str) -> bool {
+    !v.chars().any(|c| c == '\r' || c == '\n' || c == '\0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(check_base_url("https://aibadgr.com/api/v1/").unwrap(), "https://aibadgr.com/api/v1");
+        assert_eq!(check_base_url("http://127.0.0.1:4000").unwrap(), "http://127.0.0.1:4000");
+        assert_eq!(check_base_url("/api/v1/").unwrap(), "/api/v1");
+        assert!(check_base_url("aibadgr.com").is_err());
+        assert!(check_base_url("https://").is_err());
+        assert!(check_base_url("https://x.com/a b").is_err());
+        assert!(check_base_url("https://x.com/?key=1").is_err());
+        assert!(check_base_url("//x.com").is_err());
+        assert!(check_base_url("ftp://x.com").is_err());
+    }
+
+    #[test]
+    fn models() {
+        assert_eq!(api_model("aibadgr/premium"), "premium");
+        assert_eq!(api_model("basic"), "basic");
+        assert_eq!(api_model("gpt-4o-mini"), "gpt-4o-mini");
+        assert_eq!(api_model("aibadgr/"), "aibadgr/");
+    }
+
+    #[test]
+    fn header_checks() {
+        assert!(valid_header_name("x-trace-id"));
+        assert!(!valid_header_name("bad name"));
+        assert!(!valid_header_value("a\r\nb"));
+        assert!(check_api_key(" sk").is_err());
+        assert!(check_api_key("sk-ok").is_ok());
+        assert!(check_api_key("sk-é").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let c = Config {
+            api_key: Some("sk-very-secret".into()),
+            base_url: "https://x".into(),
+            model: "basic".into(),
+            embedding_model: "e".into(),
+            headers: vec![("x-a".into(), "sk-very-secret".into())],
+            fetch: None,
+            timeout_ms: 1.0,
+            idle_timeout_ms: 1.0,
+            max_retries: 0,
+            fallback_models: vec![],
+            allow_browser: false,
+        };
+        let d = format!("{:?}", c);
+        assert!(!d.contains("sk-very-secret"), "{}", d);
+        assert!(d.contains("[redacted]"));
+    }
+
+    #[test]
+    fn headers_merge_case_insensitively() {
+        let c = Config {
+            api_key: Some("k".into()),
+            base_url: "https://x".into(),
+            model: "basic".into(),
+            embedding_model: "e".into(),
+            headers: vec![("authorization".into(), "Bearer other".into())],
+            fetch: None,
+            timeout_ms: 1.0,
+            idle_timeout_ms: 1.0,
+            max_retries: 0,
+            fallback_models: vec![],
+            allow_browser: false,
+        };
+        let h = c.request_headers(&[("anthropic-version", "2023-06-01")], &[("Anthropic-Version".into(), "x".into())]);
+        assert_eq!(h, vec![
+            ("authorization".to_string(), "Bearer other".to_string()),
+            ("content-type".to_string(), "application/json".to_string()),
+            ("anthropic-version".to_string(), "x".to_string()),
+        ]);
+    }
+}

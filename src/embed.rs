@@ -1,0 +1,129 @@
+//! Embeddings sent as base64: pull the vectors out of the JSON and decode them to `f32`s.
+
+use crate::json::{self, Value};
+
+/// Splits an embeddings response whose vectors are base64 strings into the response JSON
+/// (with each `embedding` set to null) and the decoded vectors, in `data` order. Returns
+/// `None` when the body is not of that shape (numbers sent instead, not JSON, an error).
+pub fn split(text: &str) -> Option<(String, Vec<Vec<f32>>)> {
+    let mut v = json::parse(text).ok()?;
+    let mut vectors = Vec::new();
+    match v.get_mut("data")? {
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                let decoded = decode_f32(item.get("embedding")?.as_str()?)?;
+                vectors.push(decoded);
+                item.set("embedding", Value::Null);
+            }
+        }
+        _ => return None,
+    }
+    Some((v.to_json(), vectors))
+}
+
+/// Decodes base64 (standard or URL-safe alphabet, padding optional) of little-endian `f32`s.
+pub fn decode_f32(s: &str) -> Option<Vec<f32>> {
+    let bytes = decode_base64(s.as_bytes())?;
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
+fn sextet(c: u8) -> Option<u32> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
+    let s = match s.iter().position(|&c| c == b'=') {
+        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len() - p <= 2 => &s[..p],
+        Some(_) => return None,
+        None => s,
+    };
+    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    let mut chunks = s.chunks_exact(4);
+    for c in &mut chunks {
+        let n = (sextet(c[0])? << 18) | (sextet(c[1])? << 12) | (sextet(c[2])? << 6) | sextet(c[3])?;
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    match *chunks.remainder() {
+        [] => {}
+        [a, b] => {
+            let n = (sextet(a)? << 18) | (sextet(b)? << 12);
+            out.push((n >> 16) as u8);
+        }
+        [a, b, c] => {
+            let n = (sextet(a)? << 18) | (sextet(b)? << 12) | (sextet(c)? << 6);
+            out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8]);
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut s = String::new();
+        for c in bytes.chunks(3) {
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..4 {
+                if i <= c.len() {
+                    s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    s.push('=');
+                }
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn round_trips_floats() {
+        let v: Vec<f32> = vec![0.0, -1.5, 3.25e-7, f32::MAX, 0.123_456_79];
+        let bytes: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
+        assert_eq!(decode_f32(&encode(&bytes)).unwrap(), v);
+        for n in 0..7 {
+            let b: Vec<u8> = (0..n).map(|i| i as u8 * 37).collect();
+            assert_eq!(decode_base64(encode(&b).as_bytes()).unwrap(), b);
+            assert_eq!(decode_base64(encode(&b).trim_end_matches('=').as_bytes()).unwrap(), b);
+        }
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(decode_f32("AAA").is_none());
+        assert!(decode_f32("A=A=").is_none());
+        assert!(decode_f32("!!!!").is_none());
+        assert!(decode_f32("AAAAAAA=").is_none()); // 5 bytes: not whole f32s
+        assert_eq!(decode_f32("AAAAAA==").unwrap(), vec![0.0]);
+    }
+
+    #[test]
+    fn splits_a_response() {
+        let b64 = encode(&[0, 0, 128, 63, 0, 0, 0, 64]); // 1.0, 2.0
+        let body = format!(
+            r#"{{"object":"list","data":[{{"object":"embedding","index":0,"embedding":"{b64}"}}],"model":"m","usage":{{"prompt_tokens":1,"total_tokens":1}}}}"#
+        );
+        let (rest, vecs) = split(&body).unwrap();
+        assert_eq!(vecs, vec![vec![1.0, 2.0]]);
+        assert!(rest.contains(r#""embedding":null"#));
+        assert!(split(r#"{"data":[{"embedding":[0.1,0.2]}]}"#).is_none());
+        assert!(split("not json").is_none());
+    }
+}

@@ -1,0 +1,373 @@
+//! One error type for every failure, and its conversion to a JavaScript `AiBadgrError`.
+
+use crate::json;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = AiBadgrError)]
+    type JsAiBadgrError;
+    #[wasm_bindgen(constructor, js_class = "AiBadgrError")]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        message: &str,
+        kind: &str,
+        status: Option<u16>,
+        code: Option<String>,
+        type_: Option<String>,
+        param: Option<String>,
+        request_id: Option<String>,
+        body: Option<String>,
+        cause: &JsValue,
+        name: Option<&str>,
+    ) -> JsAiBadgrError;
+}
+
+/// What kind of failure an [`Error`] is; JavaScript sees it as `err.kind`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// The server answered with an error status or an unusable body.
+    Api,
+    /// The request never got a response (DNS, connection refused or reset, CORS).
+    Network,
+    /// `timeoutMs` or `idleTimeoutMs` ran out.
+    Timeout,
+    /// The caller's `AbortSignal` fired, or the stream was cancelled.
+    Aborted,
+    /// A streamed body broke: error event, malformed chunk, or truncation.
+    Stream,
+    /// The request failed validation; nothing was sent.
+    InvalidRequest,
+    /// The client options are unusable; nothing was sent.
+    Config,
+}
+
+impl Kind {
+    /// Returns the name JavaScript sees in `err.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Api => "api",
+            Kind::Network => "network",
+            Kind::Timeout => "timeout",
+            Kind::Aborted => "aborted",
+            Kind::Stream => "stream",
+            Kind::InvalidRequest => "invalid_request",
+            Kind::Config => "config",
+        }
+    }
+}
+
+/// A failure of any call. Its text never contains the API key (see [`Error::redact`]).
+pub struct Error {
+    /// The kind of failure.
+    pub kind: Kind,
+    /// One sentence: what happened and what to do.
+    pub message: String,
+    /// The HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The `code` of the server's error body (OpenAI style), kept as text.
+    pub code: Option<String>,
+    /// The `type` of the server's error body (OpenAI `type`, Anthropic `error.type`).
+    pub type_: Option<String>,
+    /// The `param` of the server's error body.
+    pub param: Option<String>,
+    /// The `x-request-id` response header.
+    pub request_id: Option<String>,
+    /// The start of a body that was not a JSON error (an HTML error page, say).
+    pub body: Option<String>,
+    /// The underlying JavaScript error or abort reason.
+    pub cause: Option<JsValue>,
+    /// Whether the response asked for (or allows) another attempt; set by the fetch layer.
+    pub retryable: bool,
+    /// A server-requested wait before retrying, in milliseconds.
+    pub retry_after_ms: Option<u32>,
+}
+
+impl core::fmt::Debug for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many bytes of a non-JSON error body are kept in `err.body`.
+const BODY_SNIPPET: usize = 512;
+
+impl Error {
+    /// Creates an error of `kind` with `message` and nothing else.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            status: None,
+            code: None,
+            type_: None,
+            param: None,
+            request_id: None,
+            body: None,
+            cause: None,
+            retryable: false,
+            retry_after_ms: None,
+        }
+    }
+
+    /// Creates an `invalid_request` error naming `field` (a path like `messages[2].role`).
+    pub fn invalid(field: &str, what: &str) -> Self {
+        let mut e = Error::new(Kind::InvalidRequest, join(field, what));
+        e.param = Some(field.to_owned());
+        e
+    }
+
+    /// Creates a `config` error naming the option.
+    pub fn config(option: &str, what: &str) -> Self {
+        let mut e = Error::new(Kind::Config, join(option, what));
+        e.param = Some(option.to_owned());
+        e
+    }
+
+    /// Attaches a JavaScript cause.
+    pub fn with_cause(mut self, cause: JsValue) -> Self {
+        self.cause = Some(cause);
+        self
+    }
+
+    /// Builds an `api` error from a non-2xx response: status, body text (OpenAI-style,
+    /// Anthropic-style or anything else) and request id.
+    pub fn from_response(status: u16, body: &str, request_id: Option<String>) -> Self {
+        let mut e = Error::new(Kind::Api, String::new());
+        e.status = Some(status);
+        e.request_id = request_id;
+        let detail = parse_error_body(body, &mut e);
+        let mut msg = String::new();
+        json::push_u64(&mut msg, u64::from(status));
+        msg.push(' ');
+        match detail {
+            Some(d) if !d.is_empty() => msg.push_str(&d),
+            _ => {
+                msg.push_str(status_text(status));
+                let trimmed = body.trim();
+                if trimmed.is_empty() {
+                    msg.push_str(" (empty body)");
+                } else {
+                    msg.push_str(" (the body was not a JSON error; see err.body)");
+                    e.body = Some(truncate(trimmed, BODY_SNIPPET).to_owned());
+                }
+            }
+        }
+        e.message = msg;
+        e
+    }
+
+    /// Creates a `stream` error from an error payload that arrived inside a stream.
+    pub fn from_stream_payload(
+        message: String,
+        kind: Option<String>,
+        code: Option<String>,
+        param: Option<String>,
+    ) -> Self {
+        let mut e = Error::new(Kind::Stream, String::new());
+        e.message = if message.is_empty() {
+            "the server sent an error event in the stream".to_owned()
+        } else {
+            message
+        };
+        e.type_ = kind;
+        e.code = code;
+        e.param = param;
+        e
+    }
+
+    /// Replaces every occurrence of `secret` in the error's texts with `[redacted]`.
+    /// Servers sometimes echo keys back in messages; they must never reach JavaScript.
+    pub fn redact(mut self, secret: Option<&str>) -> Self {
+        if let Some(s) = secret {
+            if s.len() >= 4 {
+                for t in [&mut self.message, self.body.get_or_insert_with(String::new)] {
+                    if t.contains(s) {
+                        *t = t.replace(s, "[redacted]");
+                    }
+                }
+                if self.body.as_deref() == Some("") {
+                    self.body = None;
+                }
+                for t in [&mut self.code, &mut self.type_, &mut self.param].into_iter().flatten() {
+                    if t.contains(s) {
+                        *t = t.replace(s, "[redacted]");
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// Converts the error into a JavaScript `AiBadgrError`.
+    pub fn into_js(self) -> JsValue {
+        let name = if self.kind == Kind::Aborted { Some("AbortError") } else { None };
+        let cause = self.cause.unwrap_or(JsValue::UNDEFINED);
+        JsAiBadgrError::new(
+            &self.message,
+            self.kind.as_str(),
+            self.status,
+            self.code,
+            self.type_,
+            self.param,
+            self.request_id,
+            self.body,
+            &cause,
+            name,
+        )
+        .into()
+    }
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        e.into_js()
+    }
+}
+
+fn join(field: &str, what: &str) -> String {
+    let mut s = String::with_capacity(field.len() + what.len() + 1);
+    s.push_str(field);
+    s.push(' ');
+    s.push_str(what);
+    s
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+/// Reads an error body in any of the shapes servers use and fills `code`/`type`/`param`;
+/// returns the message. Shapes: OpenAI `{"error":{"message","type","code","param"}}`,
+/// `{"error":"text"}`, Anthropic `{"type":"error","error":{"type","message"}}`,
+/// and `{"message":..}` / `{"detail":..}` (FastAPI-style proxies).
+fn parse_error_body(body: &str, e: &mut Error) -> Option<String> {
+    let v = json::parse(body).ok()?;
+    let err = v.get("error");
+    let obj = match err {
+        Some(inner @ json::Value::Object(_)) => inner,
+        Some(json::Value::String(s)) => return Some(s.to_string()),
+        _ => &v,
+    };
+    e.type_ = text_of(obj.get("type"));
+    e.code = text_of(obj.get("code"));
+    e.param = text_of(obj.get("param"));
+    if e.type_.as_deref() == Some("error") {
+        e.type_ = None;
+    }
+    text_of(obj.get("message")).or_else(|| match obj.get("detail") {
+        Some(d @ (json::Value::Array(_) | json::Value::Object(_))) => Some(d.to_json()),
+        d => text_of(d),
+    })
+}
+
+/// Returns a JSON string or number as text; anything else as `None`.
+pub fn text_of(v: Option<&json::Value<'_>>) -> Option<String> {
+    match v? {
+        json::Value::String(s) => Some(s.to_string()),
+        json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        529 => "Overloaded",
+        _ if status >= 500 => "Server Error",
+        _ => "Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openai_body() {
+        let e = Error::from_response(
+            400,
+            r#"{"error":{"message":"bad temp","type":"invalid_request_error","param":"temperature","code":null}}"#,
+            Some("req_1".into()),
+        );
+        assert_eq!(e.message, "400 bad temp");
+        assert_eq!(e.type_.as_deref(), Some("invalid_request_error"));
+        assert_eq!(e.param.as_deref(), Some("temperature"));
+        assert_eq!(e.code, None);
+        assert_eq!(e.request_id.as_deref(), Some("req_1"));
+    }
+
+    #[test]
+    fn anthropic_body() {
+        let e = Error::from_response(
+            529,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+            None,
+        );
+        assert_eq!(e.message, "529 Overloaded");
+        assert_eq!(e.type_.as_deref(), Some("overloaded_error"));
+    }
+
+    #[test]
+    fn html_body_is_kept_as_text() {
+        let e = Error::from_response(502, "<html><body>Bad gateway</body></html>", None);
+        assert!(e.message.starts_with("502 Bad Gateway"));
+        assert_eq!(e.body.as_deref(), Some("<html><body>Bad gateway</body></html>"));
+    }
+
+    #[test]
+    fn numeric_code_and_string_error() {
+        let e = Error::from_response(401, r#"{"error":{"message":"no","code":401}}"#, None);
+        assert_eq!(e.code.as_deref(), Some("401"));
+        let e = Error::from_response(500, r#"{"error":"boom"}"#, None);
+        assert_eq!(e.message, "500 boom");
+        let e = Error::from_response(422, r#"{"detail":[{"loc":["body"],"msg":"x"}]}"#, None);
+        assert_eq!(e.message, r#"422 [{"loc":["body"],"msg":"x"}]"#);
+    }
+
+    #[test]
+    fn key_is_redacted_everywhere() {
+        let key = "sk-secret-123456";
+        let e = Error::from_response(
+            401,
+            r#"{"error":{"message":"Incorrect API key provided: sk-secret-123456.","code":"sk-secret-123456"}}"#,
+            None,
+        )
+        .redact(Some(key));
+        assert!(!e.message.contains(key));
+        assert!(!format!("{:?}", e).contains(key));
+        assert_eq!(e.code.as_deref(), Some("[redacted]"));
+        let e = Error::from_response(502, "<p>sk-secret-123456</p>", None).redact(Some(key));
+        assert_eq!(e.body.as_deref(), Some("<p>[redacted]</p>"));
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("héllo", 2), "h");
+        assert_eq!(truncate("abc", 10), "abc");
+    }
+}

@@ -1,0 +1,90 @@
+// The few things Rust cannot define itself: a real Error subclass, ReadableStream subclasses,
+// and the timer/abort primitives of the platform. No decisions are made here.
+export class AiBadgrError extends Error {
+  constructor(message, kind, status, code, type, param, requestId, body, cause, name) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = name || "AiBadgrError";
+    this.kind = kind;
+    this.status = status;
+    this.code = code;
+    this.type = type;
+    this.param = param;
+    this.requestId = requestId;
+    this.body = body;
+  }
+}
+
+// A ReadableStream that `for await` can iterate everywhere (Safari lacks the built-in).
+class Iterable extends ReadableStream {}
+if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
+  Iterable.prototype[Symbol.asyncIterator] = async function* () {
+    const reader = this.getReader();
+    let done = false;
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) { done = true; return; }
+        yield r.value;
+      }
+    } finally {
+      if (!done) await reader.cancel();
+      reader.releaseLock();
+    }
+  };
+}
+
+const source = (core, mode) => ({ pull: (c) => core.pull(c, mode), cancel: (r) => core.cancel(r) });
+const lazy = { highWaterMark: 0 };
+
+// A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
+// Rust's StreamCore does all the work; these classes only give it the platform's stream shape.
+class ResponseStream extends Iterable {
+  #core;
+  constructor(core) { super(source(core, 1), lazy); this.#core = core; }
+  text() { return this.#sub(2); }
+  toSSE() { return this.#sub(3); }
+  final() { return this.#core.final(this.locked); }
+  #sub(mode) { this.#core.claim(mode, this.locked); return new Iterable(source(this.#core, mode), lazy); }
+}
+export class ChatStream extends ResponseStream {}
+export class MessageStream extends ResponseStream {}
+
+export const TIERS = Object.freeze(["basic", "normal", "premium"]);
+
+// Abort reasons the client uses for its own timers, so Rust can tell them from a caller's abort.
+export const TIMEOUT = "aibadgr:timeout";
+export const IDLE = "aibadgr:idle";
+
+// Aborts `ctrl` when `signal` aborts; returns the function that removes the listener.
+export function link(signal, ctrl) {
+  const on = () => ctrl.abort(signal.reason);
+  signal.addEventListener("abort", on, { once: true });
+  return () => signal.removeEventListener("abort", on);
+}
+
+function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
+
+// A timer that aborts `ctrl` with `reason` once `ms` pass without touch(); stop() ends it.
+export class Timer {
+  constructor(ms, ctrl, reason) {
+    this.ms = ms; this.ctrl = ctrl; this.reason = reason; this.last = Date.now();
+    this.arm(ms);
+  }
+  arm(ms) {
+    this.t = unref(setTimeout(() => {
+      const left = this.last + this.ms - Date.now();
+      if (left > 0) this.arm(left); else this.ctrl.abort(this.reason);
+    }, ms));
+  }
+  touch() { this.last = Date.now(); }
+  stop() { clearTimeout(this.t); }
+}
+
+// Resolves after `ms`, or rejects with the signal's reason as soon as it aborts.
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const abort = () => { clearTimeout(t); reject(signal.reason); };
+    const t = setTimeout(() => { signal.removeEventListener("abort", abort); resolve(); }, ms);
+    signal.addEventListener("abort", abort, { once: true });
+  });
+}

@@ -1,0 +1,25 @@
+//! aibadgr: the JavaScript client for AI Badgr, compiled from Rust to one small `.wasm`.
+//!
+//! Data flows one way: JS request → [`validate`] → [`fetch`] (retries, timeouts, aborts) →
+//! status check → body: JSON, or bytes → [`sse`] events → [`accumulate`] / [`messages`] →
+//! JS chunks through [`stream`]. The pure parts ([`json`], [`sse`], [`accumulate`],
+//! [`messages`], [`retry`], [`embed`]) have no wasm types and are tested natively; the
+//! wasm-bindgen face is [`client`].
+#![deny(missing_docs)]
+
+pub mod accumulate;
+pub mod client;
+pub mod config;
+pub mod embed;
+pub mod error;
+pub mod fetch;
+pub mod json;
+pub mod jsval;
+pub mod messages;
+pub mod retry;
+pub mod sse;
+pub mod stream;
+pub mod validate;
+
+pub use client::AiBadgr;
+pub use error::{Error, Kind};

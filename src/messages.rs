@@ -1,0 +1,527 @@
+//! Accumulation of Anthropic Messages stream events into one `message` object.
+//!
+//! Each SSE event goes to [`MessagesAccumulator::push`] (its `event` name and data);
+//! [`MessagesAccumulator::finish`] writes the message a non-streaming request would have returned:
+//! content blocks in index order with text, thinking, signatures, citations and tool inputs
+//! filled in, stop reason, and usage merged from `message_start` and `message_delta`.
+
+use crate::accumulate::{api_error, ChunkError};
+use crate::json::{self, Value};
+use std::borrow::Cow;
+
+/// What kind of event a pushed payload was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// `message_start`.
+    MessageStart,
+    /// `content_block_start`.
+    ContentBlockStart,
+    /// `content_block_delta`.
+    ContentBlockDelta,
+    /// `content_block_stop`.
+    ContentBlockStop,
+    /// `message_delta`.
+    MessageDelta,
+    /// `message_stop`.
+    MessageStop,
+    /// `ping` (a keep-alive).
+    Ping,
+    /// Any other type; ignored.
+    Unknown,
+}
+
+/// What one event contributed, for callers that stream text as it comes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSummary {
+    /// The kind of event.
+    pub kind: EventKind,
+    /// The text of a `text_delta`.
+    pub text: Option<String>,
+}
+
+/// Collects stream events; see the module docs.
+#[derive(Debug, Default)]
+pub struct MessagesAccumulator {
+    /// The `message` of `message_start`, updated by `message_delta`.
+    message: Option<Value<'static>>,
+    /// Content blocks, sorted by index.
+    blocks: Vec<Block>,
+    stopped: bool,
+}
+
+#[derive(Debug)]
+struct Block {
+    index: u64,
+    value: Value<'static>,
+    /// `partial_json` pieces not yet parsed into `input`.
+    json: String,
+}
+
+const INVALID_INPUT: ChunkError = ChunkError::Shape("tool input is not valid json");
+
+fn empty() -> Value<'static> {
+    Value::Object(Vec::new())
+}
+
+/// The message used when a stream has no `message_start`.
+fn bare_message() -> Value<'static> {
+    let s = |v| Value::String(Cow::Borrowed(v));
+    Value::Object(vec![(Cow::Borrowed("type"), s("message")), (Cow::Borrowed("role"), s("assistant"))])
+}
+
+/// Appends a string member `v` to member `key` of `block` (creating or replacing a non-string).
+fn append(block: &mut Value<'static>, key: &str, v: Option<&Value>) {
+    let Some(v) = v.and_then(Value::as_str) else { return };
+    match block.get_mut(key) {
+        Some(Value::String(s)) => s.to_mut().push_str(v),
+        _ => block.set(key, Value::String(Cow::Owned(v.into()))),
+    }
+}
+
+/// Parses a tool's buffered input JSON.
+fn parse_input(buf: &str) -> Result<Value<'static>, ChunkError> {
+    json::parse(buf).map(Value::into_owned).map_err(|_| INVALID_INPUT)
+}
+
+impl Block {
+    fn apply(&mut self, delta: &Value) {
+        let v = &mut self.value;
+        match delta.get("type").and_then(Value::as_str) {
+            Some("text_delta") => append(v, "text", delta.get("text")),
+            Some("input_json_delta") => {
+                if let Some(p) = delta.get("partial_json").and_then(Value::as_str) {
+                    self.json.push_str(p);
+                }
+            }
+            Some("thinking_delta") => append(v, "thinking", delta.get("thinking")),
+            Some("signature_delta") => append(v, "signature", delta.get("signature")),
+            Some("citations_delta") => {
+                let Some(c) = delta.get("citation") else { return };
+                let c = c.clone().into_owned();
+                match v.get_mut("citations") {
+                    Some(Value::Array(list)) => list.push(c),
+                    _ => v.set("citations", Value::Array(vec![c])),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Parses the buffered input JSON into `input`, if any arrived.
+    fn stop(&mut self) -> Result<(), ChunkError> {
+        if !self.json.is_empty() {
+            self.value.set("input", parse_input(&self.json)?);
+            self.json.clear();
+        }
+        Ok(())
+    }
+}
+
+impl MessagesAccumulator {
+    /// Creates an empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one SSE event: its `event` name and its data payload.
+    ///
+    /// The event type is the data's `type` member, else the `event` name. An `error` event
+    /// returns [`ChunkError::Api`]; unknown event types are ignored.
+    pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
+        // Some proxies send bare named events (`event: ping` with an empty data line).
+        let v = match data.trim() {
+            "" if event.is_some() => empty(),
+            _ => json::parse(data)?,
+        };
+        if v.as_object().is_none() {
+            return Err(ChunkError::Shape("stream event is not a json object"));
+        }
+        let kind = v.get("type").and_then(Value::as_str).or(event).unwrap_or_default();
+        let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
+        let mut text = None;
+        let kind = match kind {
+            "error" => return Err(api_error(v.get("error").filter(|e| !e.is_null()).unwrap_or(&v))),
+            "ping" => EventKind::Ping,
+            "message_start" => {
+                let m = v.get("message").filter(|m| m.as_object().is_some());
+                self.message = Some(m.map_or_else(empty, |m| m.clone().into_owned()));
+                EventKind::MessageStart
+            }
+            "content_block_start" => {
+                let value = v.get("content_block").map_or_else(empty, |b| b.clone().into_owned());
+                let block = Block { index, value, json: String::new() };
+                match self.blocks.binary_search_by_key(&index, |b| b.index) {
+                    Ok(at) => {
+                        if let Some(slot) = self.blocks.get_mut(at) {
+                            *slot = block;
+                        }
+                    }
+                    Err(at) => self.blocks.insert(at, block),
+                }
+                EventKind::ContentBlockStart
+            }
+            "content_block_delta" => {
+                let delta = v.get("delta").unwrap_or(&Value::Null);
+                if delta.get("type").and_then(Value::as_str) == Some("text_delta") {
+                    text = delta.get("text").and_then(Value::as_str).map(str::to_owned);
+                }
+                if let Some(block) = self.block_mut(index) {
+                    block.apply(delta);
+                }
+                EventKind::ContentBlockDelta
+            }
+            "content_block_stop" => {
+                if let Some(block) = self.block_mut(index) {
+                    block.stop()?;
+                }
+                EventKind::ContentBlockStop
+            }
+            "message_delta" => {
+                let m = self.message.get_or_insert_with(bare_message);
+                for (k, val) in v.get("delta").and_then(Value::as_object).unwrap_or_default() {
+                    m.set(k, val.clone().into_owned());
+                }
+                let usage = v.get("usage").and_then(Value::as_object).unwrap_or_default();
+                if !usage.is_empty() && m.get("usage").and_then(Value::as_object).is_none() {
+                    m.set("usage", empty());
+                }
+                if let Some(u) = m.get_mut("usage") {
+                    for (k, val) in usage.iter().filter(|(_, val)| !val.is_null()) {
+                        u.set(k, val.clone().into_owned());
+                    }
+                }
+                EventKind::MessageDelta
+            }
+            "message_stop" => {
+                self.stopped = true;
+                EventKind::MessageStop
+            }
+            _ => EventKind::Unknown,
+        };
+        Ok(EventSummary { kind, text })
+    }
+
+    fn block_mut(&mut self, index: u64) -> Option<&mut Block> {
+        let at = self.blocks.binary_search_by_key(&index, |b| b.index).ok()?;
+        self.blocks.get_mut(at)
+    }
+
+    /// Tells whether `message_stop` was seen.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Returns the accumulated message as JSON text; fails if a tool's streamed input is not
+    /// valid JSON.
+    pub fn finish(&self) -> Result<String, ChunkError> {
+        let mut content = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            let mut value = b.value.clone();
+            if !b.json.is_empty() {
+                value.set("input", parse_input(&b.json)?);
+            }
+            content.push(value);
+        }
+        let mut m = self.message.clone().unwrap_or_else(bare_message);
+        m.set("content", Value::Array(content));
+        Ok(m.to_json())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sse::SseParser;
+    use proptest::prelude::*;
+    use serde_json::{json, Value as J};
+
+    fn feed(events: &[(&str, J)]) -> MessagesAccumulator {
+        let mut a = MessagesAccumulator::new();
+        for (name, data) in events {
+            a.push(Some(name), &data.to_string()).unwrap();
+        }
+        a
+    }
+
+    fn out(a: &MessagesAccumulator) -> J {
+        serde_json::from_str(&a.finish().unwrap()).unwrap()
+    }
+
+    fn start() -> (&'static str, J) {
+        ("message_start", json!({"type":"message_start","message":{
+            "id":"msg_1","type":"message","role":"assistant","model":"claude","content":[],
+            "stop_reason":null,"stop_sequence":null,
+            "usage":{"input_tokens":10,"cache_read_input_tokens":3,"output_tokens":1}}}))
+    }
+
+    fn delta(index: u64, d: J) -> (&'static str, J) {
+        ("content_block_delta", json!({"type":"content_block_delta","index":index,"delta":d}))
+    }
+
+    fn block(index: u64, b: J) -> (&'static str, J) {
+        ("content_block_start", json!({"type":"content_block_start","index":index,"content_block":b}))
+    }
+
+    fn stop(index: u64) -> (&'static str, J) {
+        ("content_block_stop", json!({"type":"content_block_stop","index":index}))
+    }
+
+    #[test]
+    fn recorded_stream() {
+        let mut p = SseParser::new();
+        let mut a = MessagesAccumulator::new();
+        let mut kinds = Vec::new();
+        let mut text = String::new();
+        for c in include_bytes!("../tests/fixtures/anthropic_messages.sse").chunks(5) {
+            p.push(c);
+            while let Some(e) = p.next_event() {
+                let s = a.push(e.event.as_deref(), &e.data).unwrap();
+                kinds.push(s.kind);
+                text.extend(s.text);
+            }
+        }
+        assert!(a.stopped());
+        assert_eq!(text, "Okay, let me check the weather in Paris.");
+        use EventKind::*;
+        assert_eq!(kinds.iter().filter(|k| **k == Ping).count(), 2);
+        assert_eq!(kinds.first(), Some(&MessageStart));
+        assert_eq!(kinds.last(), Some(&MessageStop));
+        assert!(kinds.contains(&MessageDelta) && kinds.contains(&ContentBlockStop));
+        let want = json!({
+            "id":"msg_01Ab","type":"message","role":"assistant","model":"claude-sonnet-4-5",
+            "content":[
+                {"type":"text","text":"Okay, let me check the weather in Paris."},
+                {"type":"tool_use","id":"toolu_01T1x","name":"get_weather",
+                 "input":{"location":"Paris","unit":"celsius","days":[1,2.5]}}
+            ],
+            "stop_reason":"tool_use","stop_sequence":null,
+            "usage":{"input_tokens":472,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,
+                     "output_tokens":89,"service_tier":"standard"}
+        });
+        assert_eq!(out(&a), want);
+        // Raw number text survives, member order follows message_start.
+        let text = a.finish().unwrap();
+        assert!(text.contains("[1,2.5e0]"));
+        assert!(text.starts_with(r#"{"id":"msg_01Ab","type":"message","role":"assistant","model""#));
+    }
+
+    #[test]
+    fn thinking_and_signature() {
+        let a = feed(&[
+            start(),
+            block(0, json!({"type":"thinking","thinking":"","signature":""})),
+            delta(0, json!({"type":"thinking_delta","thinking":"Let me "})),
+            delta(0, json!({"type":"thinking_delta","thinking":"think."})),
+            delta(0, json!({"type":"signature_delta","signature":"EqQB"})),
+            delta(0, json!({"type":"signature_delta","signature":"Zz=="})),
+            stop(0),
+            block(1, json!({"type":"redacted_thinking","data":"abc"})),
+            stop(1),
+            block(2, json!({"type":"thinking","thinking":""})),
+            delta(2, json!({"type":"signature_delta","signature":"sig"})),
+        ]);
+        assert_eq!(out(&a)["content"], json!([
+            {"type":"thinking","thinking":"Let me think.","signature":"EqQBZz=="},
+            {"type":"redacted_thinking","data":"abc"},
+            {"type":"thinking","thinking":"","signature":"sig"}
+        ]));
+    }
+
+    #[test]
+    fn citations() {
+        let c1 = json!({"type":"char_location","cited_text":"x","document_index":0,"start_char_index":0,"end_char_index":1});
+        let c2 = json!({"type":"web_search_result_location","url":"https://e.com","title":"E","encrypted_index":"x","cited_text":"y"});
+        let a = feed(&[
+            start(),
+            block(0, json!({"type":"text","text":""})),
+            delta(0, json!({"type":"citations_delta","citation":c1})),
+            delta(0, json!({"type":"text_delta","text":"cited"})),
+            delta(0, json!({"type":"citations_delta","citation":c2})),
+            block(1, json!({"type":"text","text":"","citations":null})),
+            delta(1, json!({"type":"citations_delta","citation":c1})),
+        ]);
+        let o = out(&a);
+        assert_eq!(o["content"][0], json!({"type":"text","text":"cited","citations":[c1, c2]}));
+        assert_eq!(o["content"][1]["citations"], json!([c1]));
+    }
+
+    #[test]
+    fn server_tools_and_unknown_blocks_kept() {
+        let result = json!({"type":"web_search_tool_result","tool_use_id":"srvtoolu_1",
+            "content":[{"type":"web_search_result","title":"T","url":"https://x","encrypted_content":"e"}]});
+        let a = feed(&[
+            start(),
+            block(0, json!({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}})),
+            delta(0, json!({"type":"input_json_delta","partial_json":"{\"query\": "})),
+            delta(0, json!({"type":"input_json_delta","partial_json":"\"rust\"}"})),
+            stop(0),
+            block(1, result.clone()),
+            stop(1),
+            block(2, json!({"type":"future_block","x":[1,{"y":null}]})),
+            delta(2, json!({"type":"future_delta","z":1})),
+            stop(2),
+            block(3, json!({"type":"tool_use","id":"t","name":"noargs","input":{}})),
+            delta(3, json!({"type":"input_json_delta","partial_json":""})),
+            stop(3),
+        ]);
+        let o = out(&a);
+        assert_eq!(o["content"][0]["input"], json!({"query":"rust"}));
+        assert_eq!(o["content"][1], result);
+        assert_eq!(o["content"][2], json!({"type":"future_block","x":[1,{"y":null}]}));
+        assert_eq!(o["content"][3]["input"], json!({}));
+    }
+
+    #[test]
+    fn blocks_out_of_order_and_missing_block() {
+        let a = feed(&[
+            start(),
+            block(1, json!({"type":"text","text":"b"})),
+            block(0, json!({"type":"text","text":"a"})),
+            delta(7, json!({"type":"text_delta","text":"lost"})),
+            stop(9),
+        ]);
+        assert_eq!(out(&a)["content"], json!([{"type":"text","text":"a"},{"type":"text","text":"b"}]));
+    }
+
+    #[test]
+    fn invalid_tool_json() {
+        let mut a = feed(&[
+            start(),
+            block(0, json!({"type":"tool_use","id":"t","name":"f","input":{}})),
+            delta(0, json!({"type":"input_json_delta","partial_json":"{\"a\": "})),
+        ]);
+        // Pending buffer is parsed at finish too.
+        assert_eq!(a.finish(), Err(INVALID_INPUT));
+        let e = json!({"type":"content_block_stop","index":0}).to_string();
+        assert_eq!(a.push(None, &e), Err(ChunkError::Shape("tool input is not valid json")));
+        let ok = feed(&[
+            start(),
+            block(0, json!({"type":"tool_use","id":"t","name":"f","input":{}})),
+            delta(0, json!({"type":"input_json_delta","partial_json":"{\"a\": [1]}"})),
+        ]);
+        assert_eq!(out(&ok)["content"][0]["input"], json!({"a":[1]}));
+        assert!(!ok.stopped());
+    }
+
+    #[test]
+    fn error_event() {
+        let mut a = MessagesAccumulator::new();
+        let e = a.push(Some("error"), r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#);
+        assert_eq!(e, Err(ChunkError::Api { message: "Overloaded".into(), kind: Some("overloaded_error".into()), code: None, param: None }));
+        // The type may come from the event name alone.
+        let e = a.push(Some("error"), r#"{"error":{"type":"api_error","message":"boom"}}"#);
+        assert!(matches!(e, Err(ChunkError::Api { ref kind, .. }) if kind.as_deref() == Some("api_error")));
+        assert!(matches!(a.push(None, "{oops"), Err(ChunkError::Json(_))));
+        assert_eq!(a.push(None, "[]"), Err(ChunkError::Shape("stream event is not a json object")));
+    }
+
+    #[test]
+    fn unknown_events_and_event_name_fallback() {
+        let mut a = MessagesAccumulator::new();
+        let s = a.push(Some("brand_new"), r#"{"type":"brand_new","x":1}"#).unwrap();
+        assert_eq!(s, EventSummary { kind: EventKind::Unknown, text: None });
+        assert_eq!(a.push(None, "{}").unwrap().kind, EventKind::Unknown);
+        assert_eq!(a.push(Some("ping"), "{}").unwrap().kind, EventKind::Ping);
+        assert_eq!(a.push(Some("ping"), "").unwrap().kind, EventKind::Ping);
+        assert!(matches!(a.push(None, ""), Err(ChunkError::Json(_))));
+        // `type` wins over the event name.
+        assert_eq!(a.push(Some("ping"), r#"{"type":"message_stop"}"#).unwrap().kind, EventKind::MessageStop);
+        assert!(a.stopped());
+    }
+
+    #[test]
+    fn usage_merge() {
+        let a = feed(&[
+            start(),
+            ("message_delta", json!({"type":"message_delta",
+                "delta":{"stop_reason":"end_turn","stop_sequence":null},
+                "usage":{"output_tokens":42,"input_tokens":null,"server_tool_use":{"web_search_requests":1}}})),
+            ("message_delta", json!({"type":"message_delta","delta":{"stop_reason":"stop_sequence","stop_sequence":"###"},"usage":{"output_tokens":50}})),
+        ]);
+        let o = out(&a);
+        assert_eq!(o["usage"], json!({"input_tokens":10,"cache_read_input_tokens":3,"output_tokens":50,"server_tool_use":{"web_search_requests":1}}));
+        assert_eq!((&o["stop_reason"], &o["stop_sequence"]), (&json!("stop_sequence"), &json!("###")));
+        assert!(!a.stopped());
+    }
+
+    #[test]
+    fn no_message_start() {
+        let a = feed(&[
+            block(0, json!({"type":"text","text":""})),
+            delta(0, json!({"type":"text_delta","text":"hi"})),
+            ("message_delta", json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})),
+        ]);
+        assert_eq!(out(&a), json!({"type":"message","role":"assistant","stop_reason":"end_turn","usage":{"output_tokens":2},"content":[{"type":"text","text":"hi"}]}));
+        assert_eq!(MessagesAccumulator::new().finish().unwrap(), r#"{"type":"message","role":"assistant","content":[]}"#);
+    }
+
+    #[test]
+    fn text_summary_and_unicode() {
+        let mut a = MessagesAccumulator::new();
+        let (n, d) = block(0, json!({"type":"text","text":""}));
+        a.push(Some(n), &d.to_string()).unwrap();
+        let (n, d) = delta(0, json!({"type":"text_delta","text":"héllo 😀\n\"q\""}));
+        let s = a.push(Some(n), &d.to_string()).unwrap();
+        assert_eq!(s, EventSummary { kind: EventKind::ContentBlockDelta, text: Some("héllo 😀\n\"q\"".into()) });
+        let (n, d) = delta(0, json!({"type":"input_json_delta","partial_json":"x"}));
+        assert_eq!(a.push(Some(n), &d.to_string()).unwrap().text, None);
+    }
+
+    fn arb_event() -> impl Strategy<Value = (Option<String>, String)> {
+        let kind = prop_oneof![
+            Just("message_start"), Just("content_block_start"), Just("content_block_delta"),
+            Just("content_block_stop"), Just("message_delta"), Just("message_stop"), Just("ping"),
+            Just("error"), Just("other"),
+        ];
+        let dtype = prop_oneof![
+            Just("text_delta"), Just("input_json_delta"), Just("thinking_delta"),
+            Just("signature_delta"), Just("citations_delta"), Just("x"),
+        ];
+        let scalar = prop_oneof![
+            Just(J::Null), any::<bool>().prop_map(J::Bool), (0u64..4).prop_map(J::from),
+            "[{}\\[\\]\",:a1 ]{0,6}".prop_map(J::String),
+        ];
+        let member = prop_oneof![
+            scalar.clone(),
+            prop::collection::vec(scalar.clone(), 0..3).prop_map(J::Array),
+            (dtype, scalar.clone(), scalar.clone()).prop_map(|(t, a, b)| json!({
+                "type": t, "text": a, "partial_json": b, "thinking": a, "signature": b, "citation": a,
+                "stop_reason": b, "output_tokens": a, "input": a, "citations": b
+            })),
+        ];
+        (kind, prop::option::of("[a-z_]{0,8}"), prop::collection::vec(
+            (prop_oneof![Just("type"), Just("index"), Just("delta"), Just("content_block"),
+                Just("message"), Just("usage"), Just("error")], member), 0..6))
+            .prop_map(|(kind, name, members)| {
+                let mut m: serde_json::Map<String, J> = members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                m.entry("type").or_insert(J::from(kind));
+                (name, J::Object(m).to_string())
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn structured_events_never_panic(events in prop::collection::vec(arb_event(), 0..16)) {
+            let mut a = MessagesAccumulator::new();
+            for (name, data) in &events {
+                let _ = a.push(name.as_deref(), data);
+            }
+            if let Ok(text) = a.finish() {
+                prop_assert!(serde_json::from_str::<J>(&text).is_ok());
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(events in prop::collection::vec((prop::option::of(".{0,8}"), any::<String>()), 0..8)) {
+            let mut a = MessagesAccumulator::new();
+            for (name, data) in &events {
+                let _ = a.push(name.as_deref(), data);
+            }
+            if let Ok(text) = a.finish() {
+                prop_assert!(serde_json::from_str::<J>(&text).is_ok());
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! When to retry and how long to wait: pure functions, tested natively.
+
+/// The longest server-requested wait that is honoured; longer ones fall back to backoff.
+pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
+
+/// Returns whether a response with `status` should be retried. A `x-should-retry` header of
+/// `true` or `false` overrides the status rule (408, 409, 429 and 5xx retry).
+pub fn should_retry(status: u16, should_retry_header: Option<&str>) -> bool {
+    match should_retry_header {
+        Some("true") => true,
+        Some("false") => false,
+        _ => matches!(status, 408 | 409 | 429) || status >= 500,
+    }
+}
+
+/// Exponential backoff with jitter: 0.5 s · 2ⁿ, at most 8 s, minus up to 25 %.
+/// `retries_done` counts retries already made; `random` is in [0, 1).
+pub fn backoff_ms(retries_done: u32, random: f64) -> f64 {
+    let base = (500.0 * f64::from(1u32 << retries_done.min(5))).min(8_000.0);
+    base * (1.0 - random.clamp(0.0, 1.0) * 0.25)
+}
+
+/// Chooses the wait a server asked for: `retry-after-ms`, else `retry-after` as seconds, else
+/// `retry-after` as an HTTP date (given as milliseconds from now). Only waits from 0 to 60 s
+/// count; anything else (missing, negative, NaN, too long) returns `None`.
+pub fn server_wait_ms(retry_after_ms: Option<f64>, retry_after_secs: Option<f64>, date_from_now_ms: Option<f64>) -> Option<f64> {
+    let ok = |v: f64| v.is_finite() && (0.0..=MAX_RETRY_AFTER_MS).contains(&v);
+    if let Some(ms) = retry_after_ms.filter(|v| ok(*v)) {
+        return Some(ms);
+    }
+    if let Some(s) = retry_after_secs.filter(|v| v.is_finite()) {
+        return Some(s * 1000.0).filter(|v| ok(*v));
+    }
+    date_from_now_ms.map(|v| v.max(0.0)).filter(|v| ok(*v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        for s in [408, 409, 429, 500, 502, 503, 504, 529] {
+            assert!(should_retry(s, None), "{s}");
+        }
+        for s in [400, 401, 403, 404, 422] {
+            assert!(!should_retry(s, None), "{s}");
+        }
+        assert!(should_retry(400, Some("true")));
+        assert!(!should_retry(503, Some("false")));
+        assert!(should_retry(503, Some("maybe")));
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_ms(0, 0.0), 500.0);
+        assert_eq!(backoff_ms(1, 0.0), 1000.0);
+        assert_eq!(backoff_ms(3, 0.0), 4000.0);
+        assert_eq!(backoff_ms(4, 0.0), 8000.0);
+        assert_eq!(backoff_ms(30, 0.0), 8000.0);
+        assert_eq!(backoff_ms(0, 1.0), 375.0);
+        for n in 0..10 {
+            let b = backoff_ms(n, 0.7);
+            assert!(b >= 375.0 && b <= 8000.0);
+        }
+    }
+
+    #[test]
+    fn server_waits() {
+        assert_eq!(server_wait_ms(Some(150.0), Some(2.0), None), Some(150.0));
+        assert_eq!(server_wait_ms(None, Some(2.0), None), Some(2000.0));
+        assert_eq!(server_wait_ms(None, Some(61.0), None), None);
+        assert_eq!(server_wait_ms(Some(-1.0), Some(1.0), None), Some(1000.0));
+        assert_eq!(server_wait_ms(Some(f64::NAN), None, Some(3000.0)), Some(3000.0));
+        assert_eq!(server_wait_ms(None, None, Some(-500.0)), Some(0.0));
+        assert_eq!(server_wait_ms(None, None, Some(120_000.0)), None);
+        assert_eq!(server_wait_ms(None, None, None), None);
+    }
+}

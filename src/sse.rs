@@ -1,0 +1,486 @@
+//! A Server-Sent Events parser over raw bytes, following the WHATWG event-stream rules.
+//!
+//! Bytes go in with [`SseParser::push`] in chunks of any size; events come out of
+//! [`SseParser::next_event`]. Work is linear in the input however it is split: lines are scanned
+//! once and the consumed prefix of the buffer is dropped only when it is more than half of it.
+
+/// One dispatched event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SseEvent {
+    /// The `event` field of this event, if it had one.
+    pub event: Option<String>,
+    /// The `data` lines joined with `\n`.
+    pub data: String,
+    /// The last event ID seen so far in the stream (it carries over between events, as in
+    /// WHATWG `lastEventId`).
+    pub id: Option<String>,
+}
+
+/// Incremental event-stream parser; see the module docs.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    /// Received bytes; everything before `start` is consumed.
+    buf: Vec<u8>,
+    /// Start of the current (incomplete) line.
+    start: usize,
+    /// Bytes from `start` up to here hold no line end.
+    scan: usize,
+    /// The leading byte-order mark has been dealt with.
+    bom_done: bool,
+    /// The last line ended with a `\r` at the end of the buffer: drop a `\n` that comes next.
+    skip_lf: bool,
+    /// Data lines of the pending event, each followed by `\n`.
+    data: Vec<u8>,
+    /// `event` field of the pending event.
+    event: Option<Vec<u8>>,
+    /// Last event ID.
+    id: Option<String>,
+}
+
+impl SseParser {
+    /// Creates a parser at the start of a stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends bytes of the stream; parsing happens in [`next_event`](Self::next_event).
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.start > 0 && self.start * 2 >= self.buf.len() {
+            let start = self.start.min(self.buf.len());
+            self.buf.drain(..start);
+            self.scan = self.scan.saturating_sub(start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// Returns the next complete event, if the bytes so far hold one.
+    pub fn next_event(&mut self) -> Option<SseEvent> {
+        if !self.bom_done {
+            let head = self.buf.get(self.start..).unwrap_or_default();
+            let bom = b"\xEF\xBB\xBF";
+            if head.len() < 3 && bom.starts_with(head) {
+                return None; // could still become a BOM
+            }
+            if head.starts_with(bom) {
+                self.start += 3;
+                self.scan = self.start;
+            }
+            self.bom_done = true;
+        }
+        loop {
+            if self.skip_lf {
+                match self.buf.get(self.start) {
+                    None => return None,
+                    Some(b) => {
+                        if *b == b'\n' {
+                            self.start += 1;
+                            self.scan = self.start;
+                        }
+                        self.skip_lf = false;
+                    }
+                }
+            }
+            let rest = self.buf.get(self.scan..).unwrap_or_default();
+            let Some(at) = rest.iter().position(|b| *b == b'\n' || *b == b'\r') else {
+                self.scan = self.buf.len();
+                return None;
+            };
+            let end = self.scan + at;
+            let mut next = end + 1;
+            if self.buf.get(end) == Some(&b'\r') {
+                match self.buf.get(next) {
+                    Some(b'\n') => next += 1,
+                    None => self.skip_lf = true,
+                    Some(_) => {}
+                }
+            }
+            let line = self.buf.get(self.start..end).unwrap_or_default();
+            let ev = line_into(line, &mut self.data, &mut self.event, &mut self.id);
+            self.start = next;
+            self.scan = next;
+            if ev.is_some() {
+                return ev;
+            }
+        }
+    }
+
+    /// Ends the stream: returns events still buffered, treating a trailing partial line as
+    /// complete and dispatching a pending event that has data even without the final blank
+    /// line. Call until it returns `None`.
+    pub fn finish(&mut self) -> Option<SseEvent> {
+        if let Some(ev) = self.next_event() {
+            return Some(ev);
+        }
+        self.bom_done = true;
+        self.skip_lf = false;
+        if let Some(line) = self.buf.get(self.start..).filter(|l| !l.is_empty()) {
+            // A non-empty line never dispatches by itself.
+            line_into(line, &mut self.data, &mut self.event, &mut self.id);
+        }
+        self.buf.clear();
+        self.start = 0;
+        self.scan = 0;
+        line_into(b"", &mut self.data, &mut self.event, &mut self.id)
+    }
+
+    /// Returns how many bytes are held that are not yet part of a returned event (unparsed
+    /// input plus the pending event's data and name).
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.start.min(self.buf.len())
+            + self.data.len()
+            + self.event.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// Applies one line (without its line end) to the pending event; a blank line dispatches it.
+fn line_into(
+    line: &[u8],
+    data: &mut Vec<u8>,
+    event: &mut Option<Vec<u8>>,
+    id: &mut Option<String>,
+) -> Option<SseEvent> {
+    if line.is_empty() {
+        let name = event.take();
+        if data.is_empty() {
+            return None;
+        }
+        data.pop(); // the `\n` after the last data line
+        let text = String::from_utf8_lossy(data).into_owned();
+        data.clear();
+        return Some(SseEvent {
+            event: name.map(|n| String::from_utf8_lossy(&n).into_owned()),
+            data: text,
+            id: id.clone(),
+        });
+    }
+    let (field, value) = match line.iter().position(|b| *b == b':') {
+        Some(0) => return None, // comment
+        Some(at) => {
+            let value = line.get(at + 1..).unwrap_or_default();
+            (line.get(..at).unwrap_or_default(), value.strip_prefix(b" ").unwrap_or(value))
+        }
+        None => (line, &[][..]),
+    };
+    match field {
+        b"data" => {
+            data.extend_from_slice(value);
+            data.push(b'\n');
+        }
+        b"event" => *event = Some(value.to_vec()),
+        b"id" if !value.contains(&0) => *id = Some(String::from_utf8_lossy(value).into_owned()),
+        _ => {} // retry, unknown fields
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ev(event: Option<&str>, data: &str, id: Option<&str>) -> SseEvent {
+        SseEvent { event: event.map(Into::into), data: data.into(), id: id.map(Into::into) }
+    }
+
+    /// All events from the given chunks, draining after every push, then finishing.
+    fn run(chunks: &[&[u8]]) -> Vec<SseEvent> {
+        let mut p = SseParser::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            p.push(c);
+            while let Some(e) = p.next_event() {
+                out.push(e);
+            }
+        }
+        while let Some(e) = p.finish() {
+            out.push(e);
+        }
+        assert_eq!(p.buffered(), 0);
+        out
+    }
+
+    fn one(s: &str) -> Vec<SseEvent> {
+        run(&[s.as_bytes()])
+    }
+
+    fn bytewise(b: &[u8]) -> Vec<SseEvent> {
+        let chunks: Vec<&[u8]> = b.chunks(1).collect();
+        run(&chunks)
+    }
+
+    #[test]
+    fn basic_event() {
+        assert_eq!(one("data: hello\n\n"), vec![ev(None, "hello", None)]);
+        assert_eq!(one("event: x\ndata: 1\nid: 7\n\n"), vec![ev(Some("x"), "1", Some("7"))]);
+    }
+
+    #[test]
+    fn line_ends() {
+        let want = vec![ev(None, "a", None), ev(None, "b", None), ev(None, "c", None)];
+        assert_eq!(one("data: a\n\ndata: b\r\n\r\ndata: c\r\r"), want);
+        assert_eq!(one("data: a\r\rdata: b\n\ndata: c\r\n\r\n"), want);
+        // \r\n split across chunks is one line end, not two.
+        let split = run(&[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"]);
+        assert_eq!(split, vec![ev(None, "a\nb", None)]);
+        // \r at end of chunk followed by something else.
+        assert_eq!(run(&[b"data: a\r", b"data: b\r", b"\r"]), vec![ev(None, "a\nb", None)]);
+    }
+
+    #[test]
+    fn next_event_does_not_wait_for_lf_after_cr() {
+        let mut p = SseParser::new();
+        p.push(b"data: a\r\r");
+        assert_eq!(p.next_event(), Some(ev(None, "a", None)));
+        p.push(b"\ndata: b\n\n");
+        assert_eq!(p.next_event(), Some(ev(None, "b", None)));
+    }
+
+    #[test]
+    fn split_utf8() {
+        let text = "data: héllo 😀 中文\n\n".as_bytes();
+        assert_eq!(bytewise(text), vec![ev(None, "héllo 😀 中文", None)]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        assert_eq!(run(&[b"data: a\xff\xfeb\xe2\x82\n\n"]), vec![ev(None, "a\u{fffd}\u{fffd}b\u{fffd}", None)]);
+        assert_eq!(run(&[b"event: \xc3\n", b"data: x\n\n"]), vec![ev(Some("\u{fffd}"), "x", None)]);
+    }
+
+    #[test]
+    fn bom() {
+        assert_eq!(one("\u{feff}data: a\n\n"), vec![ev(None, "a", None)]);
+        assert_eq!(bytewise("\u{feff}data: a\n\n".as_bytes()), vec![ev(None, "a", None)]);
+        // Only at the very start, and only once.
+        assert_eq!(one("\u{feff}\u{feff}data: a\n\n"), vec![]);
+        assert_eq!(one("data: \u{feff}a\n\n"), vec![ev(None, "\u{feff}a", None)]);
+        // A stream that is only part of a BOM does not hang or panic.
+        assert_eq!(run(&[b"\xef\xbb"]), vec![]);
+    }
+
+    #[test]
+    fn fields() {
+        assert_eq!(one("data:no-space\n\n"), vec![ev(None, "no-space", None)]);
+        assert_eq!(one("data:  two\n\n"), vec![ev(None, " two", None)]);
+        assert_eq!(one("data: a:b: c\n\n"), vec![ev(None, "a:b: c", None)]);
+        // A line with no colon is a field with an empty value.
+        assert_eq!(one("data\n\n"), vec![ev(None, "", None)]);
+        assert_eq!(one("data\ndata\n\n"), vec![ev(None, "\n", None)]);
+        assert_eq!(one("data:\n\n"), vec![ev(None, "", None)]);
+        // Field names are case-sensitive; unknown fields and retry are ignored.
+        assert_eq!(one("Data: x\nretry: 10\nfoo: bar\ndata: y\n\n"), vec![ev(None, "y", None)]);
+    }
+
+    #[test]
+    fn comments_are_ignored() {
+        assert_eq!(one(": keep-alive\n\n: ping\ndata: a\n: mid\ndata: b\n\n"), vec![ev(None, "a\nb", None)]);
+    }
+
+    #[test]
+    fn multi_line_data() {
+        assert_eq!(one("data: a\ndata: b\ndata: c\n\n"), vec![ev(None, "a\nb\nc", None)]);
+        assert_eq!(one("data: a\ndata:\n\n"), vec![ev(None, "a\n", None)]);
+    }
+
+    #[test]
+    fn event_name_resets_after_dispatch_and_blank() {
+        assert_eq!(
+            one("event: x\ndata: 1\n\ndata: 2\n\nevent: y\n\ndata: 3\n\n"),
+            vec![ev(Some("x"), "1", None), ev(None, "2", None), ev(None, "3", None)]
+        );
+    }
+
+    #[test]
+    fn empty_data_does_not_dispatch() {
+        assert_eq!(one("event: x\n\n\n\nid: 1\n\n"), vec![]);
+    }
+
+    #[test]
+    fn id_persists_and_ignores_nul() {
+        assert_eq!(
+            one("id: 1\ndata: a\n\ndata: b\n\nid: 2\0x\ndata: c\n\nid\ndata: d\n\n"),
+            vec![
+                ev(None, "a", Some("1")),
+                ev(None, "b", Some("1")),
+                ev(None, "c", Some("1")),
+                ev(None, "d", Some("")),
+            ]
+        );
+    }
+
+    #[test]
+    fn done_is_not_special() {
+        assert_eq!(one("data: [DONE]\n\n"), vec![ev(None, "[DONE]", None)]);
+    }
+
+    #[test]
+    fn finish_flushes_partial() {
+        assert_eq!(one("data: a\n\ndata: b"), vec![ev(None, "a", None), ev(None, "b", None)]);
+        assert_eq!(one("data: b\n"), vec![ev(None, "b", None)]);
+        assert_eq!(one("event: e\ndata: b\r"), vec![ev(Some("e"), "b", None)]);
+        assert_eq!(one("event: e"), vec![]);
+        assert_eq!(one(": comment"), vec![]);
+        let mut p = SseParser::new();
+        p.push(b"data: a\n\ndata: b\n\ndata: c");
+        // finish returns buffered complete events first, then the partial one.
+        assert_eq!(p.finish(), Some(ev(None, "a", None)));
+        assert_eq!(p.finish(), Some(ev(None, "b", None)));
+        assert_eq!(p.finish(), Some(ev(None, "c", None)));
+        assert_eq!(p.finish(), None);
+        assert_eq!(p.finish(), None);
+    }
+
+    #[test]
+    fn buffered_counts_pending_bytes() {
+        let mut p = SseParser::new();
+        p.push(b"data: abc\n");
+        assert_eq!(p.buffered(), 10);
+        assert_eq!(p.next_event(), None);
+        assert_eq!(p.buffered(), 4); // "abc\n" in the data buffer
+        p.push(b"\n");
+        assert!(p.next_event().is_some());
+        assert_eq!(p.buffered(), 0);
+        p.push(b"data: x");
+        assert_eq!(p.next_event(), None);
+        assert_eq!(p.buffered(), 7);
+    }
+
+    #[test]
+    fn big_event_in_one_byte_pushes_is_linear() {
+        let n = 2 * 1024 * 1024;
+        let mut input = b"data: ".to_vec();
+        input.extend(std::iter::repeat(b'x').take(n));
+        input.extend_from_slice(b"\ndata: y\n\n");
+        let mut p = SseParser::new();
+        let mut got = Vec::new();
+        for b in input.chunks(1) {
+            p.push(b);
+            if let Some(e) = p.next_event() {
+                got.push(e);
+            }
+        }
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].data.len(), n + 2);
+        assert!(got[0].data.ends_with("xx\ny"));
+        assert!(p.buf.capacity() < 4 * n + 64);
+        assert_eq!(p.finish(), None);
+    }
+
+    #[test]
+    fn many_small_events_keep_buffer_small() {
+        let mut p = SseParser::new();
+        for _ in 0..100_000 {
+            p.push(b"data: 1\n\n");
+            assert!(p.next_event().is_some());
+        }
+        assert!(p.buf.len() < 64);
+    }
+
+    pub(crate) const OPENAI: &str = include_str!("../tests/fixtures/openai_chat.sse");
+    const ANTHROPIC: &str = include_str!("../tests/fixtures/anthropic_messages.sse");
+    const CRLF: &str = include_str!("../tests/fixtures/crlf.sse");
+    const COMMENTS: &str = include_str!("../tests/fixtures/comments_multiline.sse");
+    const UNICODE: &str = include_str!("../tests/fixtures/unicode.sse");
+
+    #[test]
+    fn fixtures_parse_as_expected() {
+        let openai = one(OPENAI);
+        assert_eq!(openai.len(), 13);
+        assert!(openai.iter().all(|e| e.event.is_none()));
+        assert_eq!(openai.last().map(|e| e.data.as_str()), Some("[DONE]"));
+
+        let anthropic = one(ANTHROPIC);
+        let names: Vec<_> = anthropic.iter().map(|e| e.event.as_deref().unwrap_or("")).collect();
+        assert_eq!(names.first(), Some(&"message_start"));
+        assert!(names.contains(&"ping"));
+        assert_eq!(names.last(), Some(&"message_stop"));
+
+        let crlf = one(CRLF);
+        assert!(CRLF.contains("\r\n"));
+        assert_eq!(crlf.len(), 4);
+        assert!(crlf.iter().all(|e| !e.data.contains('\r')));
+
+        let comments = one(COMMENTS);
+        assert_eq!(comments.len(), 3);
+        assert_eq!(comments[0].data, "{\"a\":\n1}");
+        assert_eq!(comments[1].data, "line one\nline two\n\nline four");
+        assert_eq!(comments[2].id.as_deref(), Some("42"));
+
+        let uni = one(UNICODE);
+        let joined: String = uni.iter().map(|e| e.data.as_str()).collect();
+        assert!(joined.contains("😀") && joined.contains("中文") && joined.contains("ü"));
+    }
+
+    fn split_at(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut out = Vec::new();
+        let mut prev = 0;
+        for c in cuts.into_iter().chain([bytes.len()]) {
+            out.push(bytes[prev..c].to_vec());
+            prev = c;
+        }
+        out
+    }
+
+    fn run_owned(chunks: &[Vec<u8>]) -> Vec<SseEvent> {
+        let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        run(&refs)
+    }
+
+    #[test]
+    fn fixtures_bytewise_equal_single_push() {
+        for f in [OPENAI, ANTHROPIC, CRLF, COMMENTS, UNICODE] {
+            assert_eq!(bytewise(f.as_bytes()), one(f));
+            let bom = format!("\u{feff}{f}");
+            assert_eq!(bytewise(bom.as_bytes()), one(f));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_split_of_fixtures_gives_same_events(
+            which in 0usize..5,
+            cuts in prop::collection::vec(any::<usize>(), 0..64),
+        ) {
+            let f = [OPENAI, ANTHROPIC, CRLF, COMMENTS, UNICODE][which].as_bytes();
+            prop_assert_eq!(run_owned(&split_at(f, &cuts)), run(&[f]));
+        }
+
+        #[test]
+        fn arbitrary_bytes_any_split_no_panic_and_consistent(
+            bytes in prop::collection::vec(
+                prop_oneof![any::<u8>(), Just(b'\n'), Just(b'\r'), Just(b':'), Just(b' '), Just(b'd')], 0..256),
+            cuts in prop::collection::vec(any::<usize>(), 0..32),
+        ) {
+            let whole = run(&[&bytes]);
+            prop_assert_eq!(run_owned(&split_at(&bytes, &cuts)), whole.clone());
+            prop_assert_eq!(bytewise(&bytes), whole);
+        }
+
+        #[test]
+        fn sse_like_text_any_split(
+            lines in prop::collection::vec(
+                prop_oneof![
+                    "data:[ a-zé😀]{0,6}", "data: [a-z]{0,4}", "event: [a-z]{1,4}", "id: [0-9]{1,2}",
+                    ": [a-z]{0,4}", "", "retry: 5", "data",
+                ],
+                0..24,
+            ),
+            ends in prop::collection::vec(prop_oneof![Just("\n"), Just("\r"), Just("\r\n")], 24),
+            cuts in prop::collection::vec(any::<usize>(), 0..32),
+        ) {
+            let mut text = String::new();
+            for (l, e) in lines.iter().zip(ends.iter()) {
+                text.push_str(l);
+                text.push_str(e);
+            }
+            let b = text.as_bytes();
+            prop_assert_eq!(run_owned(&split_at(b, &cuts)), run(&[b]));
+            prop_assert_eq!(bytewise(b), run(&[b]));
+        }
+    }
+}

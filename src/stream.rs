@@ -1,0 +1,474 @@
+//! Response body → SSE events → accumulated result and JS chunks, pulled on demand.
+//!
+//! A [`StreamCore`] owns the body reader, the SSE parser, the accumulator and the call (its
+//! abort controller and timers). JavaScript's `ChatStream`/`MessageStream` (a `ReadableStream`
+//! subclass in `glue.js`) calls [`StreamCore::pull`] only when its reader wants a chunk, so
+//! nothing is read from the network before it is asked for. One consumer at a time: iteration
+//! (objects), `text()`, `toSSE()`, or `final()` alone; `final()` also works beside any of them.
+
+use crate::accumulate::{ChatAccumulator, ChunkError};
+use crate::error::{Error, Kind};
+use crate::fetch::Call;
+use crate::jsval::get;
+use crate::messages::{EventKind, MessagesAccumulator};
+use crate::sse::{SseEvent, SseParser};
+use js_sys::{Function, Promise, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{ReadableStreamDefaultController, ReadableStreamDefaultReader};
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    /// The `ReadableStream` subclass JavaScript sees for chat streams.
+    pub type ChatStream;
+    #[wasm_bindgen(constructor)]
+    fn new(core: StreamCore) -> ChatStream;
+    /// The `ReadableStream` subclass JavaScript sees for messages streams.
+    pub type MessageStream;
+    #[wasm_bindgen(constructor)]
+    fn new(core: StreamCore) -> MessageStream;
+}
+
+/// Which wire format the stream carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    /// OpenAI `chat.completion.chunk` events ending with `[DONE]`.
+    Chat,
+    /// Anthropic message events ending with `message_stop`.
+    Messages,
+}
+
+const IDLE: u8 = 0;
+const OBJECTS: u8 = 1;
+const TEXT: u8 = 2;
+const SSE: u8 = 3;
+const FINAL: u8 = 4;
+
+enum Acc {
+    Chat(ChatAccumulator),
+    Messages(MessagesAccumulator),
+}
+
+enum State {
+    Open,
+    Ended,
+    Failed(JsValue),
+}
+
+struct Inner {
+    reader: ReadableStreamDefaultReader,
+    parser: SseParser,
+    acc: Acc,
+    call: Call,
+    mode: u8,
+    state: State,
+    eof: bool,
+    done: bool,
+    delivered: usize,
+    final_value: Option<JsValue>,
+    waiters: Vec<(Function, Function)>,
+}
+
+/// The Rust side of one streamed response. JavaScript never constructs it.
+#[wasm_bindgen]
+pub struct StreamCore {
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// What a drain produced for the JS side.
+enum Sink<'a> {
+    Js(&'a ReadableStreamDefaultController),
+    None,
+}
+
+impl Inner {
+    /// Processes every complete buffered event; returns how many chunks were enqueued.
+    fn drain(&mut self, sink: &Sink<'_>) -> Result<usize, Error> {
+        let mut produced = 0;
+        let mut sse_out: Vec<u8> = Vec::new();
+        while !self.done {
+            let ev = match self.parser.next_event() {
+                Some(e) => e,
+                None if self.eof => match self.parser.finish() {
+                    Some(e) => e,
+                    None => break,
+                },
+                None => break,
+            };
+            self.handle(ev, sink, &mut produced, &mut sse_out)?;
+        }
+        if self.eof && !self.done {
+            self.check_complete()?;
+            self.done = true;
+            if self.mode == SSE && matches!(self.acc, Acc::Chat(_)) {
+                sse_out.extend_from_slice(b"data: [DONE]\n\n");
+            }
+        }
+        if !sse_out.is_empty() {
+            if let Sink::Js(c) = sink {
+                enqueue(c, &Uint8Array::from(sse_out.as_slice()))?;
+                produced += 1;
+            }
+        }
+        Ok(produced)
+    }
+
+    fn handle(&mut self, ev: SseEvent, sink: &Sink<'_>, produced: &mut usize, sse_out: &mut Vec<u8>) -> Result<(), Error> {
+        let mode = self.mode;
+        let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
+            Acc::Chat(acc) => {
+                if ev.data == "[DONE]" {
+                    self.done = true;
+                    if mode == SSE {
+                        sse_out.extend_from_slice(b"data: [DONE]\n\n");
+                    }
+                    return Ok(());
+                }
+                let r = acc.push(&ev.data);
+                if ev.event.as_deref() == Some("error") && r.is_ok() {
+                    return Err(Error::from_stream_payload(ev.data.clone(), None, None, None));
+                }
+                let s = r.map_err(chunk_error)?;
+                (s.content, true, None)
+            }
+            Acc::Messages(acc) => {
+                let s = acc.push(ev.event.as_deref(), &ev.data).map_err(chunk_error)?;
+                if s.kind == EventKind::MessageStop {
+                    self.done = true;
+                }
+                (s.text, s.kind != EventKind::Ping, Some(kind_name(s.kind, ev.event.as_deref())))
+            }
+        };
+        match mode {
+            OBJECTS if forward => {
+                if let Sink::Js(c) = sink {
+                    let v = js_sys::JSON::parse(&ev.data).map_err(|e| {
+                        Error::new(Kind::Stream, "the server sent a chunk that is not valid JSON").with_cause(e)
+                    })?;
+                    enqueue(c, &v)?;
+                    *produced += 1;
+                }
+            }
+            TEXT => {
+                if let (Some(t), Sink::Js(c)) = (text, sink) {
+                    enqueue(c, &JsValue::from_str(&t))?;
+                    *produced += 1;
+                }
+            }
+            SSE => {
+                if let Some(n) = name {
+                    sse_out.extend_from_slice(b"event: ");
+                    sse_out.extend_from_slice(n.as_bytes());
+                    sse_out.push(b'\n');
+                }
+                for line in ev.data.split('\n') {
+                    sse_out.extend_from_slice(b"data: ");
+                    sse_out.extend_from_slice(line.as_bytes());
+                    sse_out.push(b'\n');
+                }
+                sse_out.push(b'\n');
+            }
+            _ => {}
+        }
+        self.delivered += 1;
+        Ok(())
+    }
+
+    /// At end of body without an end marker: fine if the answer visibly finished, else an error.
+    fn check_complete(&self) -> Result<(), Error> {
+        let finished = match &self.acc {
+            Acc::Chat(a) => a.saw_finish(),
+            Acc::Messages(a) => a.stopped(),
+        };
+        if finished {
+            return Ok(());
+        }
+        Err(Error::new(
+            Kind::Stream,
+            if self.delivered == 0 {
+                "the server ended the stream without sending any event; retry the request"
+            } else {
+                match self.acc {
+                    Acc::Chat(_) => "the stream was cut off before it finished (no [DONE] and no finish_reason); retry the request",
+                    Acc::Messages(_) => "the stream was cut off before message_stop; retry the request",
+                }
+            },
+        ))
+    }
+
+    fn on_read(&mut self, r: &JsValue) -> Result<(), Error> {
+        self.call.touch();
+        if get(r, "done").as_bool() == Some(true) {
+            self.eof = true;
+            return Ok(());
+        }
+        let v = get(r, "value");
+        if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
+            self.parser.push(&bytes.to_vec());
+        } else if let Some(s) = v.as_string() {
+            self.parser.push(s.as_bytes());
+        } else {
+            return Err(Error::new(Kind::Stream, "the response body yielded something other than bytes"));
+        }
+        Ok(())
+    }
+
+    /// Marks the stream failed: closes the connection, rejects waiters; returns the JS error.
+    fn fail(&mut self, e: Error) -> JsValue {
+        if let State::Failed(js) = &self.state {
+            return js.clone();
+        }
+        let js = e.redact(self.call.secret()).into_js();
+        self.state = State::Failed(js.clone());
+        self.call.abort(&js);
+        let _ = self.reader.cancel_with_reason(&js);
+        self.call.finish();
+        for (_, reject) in self.waiters.drain(..) {
+            let _ = reject.call1(&JsValue::UNDEFINED, &js);
+        }
+        js
+    }
+
+    fn end(&mut self) {
+        if !matches!(self.state, State::Open) {
+            return;
+        }
+        self.state = State::Ended;
+        self.call.finish();
+        if !self.eof {
+            // [DONE] or message_stop arrived: release the rest of the body.
+            let _ = self.reader.cancel();
+        }
+        if !self.waiters.is_empty() {
+            let result = self.final_value();
+            for (resolve, reject) in self.waiters.drain(..) {
+                let _ = match &result {
+                    Ok(v) => resolve.call1(&JsValue::UNDEFINED, v),
+                    Err(e) => reject.call1(&JsValue::UNDEFINED, e),
+                };
+            }
+        }
+    }
+
+    fn final_value(&mut self) -> Result<JsValue, JsValue> {
+        if let Some(v) = &self.final_value {
+            return Ok(v.clone());
+        }
+        let text = match &self.acc {
+            Acc::Chat(a) => Ok(a.finish()),
+            Acc::Messages(a) => a.finish(),
+        };
+        let v = text
+            .map_err(|e| chunk_error(e).into_js())
+            .and_then(|t| js_sys::JSON::parse(&t))?;
+        self.final_value = Some(v.clone());
+        Ok(v)
+    }
+}
+
+fn kind_name(k: EventKind, fallback: Option<&str>) -> &str {
+    match k {
+        EventKind::MessageStart => "message_start",
+        EventKind::ContentBlockStart => "content_block_start",
+        EventKind::ContentBlockDelta => "content_block_delta",
+        EventKind::ContentBlockStop => "content_block_stop",
+        EventKind::MessageDelta => "message_delta",
+        EventKind::MessageStop => "message_stop",
+        EventKind::Ping => "ping",
+        EventKind::Unknown => fallback.unwrap_or("message"),
+    }
+}
+
+fn enqueue(c: &ReadableStreamDefaultController, v: &JsValue) -> Result<(), Error> {
+    c.enqueue_with_chunk(v)
+        .map_err(|e| Error::new(Kind::Stream, "the stream's reader went away").with_cause(e))
+}
+
+fn chunk_error(e: ChunkError) -> Error {
+    match e {
+        ChunkError::Json(p) => {
+            let mut m = String::from("the server sent a chunk that is not valid JSON (");
+            m.push_str(p.what);
+            m.push_str(" at byte ");
+            crate::json::push_u64(&mut m, p.pos as u64);
+            m.push(')');
+            Error::new(Kind::Stream, m)
+        }
+        ChunkError::Api { message, kind, code, param } => Error::from_stream_payload(message, kind, code, param),
+        ChunkError::Shape(what) => {
+            let mut m = String::from("the server sent an unexpected chunk: ");
+            m.push_str(what);
+            Error::new(Kind::Stream, m)
+        }
+    }
+}
+
+/// Reads until at least one chunk was produced for `sink` (or, with no sink, until the end).
+async fn pump(inner: &Rc<RefCell<Inner>>, sink: Sink<'_>) -> Result<(), JsValue> {
+    loop {
+        let read = {
+            let mut s = inner.borrow_mut();
+            match &s.state {
+                State::Failed(e) => return Err(e.clone()),
+                State::Ended => return Ok(()),
+                State::Open => {}
+            }
+            match s.drain(&sink) {
+                Err(e) => return Err(s.fail(e)),
+                Ok(_) if s.done => {
+                    s.end();
+                    return Ok(());
+                }
+                Ok(n) if n > 0 => return Ok(()),
+                Ok(_) => s.reader.read(),
+            }
+        };
+        let r = JsFuture::from(read).await;
+        let mut s = inner.borrow_mut();
+        if !matches!(s.state, State::Open) {
+            continue;
+        }
+        let step = match r {
+            Ok(v) => s.on_read(&v),
+            Err(e) => Err(s.call.fail(e, true)),
+        };
+        if let Err(e) = step {
+            return Err(s.fail(e));
+        }
+    }
+}
+
+impl StreamCore {
+    /// Wraps a response body reader. `first` holds bytes already read while sniffing.
+    pub fn new(proto: Proto, reader: ReadableStreamDefaultReader, mut call: Call, first: Option<Vec<u8>>) -> StreamCore {
+        call.start_idle();
+        let mut parser = SseParser::new();
+        if let Some(b) = first {
+            parser.push(&b);
+        }
+        let acc = match proto {
+            Proto::Chat => Acc::Chat(ChatAccumulator::new()),
+            Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
+        };
+        StreamCore {
+            inner: Rc::new(RefCell::new(Inner {
+                reader,
+                parser,
+                acc,
+                call,
+                mode: IDLE,
+                state: State::Open,
+                eof: false,
+                done: false,
+                delivered: 0,
+                final_value: None,
+                waiters: Vec::new(),
+            })),
+        }
+    }
+
+    /// Wraps the core in the JavaScript stream class for its protocol.
+    pub fn into_js(self, proto: Proto) -> JsValue {
+        match proto {
+            Proto::Chat => ChatStream::new(self).into(),
+            Proto::Messages => MessageStream::new(self).into(),
+        }
+    }
+
+    /// Drains the whole stream and returns the accumulated result (for a non-streaming call
+    /// whose server streamed anyway).
+    pub async fn collect(self) -> Result<JsValue, JsValue> {
+        self.inner.borrow_mut().mode = FINAL;
+        pump(&self.inner, Sink::None).await?;
+        let r = self.inner.borrow_mut().final_value();
+        r
+    }
+}
+
+fn misuse(what: &str) -> JsValue {
+    Error::new(Kind::InvalidRequest, what).into_js()
+}
+
+#[wasm_bindgen]
+impl StreamCore {
+    /// Produces the next chunks for a reader in `mode` (1 objects, 2 text, 3 SSE bytes).
+    pub fn pull(&self, controller: ReadableStreamDefaultController, mode: u8) -> Promise {
+        {
+            let mut s = self.inner.borrow_mut();
+            if s.mode == IDLE {
+                s.mode = mode;
+            } else if s.mode != mode {
+                return Promise::reject(&misuse(
+                    "this stream is already consumed by text(), toSSE() or final(); read it one way only",
+                ));
+            }
+        }
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            pump(&inner, Sink::Js(&controller)).await?;
+            let ended = !matches!(inner.borrow().state, State::Open);
+            if ended {
+                let _ = controller.close();
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Claims the stream for `text()` (2) or `toSSE()` (3); `locked` is whether the stream
+    /// itself already has a reader.
+    pub fn claim(&self, mode: u8, locked: bool) -> Result<(), JsValue> {
+        let mut s = self.inner.borrow_mut();
+        if s.mode != IDLE || locked {
+            return Err(misuse(
+                "this stream is already being read; use only one of iteration, text() and toSSE()",
+            ));
+        }
+        s.mode = mode;
+        Ok(())
+    }
+
+    /// Cancels the stream (reader `cancel()`, `break` out of `for await`): aborts the fetch.
+    pub fn cancel(&self, reason: JsValue) {
+        let mut s = self.inner.borrow_mut();
+        if matches!(s.state, State::Open) {
+            let e = Error::new(Kind::Aborted, "the stream was cancelled before it finished").with_cause(reason);
+            s.fail(e);
+        }
+    }
+
+    /// Returns a promise of the whole result. Alone it reads the stream itself; beside another
+    /// consumer it resolves when that one reaches the end.
+    #[wasm_bindgen(js_name = final)]
+    pub fn final_(&self, locked: bool) -> Promise {
+        let mut s = self.inner.borrow_mut();
+        match &s.state {
+            State::Failed(e) => return Promise::reject(e),
+            State::Ended => {
+                return match s.final_value() {
+                    Ok(v) => Promise::resolve(&v),
+                    Err(e) => Promise::reject(&e),
+                }
+            }
+            State::Open => {}
+        }
+        if s.mode == IDLE && !locked {
+            s.mode = FINAL;
+            drop(s);
+            let inner = self.inner.clone();
+            return future_to_promise(async move {
+                pump(&inner, Sink::None).await?;
+                let r = inner.borrow_mut().final_value();
+                r
+            });
+        }
+        let mut slot = None;
+        let p = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+        if let Some(w) = slot {
+            s.waiters.push(w);
+        }
+        p
+    }
+}
