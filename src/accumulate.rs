@@ -91,7 +91,12 @@ struct ToolCall {
 }
 
 /// Returns the entry with `index` in `items` (kept sorted by index), inserting a new one.
-fn slot<T>(items: &mut Vec<T>, index: u64, key: fn(&T) -> u64, new: fn(u64) -> T) -> Option<&mut T> {
+fn slot<T>(
+    items: &mut Vec<T>,
+    index: u64,
+    key: fn(&T) -> u64,
+    new: fn(u64) -> T,
+) -> Option<&mut T> {
     match items.binary_search_by_key(&index, key) {
         Ok(at) => items.get_mut(at),
         Err(at) => {
@@ -351,7 +356,7 @@ impl ChatAccumulator {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::sse::SseParser;
@@ -435,7 +440,9 @@ mod tests {
         });
         assert_eq!(out(&a), want);
         // Key order of the output is fixed too.
-        assert!(a.finish().starts_with(r#"{"id":"chatcmpl-AbC123","object":"chat.completion","created":1731234567,"model":"#));
+        assert!(a.finish().starts_with(
+            r#"{"id":"chatcmpl-AbC123","object":"chat.completion","created":1731234567,"model":"#
+        ));
     }
 
     #[test]
@@ -459,10 +466,13 @@ mod tests {
         ]);
         let m = message(&a);
         assert_eq!(m["content"], J::Null);
-        assert_eq!(m["tool_calls"], json!([
-            {"id":"call_a","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}},
-            {"id":"call_b","type":"function","function":{"name":"g","arguments":"{\"y\":2}"}}
-        ]));
+        assert_eq!(
+            m["tool_calls"],
+            json!([
+                {"id":"call_a","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}},
+                {"id":"call_b","type":"function","function":{"name":"g","arguments":"{\"y\":2}"}}
+            ])
+        );
     }
 
     #[test]
@@ -473,10 +483,13 @@ mod tests {
             r#"{"choices":[{"delta":{"tool_calls":[{"index":2,"id":"c2","type":"function","function":{"name":"two"}}]}}]}"#,
             r#"{"choices":[{"delta":{"tool_calls":[{"index":2,"id":"other","function":{"name":"other"}}]}}]}"#,
         ]);
-        assert_eq!(message(&a)["tool_calls"], json!([
-            {"id":"c1","type":"function","function":{"name":"one","arguments":""}},
-            {"id":"c2","type":"function","function":{"name":"two","arguments":"{}"}}
-        ]));
+        assert_eq!(
+            message(&a)["tool_calls"],
+            json!([
+                {"id":"c1","type":"function","function":{"name":"one","arguments":""}},
+                {"id":"c2","type":"function","function":{"name":"two","arguments":"{}"}}
+            ])
+        );
     }
 
     #[test]
@@ -528,14 +541,23 @@ mod tests {
             r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}"#,
             r#"{"choices":[],"usage":null}"#,
         ]);
-        assert_eq!(out(&a)["usage"], json!({"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}));
-        assert_eq!(acc(&[r#"{"choices":[]}"#]).finish(), r#"{"id":"","object":"chat.completion","created":0,"model":"","choices":[],"usage":null}"#);
+        assert_eq!(
+            out(&a)["usage"],
+            json!({"prompt_tokens":5,"completion_tokens":2,"total_tokens":7})
+        );
+        assert_eq!(
+            acc(&[r#"{"choices":[]}"#]).finish(),
+            r#"{"id":"","object":"chat.completion","created":0,"model":"","choices":[],"usage":null}"#
+        );
     }
 
     #[test]
     fn empty_accumulator() {
         let a = ChatAccumulator::default();
-        assert_eq!(a.finish(), r#"{"id":"","object":"chat.completion","created":0,"model":"","choices":[],"usage":null}"#);
+        assert_eq!(
+            a.finish(),
+            r#"{"id":"","object":"chat.completion","created":0,"model":"","choices":[],"usage":null}"#
+        );
         assert!(!a.saw_finish());
         assert_eq!(a.chunks(), 0);
     }
@@ -561,14 +583,21 @@ mod tests {
             r#"{"choices":[{"delta":{"role":"tool","refusal":"not.","reasoning_content":null}}]}"#,
         ]);
         let m = message(&a);
-        assert_eq!(m, json!({"role":"assistant","content":null,"refusal":"I cannot.","reasoning_content":"think more"}));
-        let plain = message(&acc(&[r#"{"choices":[{"delta":{"content":"x","refusal":null,"reasoning_content":null}}]}"#]));
+        assert_eq!(
+            m,
+            json!({"role":"assistant","content":null,"refusal":"I cannot.","reasoning_content":"think more"})
+        );
+        let plain = message(&acc(&[
+            r#"{"choices":[{"delta":{"content":"x","refusal":null,"reasoning_content":null}}]}"#,
+        ]));
         assert_eq!(plain, json!({"role":"assistant","content":"x"}));
     }
 
     #[test]
     fn empty_content_string_is_kept() {
-        let m = message(&acc(&[r#"{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":"stop"}]}"#]));
+        let m = message(&acc(&[
+            r#"{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":"stop"}]}"#,
+        ]));
         assert_eq!(m["content"], "");
     }
 
@@ -585,7 +614,9 @@ mod tests {
 
     #[test]
     fn non_string_arguments_are_kept_as_json() {
-        let a = acc(&[r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":[1,2.50]}}}]}}]}"#]);
+        let a = acc(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":[1,2.50]}}}]}}]}"#,
+        ]);
         assert_eq!(message(&a)["tool_calls"][0]["function"]["arguments"], "{\"a\":[1,2.50]}");
     }
 
@@ -599,7 +630,9 @@ mod tests {
         ]);
         assert_eq!(out(&a)["choices"][0]["finish_reason"], "stop");
         assert!(a.saw_finish());
-        assert!(!acc(&[r#"{"choices":[{"delta":{"content":"x"},"finish_reason":null}]}"#]).saw_finish());
+        assert!(
+            !acc(&[r#"{"choices":[{"delta":{"content":"x"},"finish_reason":null}]}"#]).saw_finish()
+        );
     }
 
     #[test]
@@ -630,13 +663,24 @@ mod tests {
             a.push(r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded","param":null}}"#),
             Err(api("Rate limit reached", Some("requests"), Some("rate_limit_exceeded"), None))
         );
-        assert_eq!(a.push(r#"{"error":{"message":"bad","code":429,"param":"model"}}"#), Err(api("bad", None, Some("429"), Some("model"))));
-        assert_eq!(a.push(r#"{"error":"Something went wrong"}"#), Err(api("Something went wrong", None, None, None)));
         assert_eq!(
-            a.push(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
+            a.push(r#"{"error":{"message":"bad","code":429,"param":"model"}}"#),
+            Err(api("bad", None, Some("429"), Some("model")))
+        );
+        assert_eq!(
+            a.push(r#"{"error":"Something went wrong"}"#),
+            Err(api("Something went wrong", None, None, None))
+        );
+        assert_eq!(
+            a.push(
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
+            ),
             Err(api("Overloaded", Some("overloaded_error"), None, None))
         );
-        assert_eq!(a.push(r#"{"error":{"code":500}}"#), Err(api(r#"{"code":500}"#, None, Some("500"), None)));
+        assert_eq!(
+            a.push(r#"{"error":{"code":500}}"#),
+            Err(api(r#"{"code":500}"#, None, Some("500"), None))
+        );
         assert!(matches!(a.push("not json"), Err(ChunkError::Json(_))));
         assert!(matches!(a.push(""), Err(ChunkError::Json(_))));
         assert!(matches!(a.push("{\"choices\":[1,]}"), Err(ChunkError::Json(_))));
@@ -671,15 +715,31 @@ mod tests {
         ];
         leaf.prop_recursive(5, 48, 6, |inner| {
             let key = prop_oneof![
-                Just("choices"), Just("delta"), Just("index"), Just("content"), Just("tool_calls"),
-                Just("function"), Just("arguments"), Just("name"), Just("id"), Just("error"),
-                Just("usage"), Just("logprobs"), Just("finish_reason"), Just("function_call"),
-                Just("refusal"), Just("reasoning"), Just("role"), Just("type"), Just("message"),
+                Just("choices"),
+                Just("delta"),
+                Just("index"),
+                Just("content"),
+                Just("tool_calls"),
+                Just("function"),
+                Just("arguments"),
+                Just("name"),
+                Just("id"),
+                Just("error"),
+                Just("usage"),
+                Just("logprobs"),
+                Just("finish_reason"),
+                Just("function_call"),
+                Just("refusal"),
+                Just("reasoning"),
+                Just("role"),
+                Just("type"),
+                Just("message"),
             ]
             .prop_map(String::from);
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
-                prop::collection::vec((key, inner), 0..6).prop_map(|m| J::Object(m.into_iter().collect())),
+                prop::collection::vec((key, inner), 0..6)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
             ]
         })
     }

@@ -337,7 +337,7 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
         let head = got.get(start..).unwrap_or(&[]);
         let sse = [&b"data:"[..], b"event:", b":", b"id:", b"retry:"].iter().any(|p| head.starts_with(p));
         if !sse {
-            let _ = reader.cancel();
+            fetch::quiet(&reader.cancel());
             let mut m = String::from("the server answered a stream request with ");
             m.push_str(if ctype.is_empty() { "no content type" } else { crate::error::truncate(&ctype, 80) });
             m.push_str(" instead of an event stream; check baseUrl");

@@ -373,7 +373,7 @@ fn valid_header_value(v: &str) -> bool {
     !v.chars().any(|c| c == '\r' || c == '\n' || c == '\0')
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -25,6 +25,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn stop(this: &Timer);
     fn sleep(ms: f64, signal: &AbortSignal) -> Promise;
+    /// Marks a fire-and-forget promise as handled.
+    pub fn quiet(p: &Promise);
 }
 
 #[wasm_bindgen]

@@ -6,7 +6,7 @@
 //! filled in, stop reason, and usage merged from `message_start` and `message_delta`.
 
 use crate::accumulate::{api_error, ChunkError};
-use crate::json::{self, Value};
+use crate::json::{self, push_key, push_sep, Value};
 use std::borrow::Cow;
 
 /// What kind of event a pushed payload was.
@@ -59,17 +59,35 @@ struct Block {
 
 const INVALID_INPUT: ChunkError = ChunkError::Shape("tool input is not valid json");
 
+const KINDS: [(&str, EventKind); 7] = [
+    ("message_start", EventKind::MessageStart),
+    ("content_block_start", EventKind::ContentBlockStart),
+    ("content_block_delta", EventKind::ContentBlockDelta),
+    ("content_block_stop", EventKind::ContentBlockStop),
+    ("message_delta", EventKind::MessageDelta),
+    ("message_stop", EventKind::MessageStop),
+    ("ping", EventKind::Ping),
+];
+
 fn empty() -> Value<'static> {
     Value::Object(Vec::new())
 }
 
-/// The message used when a stream has no `message_start`.
-fn bare_message() -> Value<'static> {
-    let s = |v| Value::String(Cow::Borrowed(v));
-    Value::Object(vec![(Cow::Borrowed("type"), s("message")), (Cow::Borrowed("role"), s("assistant"))])
+/// Returns the object member `key` of `v`, removed and owned.
+fn take_object(v: &mut Value, key: &str) -> Option<Value<'static>> {
+    v.remove(key).filter(|m| m.as_object().is_some()).map(Value::into_owned)
 }
 
-/// Appends a string member `v` to member `key` of `block` (creating or replacing a non-string).
+/// Sets the members of object `src` on `target`, skipping `null`s if `skip_null`.
+fn merge(target: &mut Value<'static>, src: Option<Value>, skip_null: bool) {
+    if let Some(Value::Object(members)) = src {
+        for (k, v) in members.into_iter().filter(|(_, v)| !(skip_null && v.is_null())) {
+            target.set(&k, v.into_owned());
+        }
+    }
+}
+
+/// Appends the string `v` to member `key` of `block` (creating it or replacing a non-string).
 fn append(block: &mut Value<'static>, key: &str, v: Option<&Value>) {
     let Some(v) = v.and_then(Value::as_str) else { return };
     match block.get_mut(key) {
@@ -78,26 +96,42 @@ fn append(block: &mut Value<'static>, key: &str, v: Option<&Value>) {
     }
 }
 
-/// Parses a tool's buffered input JSON.
-fn parse_input(buf: &str) -> Result<Value<'static>, ChunkError> {
-    json::parse(buf).map(Value::into_owned).map_err(|_| INVALID_INPUT)
+/// Writes object `obj` with member `key`'s value replaced by the JSON text `raw` (appended if
+/// missing).
+fn write_replacing(out: &mut String, obj: &Value, key: &str, raw: &str) {
+    out.push('{');
+    let mut done = false;
+    for (k, v) in obj.as_object().unwrap_or_default() {
+        if k != key {
+            push_key(out, k);
+            v.write(out);
+        } else if !done {
+            push_key(out, key);
+            out.push_str(raw);
+            done = true;
+        }
+    }
+    if !done {
+        push_key(out, key);
+        out.push_str(raw);
+    }
+    out.push('}');
 }
 
 impl Block {
-    fn apply(&mut self, delta: &Value) {
+    fn apply(&mut self, delta: &mut Value) {
         let v = &mut self.value;
         match delta.get("type").and_then(Value::as_str) {
             Some("text_delta") => append(v, "text", delta.get("text")),
+            Some("thinking_delta") => append(v, "thinking", delta.get("thinking")),
+            Some("signature_delta") => append(v, "signature", delta.get("signature")),
             Some("input_json_delta") => {
                 if let Some(p) = delta.get("partial_json").and_then(Value::as_str) {
                     self.json.push_str(p);
                 }
             }
-            Some("thinking_delta") => append(v, "thinking", delta.get("thinking")),
-            Some("signature_delta") => append(v, "signature", delta.get("signature")),
             Some("citations_delta") => {
-                let Some(c) = delta.get("citation") else { return };
-                let c = c.clone().into_owned();
+                let Some(c) = delta.remove("citation").map(Value::into_owned) else { return };
                 match v.get_mut("citations") {
                     Some(Value::Array(list)) => list.push(c),
                     _ => v.set("citations", Value::Array(vec![c])),
@@ -107,13 +141,12 @@ impl Block {
         }
     }
 
-    /// Parses the buffered input JSON into `input`, if any arrived.
-    fn stop(&mut self) -> Result<(), ChunkError> {
-        if !self.json.is_empty() {
-            self.value.set("input", parse_input(&self.json)?);
-            self.json.clear();
+    /// Parses the buffered input JSON, if any arrived.
+    fn input(&self) -> Result<Option<Value<'_>>, ChunkError> {
+        match self.json.as_str() {
+            "" => Ok(None),
+            text => json::parse(text).map(Some).map_err(|_| INVALID_INPUT),
         }
-        Ok(())
     }
 }
 
@@ -129,81 +162,65 @@ impl MessagesAccumulator {
     /// returns [`ChunkError::Api`]; unknown event types are ignored.
     pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
         // Some proxies send bare named events (`event: ping` with an empty data line).
-        let v = match data.trim() {
-            "" if event.is_some() => empty(),
-            _ => json::parse(data)?,
-        };
+        let blank = data.bytes().all(|b| b.is_ascii_whitespace());
+        let mut v = if blank && event.is_some() { empty() } else { json::parse(data)? };
         if v.as_object().is_none() {
             return Err(ChunkError::Shape("stream event is not a json object"));
         }
-        let kind = v.get("type").and_then(Value::as_str).or(event).unwrap_or_default();
+        let name = v.get("type").and_then(Value::as_str).or(event).unwrap_or_default();
+        if name == "error" {
+            return Err(api_error(v.get("error").filter(|e| !e.is_null()).unwrap_or(&v)));
+        }
+        let kind = KINDS.iter().find(|(n, _)| *n == name).map_or(EventKind::Unknown, |(_, k)| *k);
         let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
+        let found = self.blocks.binary_search_by_key(&index, |b| b.index);
+        let block = found.ok().and_then(|at| self.blocks.get_mut(at));
         let mut text = None;
-        let kind = match kind {
-            "error" => return Err(api_error(v.get("error").filter(|e| !e.is_null()).unwrap_or(&v))),
-            "ping" => EventKind::Ping,
-            "message_start" => {
-                let m = v.get("message").filter(|m| m.as_object().is_some());
-                self.message = Some(m.map_or_else(empty, |m| m.clone().into_owned()));
-                EventKind::MessageStart
+        match kind {
+            EventKind::MessageStart => {
+                self.message = Some(take_object(&mut v, "message").unwrap_or_else(bare_message))
             }
-            "content_block_start" => {
-                let value = v.get("content_block").map_or_else(empty, |b| b.clone().into_owned());
-                let block = Block { index, value, json: String::new() };
-                match self.blocks.binary_search_by_key(&index, |b| b.index) {
-                    Ok(at) => {
-                        if let Some(slot) = self.blocks.get_mut(at) {
-                            *slot = block;
-                        }
-                    }
-                    Err(at) => self.blocks.insert(at, block),
+            EventKind::ContentBlockStart => {
+                let value = take_object(&mut v, "content_block").unwrap_or_else(empty);
+                let new = Block { index, value, json: String::new() };
+                match block {
+                    Some(b) => *b = new,
+                    None => self.blocks.insert(found.unwrap_or_else(|at| at), new),
                 }
-                EventKind::ContentBlockStart
             }
-            "content_block_delta" => {
-                let delta = v.get("delta").unwrap_or(&Value::Null);
+            EventKind::ContentBlockDelta => {
+                let mut delta = v.remove("delta").unwrap_or(Value::Null);
                 if delta.get("type").and_then(Value::as_str) == Some("text_delta") {
                     text = delta.get("text").and_then(Value::as_str).map(str::to_owned);
                 }
-                if let Some(block) = self.block_mut(index) {
-                    block.apply(delta);
+                if let Some(b) = block {
+                    b.apply(&mut delta);
                 }
-                EventKind::ContentBlockDelta
             }
-            "content_block_stop" => {
-                if let Some(block) = self.block_mut(index) {
-                    block.stop()?;
-                }
-                EventKind::ContentBlockStop
-            }
-            "message_delta" => {
-                let m = self.message.get_or_insert_with(bare_message);
-                for (k, val) in v.get("delta").and_then(Value::as_object).unwrap_or_default() {
-                    m.set(k, val.clone().into_owned());
-                }
-                let usage = v.get("usage").and_then(Value::as_object).unwrap_or_default();
-                if !usage.is_empty() && m.get("usage").and_then(Value::as_object).is_none() {
-                    m.set("usage", empty());
-                }
-                if let Some(u) = m.get_mut("usage") {
-                    for (k, val) in usage.iter().filter(|(_, val)| !val.is_null()) {
-                        u.set(k, val.clone().into_owned());
+            EventKind::ContentBlockStop => {
+                if let Some(b) = block {
+                    if let Some(input) = b.input()?.map(Value::into_owned) {
+                        b.value.set("input", input);
+                        b.json.clear();
                     }
                 }
-                EventKind::MessageDelta
             }
-            "message_stop" => {
-                self.stopped = true;
-                EventKind::MessageStop
+            EventKind::MessageDelta => {
+                let m = self.message.get_or_insert_with(bare_message);
+                merge(m, v.remove("delta"), false);
+                if let Some(usage) = v.remove("usage").filter(|u| u.as_object().is_some()) {
+                    if m.get("usage").and_then(Value::as_object).is_none() {
+                        m.set("usage", empty());
+                    }
+                    if let Some(u) = m.get_mut("usage") {
+                        merge(u, Some(usage), true);
+                    }
+                }
             }
-            _ => EventKind::Unknown,
-        };
+            EventKind::MessageStop => self.stopped = true,
+            EventKind::Ping | EventKind::Unknown => {}
+        }
         Ok(EventSummary { kind, text })
-    }
-
-    fn block_mut(&mut self, index: u64) -> Option<&mut Block> {
-        let at = self.blocks.binary_search_by_key(&index, |b| b.index).ok()?;
-        self.blocks.get_mut(at)
     }
 
     /// Tells whether `message_stop` was seen.
@@ -214,21 +231,39 @@ impl MessagesAccumulator {
     /// Returns the accumulated message as JSON text; fails if a tool's streamed input is not
     /// valid JSON.
     pub fn finish(&self) -> Result<String, ChunkError> {
-        let mut content = Vec::with_capacity(self.blocks.len());
+        let mut content = String::from("[");
         for b in &self.blocks {
-            let mut value = b.value.clone();
-            if !b.json.is_empty() {
-                value.set("input", parse_input(&b.json)?);
+            push_sep(&mut content);
+            match b.input()? {
+                Some(input) => write_replacing(&mut content, &b.value, "input", &input.to_json()),
+                None => b.value.write(&mut content),
             }
-            content.push(value);
         }
-        let mut m = self.message.clone().unwrap_or_else(bare_message);
-        m.set("content", Value::Array(content));
-        Ok(m.to_json())
+        content.push(']');
+        let bare;
+        let m = match &self.message {
+            Some(m) => m,
+            None => {
+                bare = bare_message();
+                &bare
+            }
+        };
+        let mut out = String::new();
+        write_replacing(&mut out, m, "content", &content);
+        Ok(out)
     }
 }
 
-#[cfg(test)]
+/// The message used when a stream has no `message_start`.
+fn bare_message() -> Value<'static> {
+    let s = |v| Value::String(Cow::Borrowed(v));
+    Value::Object(vec![
+        (Cow::Borrowed("type"), s("message")),
+        (Cow::Borrowed("role"), s("assistant")),
+    ])
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::sse::SseParser;
@@ -248,10 +283,13 @@ mod tests {
     }
 
     fn start() -> (&'static str, J) {
-        ("message_start", json!({"type":"message_start","message":{
+        (
+            "message_start",
+            json!({"type":"message_start","message":{
             "id":"msg_1","type":"message","role":"assistant","model":"claude","content":[],
             "stop_reason":null,"stop_sequence":null,
-            "usage":{"input_tokens":10,"cache_read_input_tokens":3,"output_tokens":1}}}))
+            "usage":{"input_tokens":10,"cache_read_input_tokens":3,"output_tokens":1}}}),
+        )
     }
 
     fn delta(index: u64, d: J) -> (&'static str, J) {
@@ -259,7 +297,10 @@ mod tests {
     }
 
     fn block(index: u64, b: J) -> (&'static str, J) {
-        ("content_block_start", json!({"type":"content_block_start","index":index,"content_block":b}))
+        (
+            "content_block_start",
+            json!({"type":"content_block_start","index":index,"content_block":b}),
+        )
     }
 
     fn stop(index: u64) -> (&'static str, J) {
@@ -320,11 +361,14 @@ mod tests {
             block(2, json!({"type":"thinking","thinking":""})),
             delta(2, json!({"type":"signature_delta","signature":"sig"})),
         ]);
-        assert_eq!(out(&a)["content"], json!([
-            {"type":"thinking","thinking":"Let me think.","signature":"EqQBZz=="},
-            {"type":"redacted_thinking","data":"abc"},
-            {"type":"thinking","thinking":"","signature":"sig"}
-        ]));
+        assert_eq!(
+            out(&a)["content"],
+            json!([
+                {"type":"thinking","thinking":"Let me think.","signature":"EqQBZz=="},
+                {"type":"redacted_thinking","data":"abc"},
+                {"type":"thinking","thinking":"","signature":"sig"}
+            ])
+        );
     }
 
     #[test]
@@ -351,7 +395,10 @@ mod tests {
             "content":[{"type":"web_search_result","title":"T","url":"https://x","encrypted_content":"e"}]});
         let a = feed(&[
             start(),
-            block(0, json!({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}})),
+            block(
+                0,
+                json!({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}),
+            ),
             delta(0, json!({"type":"input_json_delta","partial_json":"{\"query\": "})),
             delta(0, json!({"type":"input_json_delta","partial_json":"\"rust\"}"})),
             stop(0),
@@ -380,7 +427,10 @@ mod tests {
             delta(7, json!({"type":"text_delta","text":"lost"})),
             stop(9),
         ]);
-        assert_eq!(out(&a)["content"], json!([{"type":"text","text":"a"},{"type":"text","text":"b"}]));
+        assert_eq!(
+            out(&a)["content"],
+            json!([{"type":"text","text":"a"},{"type":"text","text":"b"}])
+        );
     }
 
     #[test]
@@ -406,11 +456,24 @@ mod tests {
     #[test]
     fn error_event() {
         let mut a = MessagesAccumulator::new();
-        let e = a.push(Some("error"), r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#);
-        assert_eq!(e, Err(ChunkError::Api { message: "Overloaded".into(), kind: Some("overloaded_error".into()), code: None, param: None }));
+        let e = a.push(
+            Some("error"),
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        );
+        assert_eq!(
+            e,
+            Err(ChunkError::Api {
+                message: "Overloaded".into(),
+                kind: Some("overloaded_error".into()),
+                code: None,
+                param: None
+            })
+        );
         // The type may come from the event name alone.
         let e = a.push(Some("error"), r#"{"error":{"type":"api_error","message":"boom"}}"#);
-        assert!(matches!(e, Err(ChunkError::Api { ref kind, .. }) if kind.as_deref() == Some("api_error")));
+        assert!(
+            matches!(e, Err(ChunkError::Api { ref kind, .. }) if kind.as_deref() == Some("api_error"))
+        );
         assert!(matches!(a.push(None, "{oops"), Err(ChunkError::Json(_))));
         assert_eq!(a.push(None, "[]"), Err(ChunkError::Shape("stream event is not a json object")));
     }
@@ -425,7 +488,10 @@ mod tests {
         assert_eq!(a.push(Some("ping"), "").unwrap().kind, EventKind::Ping);
         assert!(matches!(a.push(None, ""), Err(ChunkError::Json(_))));
         // `type` wins over the event name.
-        assert_eq!(a.push(Some("ping"), r#"{"type":"message_stop"}"#).unwrap().kind, EventKind::MessageStop);
+        assert_eq!(
+            a.push(Some("ping"), r#"{"type":"message_stop"}"#).unwrap().kind,
+            EventKind::MessageStop
+        );
         assert!(a.stopped());
     }
 
@@ -433,14 +499,26 @@ mod tests {
     fn usage_merge() {
         let a = feed(&[
             start(),
-            ("message_delta", json!({"type":"message_delta",
+            (
+                "message_delta",
+                json!({"type":"message_delta",
                 "delta":{"stop_reason":"end_turn","stop_sequence":null},
-                "usage":{"output_tokens":42,"input_tokens":null,"server_tool_use":{"web_search_requests":1}}})),
-            ("message_delta", json!({"type":"message_delta","delta":{"stop_reason":"stop_sequence","stop_sequence":"###"},"usage":{"output_tokens":50}})),
+                "usage":{"output_tokens":42,"input_tokens":null,"server_tool_use":{"web_search_requests":1}}}),
+            ),
+            (
+                "message_delta",
+                json!({"type":"message_delta","delta":{"stop_reason":"stop_sequence","stop_sequence":"###"},"usage":{"output_tokens":50}}),
+            ),
         ]);
         let o = out(&a);
-        assert_eq!(o["usage"], json!({"input_tokens":10,"cache_read_input_tokens":3,"output_tokens":50,"server_tool_use":{"web_search_requests":1}}));
-        assert_eq!((&o["stop_reason"], &o["stop_sequence"]), (&json!("stop_sequence"), &json!("###")));
+        assert_eq!(
+            o["usage"],
+            json!({"input_tokens":10,"cache_read_input_tokens":3,"output_tokens":50,"server_tool_use":{"web_search_requests":1}})
+        );
+        assert_eq!(
+            (&o["stop_reason"], &o["stop_sequence"]),
+            (&json!("stop_sequence"), &json!("###"))
+        );
         assert!(!a.stopped());
     }
 
@@ -449,10 +527,19 @@ mod tests {
         let a = feed(&[
             block(0, json!({"type":"text","text":""})),
             delta(0, json!({"type":"text_delta","text":"hi"})),
-            ("message_delta", json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}})),
+            (
+                "message_delta",
+                json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}),
+            ),
         ]);
-        assert_eq!(out(&a), json!({"type":"message","role":"assistant","stop_reason":"end_turn","usage":{"output_tokens":2},"content":[{"type":"text","text":"hi"}]}));
-        assert_eq!(MessagesAccumulator::new().finish().unwrap(), r#"{"type":"message","role":"assistant","content":[]}"#);
+        assert_eq!(
+            out(&a),
+            json!({"type":"message","role":"assistant","stop_reason":"end_turn","usage":{"output_tokens":2},"content":[{"type":"text","text":"hi"}]})
+        );
+        assert_eq!(
+            MessagesAccumulator::new().finish().unwrap(),
+            r#"{"type":"message","role":"assistant","content":[]}"#
+        );
     }
 
     #[test]
@@ -462,23 +549,41 @@ mod tests {
         a.push(Some(n), &d.to_string()).unwrap();
         let (n, d) = delta(0, json!({"type":"text_delta","text":"héllo 😀\n\"q\""}));
         let s = a.push(Some(n), &d.to_string()).unwrap();
-        assert_eq!(s, EventSummary { kind: EventKind::ContentBlockDelta, text: Some("héllo 😀\n\"q\"".into()) });
+        assert_eq!(
+            s,
+            EventSummary {
+                kind: EventKind::ContentBlockDelta,
+                text: Some("héllo 😀\n\"q\"".into())
+            }
+        );
         let (n, d) = delta(0, json!({"type":"input_json_delta","partial_json":"x"}));
         assert_eq!(a.push(Some(n), &d.to_string()).unwrap().text, None);
     }
 
     fn arb_event() -> impl Strategy<Value = (Option<String>, String)> {
         let kind = prop_oneof![
-            Just("message_start"), Just("content_block_start"), Just("content_block_delta"),
-            Just("content_block_stop"), Just("message_delta"), Just("message_stop"), Just("ping"),
-            Just("error"), Just("other"),
+            Just("message_start"),
+            Just("content_block_start"),
+            Just("content_block_delta"),
+            Just("content_block_stop"),
+            Just("message_delta"),
+            Just("message_stop"),
+            Just("ping"),
+            Just("error"),
+            Just("other"),
         ];
         let dtype = prop_oneof![
-            Just("text_delta"), Just("input_json_delta"), Just("thinking_delta"),
-            Just("signature_delta"), Just("citations_delta"), Just("x"),
+            Just("text_delta"),
+            Just("input_json_delta"),
+            Just("thinking_delta"),
+            Just("signature_delta"),
+            Just("citations_delta"),
+            Just("x"),
         ];
         let scalar = prop_oneof![
-            Just(J::Null), any::<bool>().prop_map(J::Bool), (0u64..4).prop_map(J::from),
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            (0u64..4).prop_map(J::from),
             "[{}\\[\\]\",:a1 ]{0,6}".prop_map(J::String),
         ];
         let member = prop_oneof![
@@ -489,11 +594,28 @@ mod tests {
                 "stop_reason": b, "output_tokens": a, "input": a, "citations": b
             })),
         ];
-        (kind, prop::option::of("[a-z_]{0,8}"), prop::collection::vec(
-            (prop_oneof![Just("type"), Just("index"), Just("delta"), Just("content_block"),
-                Just("message"), Just("usage"), Just("error")], member), 0..6))
+        (
+            kind,
+            prop::option::of("[a-z_]{0,8}"),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("type"),
+                        Just("index"),
+                        Just("delta"),
+                        Just("content_block"),
+                        Just("message"),
+                        Just("usage"),
+                        Just("error")
+                    ],
+                    member,
+                ),
+                0..6,
+            ),
+        )
             .prop_map(|(kind, name, members)| {
-                let mut m: serde_json::Map<String, J> = members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                let mut m: serde_json::Map<String, J> =
+                    members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
                 m.entry("type").or_insert(J::from(kind));
                 (name, J::Object(m).to_string())
             })

@@ -133,6 +133,11 @@ impl SseParser {
     }
 }
 
+/// Decodes UTF-8, replacing invalid sequences with U+FFFD (as `TextDecoder` does).
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Applies one line (without its line end) to the pending event; a blank line dispatches it.
 fn line_into(
     line: &[u8],
@@ -146,13 +151,9 @@ fn line_into(
             return None;
         }
         data.pop(); // the `\n` after the last data line
-        let text = String::from_utf8_lossy(data).into_owned();
+        let text = lossy(data);
         data.clear();
-        return Some(SseEvent {
-            event: name.map(|n| String::from_utf8_lossy(&n).into_owned()),
-            data: text,
-            id: id.clone(),
-        });
+        return Some(SseEvent { event: name.as_deref().map(lossy), data: text, id: id.clone() });
     }
     let (field, value) = match line.iter().position(|b| *b == b':') {
         Some(0) => return None, // comment
@@ -168,13 +169,13 @@ fn line_into(
             data.push(b'\n');
         }
         b"event" => *event = Some(value.to_vec()),
-        b"id" if !value.contains(&0) => *id = Some(String::from_utf8_lossy(value).into_owned()),
+        b"id" if !value.contains(&0) => *id = Some(lossy(value)),
         _ => {} // retry, unknown fields
     }
     None
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -244,7 +245,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced() {
-        assert_eq!(run(&[b"data: a\xff\xfeb\xe2\x82\n\n"]), vec![ev(None, "a\u{fffd}\u{fffd}b\u{fffd}", None)]);
+        assert_eq!(
+            run(&[b"data: a\xff\xfeb\xe2\x82\n\n"]),
+            vec![ev(None, "a\u{fffd}\u{fffd}b\u{fffd}", None)]
+        );
         assert_eq!(run(&[b"event: \xc3\n", b"data: x\n\n"]), vec![ev(Some("\u{fffd}"), "x", None)]);
     }
 
@@ -274,7 +278,10 @@ mod tests {
 
     #[test]
     fn comments_are_ignored() {
-        assert_eq!(one(": keep-alive\n\n: ping\ndata: a\n: mid\ndata: b\n\n"), vec![ev(None, "a\nb", None)]);
+        assert_eq!(
+            one(": keep-alive\n\n: ping\ndata: a\n: mid\ndata: b\n\n"),
+            vec![ev(None, "a\nb", None)]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use crate::accumulate::{ChatAccumulator, ChunkError};
 use crate::error::{Error, Kind};
-use crate::fetch::Call;
+use crate::fetch::{quiet, Call};
 use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
 use crate::sse::{SseEvent, SseParser};
@@ -224,7 +224,7 @@ impl Inner {
         let js = e.redact(self.call.secret()).into_js();
         self.state = State::Failed(js.clone());
         self.call.abort(&js);
-        let _ = self.reader.cancel_with_reason(&js);
+        quiet(&self.reader.cancel_with_reason(&js));
         self.call.finish();
         for (_, reject) in self.waiters.drain(..) {
             let _ = reject.call1(&JsValue::UNDEFINED, &js);
@@ -240,7 +240,7 @@ impl Inner {
         self.call.finish();
         if !self.eof {
             // [DONE] or message_stop arrived: release the rest of the body.
-            let _ = self.reader.cancel();
+            quiet(&self.reader.cancel());
         }
         if !self.waiters.is_empty() {
             let result = self.final_value();

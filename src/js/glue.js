@@ -88,3 +88,6 @@ export function sleep(ms, signal) {
     signal.addEventListener("abort", abort, { once: true });
   });
 }
+
+// Marks a fire-and-forget promise as handled (Node ends the process on unhandled rejections).
+export function quiet(p) { if (p && typeof p.then === "function") p.then(undefined, () => {}); }

@@ -1,0 +1,332 @@
+//! The client through its wasm-bindgen surface, against the local test server, in Node,
+//! headless browsers (page and dedicated worker: every request is cross-origin there, so CORS
+//! is exercised) — see tests/wasm.sh.
+#![cfg(target_arch = "wasm32")]
+
+use aibadgr::AiBadgr;
+use js_sys::{Array, Promise, Reflect, Uint8Array, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{AbortController, ReadableStream, ReadableStreamDefaultReader};
+
+const URL: &str = match option_env!("AIBADGR_TEST_URL") {
+    Some(u) => u,
+    None => "http://127.0.0.1:18787",
+};
+const KEY: &str = "sk-test-web-0123456789";
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str) -> Promise;
+}
+
+fn js(s: &str) -> JsValue {
+    JSON::parse(s).expect("test JSON")
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |o, k| match k.parse::<u32>() {
+        Ok(i) => Reflect::get_u32(&o, i).unwrap_or(JsValue::UNDEFINED),
+        Err(_) => Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED),
+    })
+}
+
+fn s(v: &JsValue, path: &str) -> String {
+    get(v, path).as_string().unwrap_or_default()
+}
+
+fn client_with(extra: &str) -> AiBadgr {
+    let opts = format!(r#"{{"apiKey":"{KEY}","baseUrl":"{URL}","allowBrowser":true{extra}}}"#);
+    AiBadgr::new(js(&opts)).expect("client")
+}
+
+fn client() -> AiBadgr {
+    client_with("")
+}
+
+async fn ok(p: Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => v,
+        Err(e) => panic!("call failed: {}", s(&e, "message")),
+    }
+}
+
+async fn fails(p: Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(_) => panic!("call should have failed"),
+        Err(e) => e,
+    }
+}
+
+async fn control(path: &str) -> JsValue {
+    let r = JsFuture::from(global_fetch(&format!("{URL}{path}"))).await.unwrap();
+    let p: Promise = Reflect::get(&r, &"json".into())
+        .unwrap()
+        .unchecked_into::<js_sys::Function>()
+        .call0(&r)
+        .unwrap()
+        .unchecked_into();
+    JsFuture::from(p).await.unwrap()
+}
+
+fn chat_req(content: &str, test: &str) -> JsValue {
+    js(&format!(
+        r#"{{"messages":[{{"role":"user","content":"{content}"}}],"_test":{{{test}}}}}"#
+    ))
+}
+
+fn none() -> JsValue {
+    JsValue::UNDEFINED
+}
+
+/// Reads every chunk of a stream.
+async fn read_all(stream: &JsValue) -> Vec<JsValue> {
+    let reader: ReadableStreamDefaultReader =
+        stream.clone().unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let r = JsFuture::from(reader.read()).await.expect("read");
+        if get(&r, "done").as_bool() == Some(true) {
+            return out;
+        }
+        out.push(get(&r, "value"));
+    }
+}
+
+fn call_method(obj: &JsValue, name: &str) -> JsValue {
+    Reflect::get(obj, &name.into())
+        .unwrap()
+        .unchecked_into::<js_sys::Function>()
+        .call0(obj)
+        .expect("method call")
+}
+
+#[wasm_bindgen_test]
+async fn chat_maps_tier_prefix_and_returns_completion() {
+    let c = client();
+    let r = ok(c.chat(js(r#"{"model":"aibadgr/premium","messages":[{"role":"user","content":"hi"}],"_test":{"id":"w-chat"}}"#), none())).await;
+    assert_eq!(s(&r, "object"), "chat.completion");
+    assert_eq!(s(&r, "model"), "premium");
+    assert_eq!(s(&r, "choices.0.message.content"), "Hello! You said: hi");
+    let last = control("/__last?id=w-chat").await;
+    assert_eq!(s(&last, "body.model"), "premium");
+    assert_eq!(s(&last, "headers.authorization"), format!("Bearer {KEY}"));
+    assert!(s(&last, "headers.content-type").starts_with("application/json"));
+    assert!(get(&last, "body.stream").is_undefined());
+    // No custom headers beyond auth and content type (extra ones break CORS allow-lists).
+    let names = js_sys::Object::keys(get(&last, "headers").unchecked_ref::<js_sys::Object>());
+    for n in names.iter() {
+        let n = n.as_string().unwrap();
+        assert!(!n.starts_with("x-"), "unexpected custom header {n}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn default_model_and_openai_names_pass_through() {
+    let c = client_with(r#","model":"normal""#);
+    let r = ok(c.chat(chat_req("a", ""), none())).await;
+    assert_eq!(s(&r, "model"), "normal");
+    let r = ok(c.chat(js(r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a"}]}"#), none())).await;
+    assert_eq!(s(&r, "model"), "gpt-4o-mini");
+}
+
+#[wasm_bindgen_test]
+async fn chat_stream_iterates_parsed_chunks_and_asks_for_usage() {
+    let c = client();
+    let st = ok(c.chat_stream(chat_req("stream please", r#""id":"w-stream""#), none())).await;
+    assert!(st.is_instance_of::<ReadableStream>());
+    let chunks = read_all(&st).await;
+    assert!(chunks.len() >= 4, "{} chunks", chunks.len());
+    let mut text = String::new();
+    for ch in &chunks {
+        assert_eq!(s(ch, "object"), "chat.completion.chunk");
+        text.push_str(&s(ch, "choices.0.delta.content"));
+    }
+    assert_eq!(text, "Hello! You said: stream please");
+    let last = control("/__last?id=w-stream").await;
+    assert_eq!(get(&last, "body.stream").as_bool(), Some(true));
+    assert_eq!(get(&last, "body.stream_options.include_usage").as_bool(), Some(true));
+    let fin = ok(call_method(&st, "final").unchecked_into()).await;
+    assert_eq!(s(&fin, "choices.0.message.content"), text);
+    assert!(get(&fin, "usage.total_tokens").as_f64().unwrap() > 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn text_and_sse_views() {
+    let c = client();
+    let st = ok(c.chat_stream(chat_req("text view", ""), none())).await;
+    let parts = read_all(&call_method(&st, "text")).await;
+    assert!(parts.len() > 1);
+    let joined: String = parts.iter().map(|p| p.as_string().unwrap()).collect();
+    assert_eq!(joined, "Hello! You said: text view");
+
+    let st = ok(c.chat_stream(chat_req("sse view", ""), none())).await;
+    let bytes: Vec<u8> = read_all(&call_method(&st, "toSSE"))
+        .await
+        .iter()
+        .flat_map(|b| b.clone().unchecked_into::<Uint8Array>().to_vec())
+        .collect();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("data: {"));
+    assert!(text.ends_with("data: [DONE]\n\n"));
+}
+
+#[wasm_bindgen_test]
+async fn final_assembles_a_streamed_tool_call() {
+    let c = client();
+    let req = js(r#"{"messages":[{"role":"user","content":"weather in Paris?"}],
+        "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}]}"#);
+    let st = ok(c.chat_stream(req, none())).await;
+    let fin = ok(call_method(&st, "final").unchecked_into()).await;
+    assert_eq!(s(&fin, "choices.0.finish_reason"), "tool_calls");
+    assert_eq!(s(&fin, "choices.0.message.tool_calls.0.function.name"), "get_weather");
+    let args = JSON::parse(&s(&fin, "choices.0.message.tool_calls.0.function.arguments")).unwrap();
+    assert_eq!(s(&args, "location"), "Paris");
+}
+
+#[wasm_bindgen_test]
+async fn embeddings_arrive_as_float32_arrays() {
+    let c = client();
+    let r = ok(c.embed(js(r#"{"input":["the quick fox","the quick dog"]}"#), none())).await;
+    let v = get(&r, "data.0.embedding");
+    assert!(v.is_instance_of::<js_sys::Float32Array>());
+    assert_eq!(v.unchecked_ref::<js_sys::Float32Array>().length(), 1536);
+    assert_eq!(s(&r, "model"), "text-embedding-ada-002");
+    let r = ok(c.embed(js(r#"{"input":"x","encoding_format":"float","dimensions":8}"#), none())).await;
+    assert!(Array::is_array(&get(&r, "data.0.embedding")));
+}
+
+#[wasm_bindgen_test]
+async fn messages_whole_and_streamed() {
+    let c = client();
+    let m = ok(c.messages(js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}],"_test":{"id":"w-msg"}}"#), none())).await;
+    assert_eq!(s(&m, "type"), "message");
+    assert_eq!(s(&m, "content.0.text"), "Hello! You said: yo");
+    let last = control("/__last?id=w-msg").await;
+    assert_eq!(s(&last, "headers.anthropic-version"), "2023-06-01");
+    let st = ok(c.messages_stream(js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}]}"#), none())).await;
+    let evs = read_all(&st).await;
+    let types: Vec<String> = evs.iter().map(|e| s(e, "type")).collect();
+    assert_eq!(types.first().map(String::as_str), Some("message_start"));
+    assert_eq!(types.last().map(String::as_str), Some("message_stop"));
+    assert!(!types.iter().any(|t| t == "ping"));
+}
+
+#[wasm_bindgen_test]
+async fn api_errors_carry_status_code_and_request_id() {
+    let c = AiBadgr::new(js(&format!(r#"{{"apiKey":"bad-key-9876543210","baseUrl":"{URL}","allowBrowser":true}}"#))).unwrap();
+    let e = fails(c.chat(chat_req("x", ""), none())).await;
+    assert_eq!(s(&e, "kind"), "api");
+    assert_eq!(get(&e, "status").as_f64(), Some(401.0));
+    assert!(s(&e, "requestId").starts_with("req_"));
+    assert!(e.is_instance_of::<js_sys::Error>());
+    assert!(!s(&e, "message").contains("bad-key-9876543210"));
+}
+
+#[wasm_bindgen_test]
+async fn invalid_requests_are_rejected_before_sending() {
+    let c = client();
+    let before = get(&control("/__stats").await, "requests").as_f64().unwrap();
+    for (req, field) in [
+        (r#"{"messages":[]}"#, "messages"),
+        (r#"{"messages":[{"role":"robot","content":"x"}]}"#, "messages[0].role"),
+        (r#"{"messages":[{"role":"user","content":"x"}],"temperature":3}"#, "temperature"),
+        (r#"{"messages":"hi"}"#, "messages"),
+    ] {
+        let e = fails(c.chat(js(req), none())).await;
+        assert_eq!(s(&e, "kind"), "invalid_request");
+        assert_eq!(s(&e, "param"), field);
+        assert!(s(&e, "message").starts_with(field), "{}", s(&e, "message"));
+    }
+    let after = get(&control("/__stats").await, "requests").as_f64().unwrap();
+    assert_eq!(before, after, "nothing may be sent");
+}
+
+#[wasm_bindgen_test]
+fn bad_options_throw_config_errors() {
+    let e = AiBadgr::new(js(r#"{"baseUrl":"aibadgr.com"}"#)).err().unwrap();
+    assert_eq!(s(&e, "kind"), "config");
+    assert_eq!(s(&e, "param"), "baseUrl");
+    let e = AiBadgr::new(js(r#"{"timeoutMs":-1}"#)).err().unwrap();
+    assert_eq!(s(&e, "param"), "timeoutMs");
+}
+
+#[wasm_bindgen_test]
+async fn aborting_mid_stream_rejects_with_abort_error_and_closes_the_connection() {
+    let c = client();
+    let ctrl = AbortController::new().unwrap();
+    let opts = js_sys::Object::new();
+    Reflect::set(&opts, &"signal".into(), &ctrl.signal()).unwrap();
+    let st = ok(c.chat_stream(chat_req("slow one two three four", r#""id":"w-abort","paceMs":100"#), opts.into())).await;
+    let reader: ReadableStreamDefaultReader =
+        st.unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    JsFuture::from(reader.read()).await.unwrap();
+    ctrl.abort();
+    let e = JsFuture::from(reader.read()).await.unwrap_err();
+    assert_eq!(s(&e, "name"), "AbortError");
+    assert_eq!(s(&e, "kind"), "aborted");
+    // The server must see the client close the connection.
+    let mut seen = 0.0;
+    for _ in 0..50 {
+        seen = get(&control("/__stats").await, "ids.w-abort.clientAborts").as_f64().unwrap_or(0.0);
+        if seen > 0.0 {
+            break;
+        }
+        JsFuture::from(Promise::new(&mut |r, _| {
+            let _ = web_sys_timeout(&r, 20);
+        }))
+        .await
+        .unwrap();
+    }
+    assert_eq!(seen, 1.0);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn web_sys_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
+}
+
+#[wasm_bindgen_test]
+async fn timeouts_and_network_failures_have_their_kinds() {
+    let c = client_with(r#","timeoutMs":300,"maxRetries":0"#);
+    let e = fails(c.chat(chat_req("x", r#""fault":"hang""#), none())).await;
+    assert_eq!(s(&e, "kind"), "timeout");
+    let dead = AiBadgr::new(js(r#"{"apiKey":"k-123456","baseUrl":"http://127.0.0.1:9","allowBrowser":true,"maxRetries":0}"#)).unwrap();
+    let e = fails(dead.chat(chat_req("x", ""), none())).await;
+    assert_eq!(s(&e, "kind"), "network");
+}
+
+#[wasm_bindgen_test]
+async fn stream_errors_reject_the_reader() {
+    let c = client_with(r#","maxRetries":0"#);
+    let st = ok(c.chat_stream(chat_req("x", r#""fault":"error_event""#), none())).await;
+    let reader: ReadableStreamDefaultReader =
+        st.unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let mut err = None;
+    for _ in 0..20 {
+        match JsFuture::from(reader.read()).await {
+            Ok(r) if get(&r, "done").as_bool() == Some(true) => break,
+            Ok(_) => {}
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    let e = err.expect("the error event must reject the stream");
+    assert_eq!(s(&e, "kind"), "stream");
+    assert_eq!(s(&e, "type"), "server_error");
+}
+
+#[wasm_bindgen_test]
+async fn retries_then_succeeds() {
+    let c = client();
+    let r = ok(c.chat(chat_req("x", r#""id":"w-retry","plan":[{"status":503,"retryAfterMs":"10"},"ok"]"#), none())).await;
+    assert_eq!(s(&r, "object"), "chat.completion");
+    let st = control("/__stats").await;
+    assert_eq!(get(&st, "ids.w-retry.attempts").as_f64(), Some(2.0));
+}
