@@ -4,12 +4,13 @@
 
 use crate::config::{api_model, CallOptions, Config};
 use crate::embed;
+use crate::json;
 use crate::error::{Error, Kind};
 use crate::fetch::{self, header, Call, Prepared};
 use crate::jsval::{get, set};
 use crate::stream::{Proto, StreamCore};
 use crate::validate::{self, Api};
-use js_sys::{Object, Promise, Uint8Array};
+use js_sys::{Promise, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -35,11 +36,11 @@ enum Op {
 }
 
 impl Op {
-    fn api(self) -> Option<Api> {
+    fn api(self) -> Api {
         match self {
-            Op::Chat | Op::ChatStream => Some(Api::Chat),
-            Op::Messages | Op::MessagesStream => Some(Api::Messages),
-            Op::Embed => None,
+            Op::Chat | Op::ChatStream => Api::Chat,
+            Op::Messages | Op::MessagesStream => Api::Messages,
+            Op::Embed => Api::Embeddings,
         }
     }
     fn streaming(self) -> bool {
@@ -60,11 +61,13 @@ impl Op {
     }
 }
 
-/// A checked request, snapshotted when the method was called.
+/// A checked request, snapshotted (as JSON) when the method was called.
 struct Job {
     op: Op,
-    body: Object,
-    json: JsValue,
+    /// The request as the caller gave it, as JSON text.
+    request: String,
+    /// The body for the first model.
+    body: String,
     models: Vec<String>,
     opts: CallOptions,
     decode_embeddings: bool,
@@ -158,51 +161,54 @@ fn in_browser_page() -> bool {
 /// Checks the request and snapshots it as JSON (nothing is sent on failure).
 fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result<Job, Error> {
     let opts = CallOptions::from_js(options)?;
-    match op.api() {
-        Some(api) => validate::request(api, request, op.streaming())?,
-        None => validate::embeddings(request)?,
-    }
-    let body = Object::assign(&Object::new(), request.unchecked_ref());
+    validate::numbers(op.api(), request)?;
+    let text = stringify(request)?;
+    let parsed = json::parse(&text).map_err(|_| Error::invalid("request", "could not be read back as JSON; pass plain data"))?;
+    validate::request(op.api(), &parsed, op.streaming())?;
     let default_model = if op == Op::Embed { &cfg.embedding_model } else { &cfg.model };
-    let first = get(&body, "model").as_string().unwrap_or_else(|| default_model.clone());
-    let mut models = vec![api_model(&first).to_owned()];
+    let first = parsed.get("model").and_then(json::Value::as_str).unwrap_or(default_model);
+    let mut models = vec![api_model(first).to_owned()];
     if op != Op::Embed {
-        let fallbacks = opts.fallback_models.as_ref().unwrap_or(&cfg.fallback_models);
-        for m in fallbacks {
+        for m in opts.fallback_models.as_ref().unwrap_or(&cfg.fallback_models) {
             let m = api_model(m);
             if !models.iter().any(|x| x == m) {
                 models.push(m.to_owned());
             }
         }
     }
-    set(&body, "model", &JsValue::from_str(&models[0]));
-    if op.streaming() {
-        set(&body, "stream", &JsValue::TRUE);
-        if op == Op::ChatStream && get(&body, "stream_options").is_undefined() {
-            let so = Object::new();
-            set(&so, "include_usage", &JsValue::TRUE);
-            set(&body, "stream_options", &so);
-        }
-    }
-    let mut decode_embeddings = false;
-    if op == Op::Embed && get(&body, "encoding_format").is_undefined() {
-        set(&body, "encoding_format", &JsValue::from_str("base64"));
-        decode_embeddings = true;
-    }
-    let json = stringify(&body)?;
-    Ok(Job { op, body, json, models, opts, decode_embeddings })
+    let decode_embeddings = op == Op::Embed && parsed.get("encoding_format").is_none();
+    let body = body_for(op, parsed, &models[0]);
+    Ok(Job { op, request: text, body, models, opts, decode_embeddings })
 }
 
-fn stringify(body: &Object) -> Result<JsValue, Error> {
-    js_sys::JSON::stringify(body)
-        .map(JsValue::from)
-        .map_err(|e| {
-            Error::invalid(
-                "request",
-                "cannot be sent as JSON (it holds a BigInt or a cycle); pass plain data",
-            )
-            .with_cause(e)
-        })
+/// Writes the body to send for `model`: the caller's request with the API's model name and,
+/// for streams, `stream: true` (and, for chat, usage in the stream unless `stream_options`
+/// is given); embeddings ask for base64 unless the caller chose a format.
+fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
+    v.set("model", json::Value::String(model.to_owned().into()));
+    if op.streaming() {
+        v.set("stream", json::Value::Bool(true));
+        if op == Op::ChatStream && v.get("stream_options").is_none() {
+            let usage = json::Value::Object(vec![("include_usage".into(), json::Value::Bool(true))]);
+            v.set("stream_options", usage);
+        }
+    }
+    if op == Op::Embed && v.get("encoding_format").is_none() {
+        v.set("encoding_format", json::Value::String("base64".into()));
+    }
+    v.to_json()
+}
+
+fn stringify(v: &JsValue) -> Result<String, Error> {
+    let cannot = |e: JsValue| {
+        Error::invalid("request", "cannot be sent as JSON (it holds a BigInt or a cycle); pass plain data").with_cause(e)
+    };
+    let s = js_sys::JSON::stringify(v).map_err(cannot)?;
+    s.as_string().ok_or_else(|| {
+        let mut what = String::from("must be an object like { model, messages }, not ");
+        what.push_str(crate::jsval::type_name(v));
+        Error::invalid("request", &what)
+    })
 }
 
 /// Whether a failed model should hand over to the next one in `fallbackModels`.
@@ -230,13 +236,15 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
     let mut resp = None;
     let mut last = None;
     for (i, model) in job.models.iter().enumerate() {
-        let json = if i == 0 {
-            job.json.clone()
+        let body = if i == 0 {
+            JsValue::from_str(&job.body)
         } else {
-            set(&job.body, "model", &JsValue::from_str(model));
-            stringify(&job.body)?
+            match json::parse(&job.request) {
+                Ok(v) => JsValue::from_str(&body_for(job.op, v, model)),
+                Err(_) => break,
+            }
         };
-        match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, json), retries).await {
+        match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, body), retries).await {
             Ok(r) => {
                 resp = Some(r);
                 break;

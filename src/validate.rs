@@ -1,8 +1,12 @@
 //! Request checks that run before anything is sent. Each failure names the field to fix.
+//!
+//! The request is checked as the JSON that would be sent ([`request`], [`embeddings`]: pure
+//! Rust, tested natively), after [`numbers`] checked the top-level numeric parameters on the
+//! JavaScript object itself, where NaN and Infinity are still visible (JSON turns them into null).
 
 use crate::error::Error;
-use crate::jsval::{get, is_plain_object, num, type_name};
-use js_sys::Array;
+use crate::json::Value;
+use crate::jsval::{get, type_name};
 use wasm_bindgen::JsValue;
 
 /// Which API a request is for.
@@ -12,6 +16,8 @@ pub enum Api {
     Chat,
     /// Anthropic `/messages`.
     Messages,
+    /// `/embeddings`.
+    Embeddings,
 }
 
 /// A numeric parameter's allowed range.
@@ -24,220 +30,247 @@ struct Range {
 }
 
 const MAX_INT: f64 = 9_007_199_254_740_991.0;
+const AT_LEAST_1: &str = "must be a whole number of at least 1";
 
 const CHAT_NUMBERS: &[Range] = &[
     Range { name: "temperature", min: 0.0, max: 2.0, integer: false, says: "must be a number from 0 to 2" },
     Range { name: "top_p", min: 0.0, max: 1.0, integer: false, says: "must be a number from 0 to 1" },
     Range { name: "frequency_penalty", min: -2.0, max: 2.0, integer: false, says: "must be a number from -2 to 2" },
     Range { name: "presence_penalty", min: -2.0, max: 2.0, integer: false, says: "must be a number from -2 to 2" },
-    Range { name: "max_tokens", min: 1.0, max: MAX_INT, integer: true, says: "must be a whole number of at least 1" },
-    Range { name: "max_completion_tokens", min: 1.0, max: MAX_INT, integer: true, says: "must be a whole number of at least 1" },
+    Range { name: "max_tokens", min: 1.0, max: MAX_INT, integer: true, says: AT_LEAST_1 },
+    Range { name: "max_completion_tokens", min: 1.0, max: MAX_INT, integer: true, says: AT_LEAST_1 },
     Range { name: "n", min: 1.0, max: 128.0, integer: true, says: "must be a whole number from 1 to 128" },
     Range { name: "seed", min: -MAX_INT, max: MAX_INT, integer: true, says: "must be a whole number" },
     Range { name: "top_logprobs", min: 0.0, max: 20.0, integer: true, says: "must be a whole number from 0 to 20" },
 ];
 
 const MESSAGES_NUMBERS: &[Range] = &[
-    Range { name: "max_tokens", min: 1.0, max: MAX_INT, integer: true, says: "must be a whole number of at least 1" },
+    Range { name: "max_tokens", min: 1.0, max: MAX_INT, integer: true, says: AT_LEAST_1 },
     Range { name: "temperature", min: 0.0, max: 1.0, integer: false, says: "must be a number from 0 to 1" },
     Range { name: "top_p", min: 0.0, max: 1.0, integer: false, says: "must be a number from 0 to 1" },
     Range { name: "top_k", min: 0.0, max: MAX_INT, integer: true, says: "must be a whole number of at least 0" },
 ];
 
+const EMBEDDINGS_NUMBERS: &[Range] =
+    &[Range { name: "dimensions", min: 1.0, max: 65536.0, integer: true, says: AT_LEAST_1 }];
+
 const OPENAI_ROLES: &[&str] = &["system", "developer", "user", "assistant", "tool", "function"];
 const ANTHROPIC_ROLES: &[&str] = &["user", "assistant"];
 
-/// Checks a chat or messages request. `streaming` is whether the call streams.
-pub fn request(api: Api, req: &JsValue, streaming: bool) -> Result<(), Error> {
-    request_object(req, "{ model, messages }")?;
-    opt_model(req)?;
-    match api {
-        Api::Chat => {
-            messages(&get(req, "messages"), OPENAI_ROLES, api)?;
-            numbers(req, CHAT_NUMBERS)?;
-            opt_stop(req, "stop", true)?;
-            opt_tools(req, api)?;
-            let tc = get(req, "tool_choice");
-            if present(&tc) {
-                let ok = match tc.as_string() {
-                    Some(s) => matches!(s.as_str(), "none" | "auto" | "required"),
-                    None => is_plain_object(&tc),
-                };
-                if !ok {
-                    return Err(Error::invalid(
-                        "tool_choice",
-                        "must be \"none\", \"auto\", \"required\" or { type: \"function\", function: { name } }",
-                    ));
-                }
+/// Checks the top-level numeric parameters on the JavaScript request (before it becomes
+/// JSON, which would turn NaN and Infinity into null). Non-objects are left to [`request`].
+pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
+    let table = match api {
+        Api::Chat => CHAT_NUMBERS,
+        Api::Messages => MESSAGES_NUMBERS,
+        Api::Embeddings => EMBEDDINGS_NUMBERS,
+    };
+    if !req.is_object() {
+        return Ok(());
+    }
+    for r in table {
+        let v = get(req, r.name);
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        let n = v.as_f64();
+        if n.is_some_and(|n| n.is_finite() && n >= r.min && n <= r.max && (!r.integer || n.fract() == 0.0)) {
+            continue;
+        }
+        let mut what = String::from(r.says);
+        what.push_str(" (got ");
+        what.push_str(match n {
+            Some(n) if n.is_nan() => "NaN",
+            Some(n) if n.is_infinite() => "Infinity",
+            Some(_) => "a number out of range",
+            None => type_name(&v),
+        });
+        what.push(')');
+        return Err(Error::invalid(r.name, &what));
+    }
+    Ok(())
+}
+
+/// Checks a chat or messages request as JSON. `streaming` is whether the call streams.
+pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> {
+    if api == Api::Embeddings {
+        return embeddings(req);
+    }
+    object(req, "{ model, messages }")?;
+    model(req)?;
+    if api == Api::Chat {
+        messages(req.get("messages"), OPENAI_ROLES, api)?;
+        stop(req, "stop", true)?;
+        tools(req, api)?;
+        if let Some(tc) = present(req, "tool_choice") {
+            let ok = match tc {
+                Value::String(s) => matches!(s.as_ref(), "none" | "auto" | "required"),
+                Value::Object(_) => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(Error::invalid(
+                    "tool_choice",
+                    "must be \"none\", \"auto\", \"required\" or { type: \"function\", function: { name } }",
+                ));
             }
-            let rf = get(req, "response_format");
-            if present(&rf) && !(is_plain_object(&rf) && get(&rf, "type").is_string()) {
+        }
+        if let Some(rf) = present(req, "response_format") {
+            if rf.get("type").and_then(Value::as_str).is_none() {
                 return Err(Error::invalid(
                     "response_format",
                     "must be an object with a type, for example { type: \"json_object\" }",
                 ));
             }
-            opt_string(req, "user")?;
-            opt_bool(req, "logprobs")?;
-            opt_bool(req, "parallel_tool_calls")?;
-            let so = get(req, "stream_options");
-            if present(&so) && !is_plain_object(&so) {
-                return Err(Error::invalid("stream_options", "must be an object like { include_usage: true }"));
-            }
         }
-        Api::Messages => {
-            if get(req, "max_tokens").is_undefined() {
+        string(req, "user")?;
+        boolean(req, "logprobs")?;
+        boolean(req, "parallel_tool_calls")?;
+        if present(req, "stream_options").is_some_and(|v| !matches!(v, Value::Object(_))) {
+            return Err(Error::invalid("stream_options", "must be an object like { include_usage: true }"));
+        }
+    } else {
+        if req.get("max_tokens").is_none() {
+            return Err(Error::invalid(
+                "max_tokens",
+                "is required by the messages API; add max_tokens (for example 1024)",
+            ));
+        }
+        messages(req.get("messages"), ANTHROPIC_ROLES, api)?;
+        stop(req, "stop_sequences", false)?;
+        tools(req, api)?;
+        if present(req, "system").is_some_and(|s| !matches!(s, Value::String(_) | Value::Array(_))) {
+            return Err(Error::invalid("system", "must be a string or an array of text blocks"));
+        }
+        if let Some(tc) = present(req, "tool_choice") {
+            if !matches!(tc.get("type").and_then(Value::as_str), Some("auto" | "any" | "tool" | "none")) {
                 return Err(Error::invalid(
-                    "max_tokens",
-                    "is required by the messages API; add max_tokens (for example 1024)",
+                    "tool_choice",
+                    "must be an object like { type: \"auto\" }, { type: \"any\" } or { type: \"tool\", name }",
                 ));
             }
-            messages(&get(req, "messages"), ANTHROPIC_ROLES, api)?;
-            numbers(req, MESSAGES_NUMBERS)?;
-            opt_stop(req, "stop_sequences", false)?;
-            opt_tools(req, api)?;
-            let sys = get(req, "system");
-            if present(&sys) && !sys.is_string() && !Array::is_array(&sys) {
-                return Err(Error::invalid("system", "must be a string or an array of text blocks"));
-            }
-            let tc = get(req, "tool_choice");
-            if present(&tc) {
-                let t = get(&tc, "type").as_string();
-                if !matches!(t.as_deref(), Some("auto" | "any" | "tool" | "none")) {
-                    return Err(Error::invalid(
-                        "tool_choice",
-                        "must be an object like { type: \"auto\" }, { type: \"any\" } or { type: \"tool\", name }",
-                    ));
-                }
-            }
-            let md = get(req, "metadata");
-            if present(&md) && !is_plain_object(&md) {
-                return Err(Error::invalid("metadata", "must be an object like { user_id: \"...\" }"));
-            }
+        }
+        if present(req, "metadata").is_some_and(|m| !matches!(m, Value::Object(_))) {
+            return Err(Error::invalid("metadata", "must be an object like { user_id: \"...\" }"));
         }
     }
-    let stream = get(req, "stream");
-    if present(&stream) {
-        match stream.as_bool() {
-            None => return Err(Error::invalid("stream", "must be true or false")),
-            Some(true) if !streaming => {
-                let what = if api == Api::Chat {
-                    "is true, but chat() returns a whole completion; call chatStream() to stream"
-                } else {
-                    "is true, but messages() returns a whole message; call messagesStream() to stream"
-                };
-                return Err(Error::invalid("stream", what));
+    if let Some(stream) = present(req, "stream") {
+        match stream {
+            Value::Bool(true) if !streaming => {
+                return Err(Error::invalid(
+                    "stream",
+                    if api == Api::Chat {
+                        "is true, but chat() returns a whole completion; call chatStream() to stream"
+                    } else {
+                        "is true, but messages() returns a whole message; call messagesStream() to stream"
+                    },
+                ))
             }
-            Some(false) if streaming => {
-                return Err(Error::invalid("stream", "is false, but this call streams; remove stream or call the non-streaming method"));
+            Value::Bool(false) if streaming => {
+                return Err(Error::invalid(
+                    "stream",
+                    "is false, but this call streams; remove stream or call the non-streaming method",
+                ))
             }
-            _ => {}
+            Value::Bool(_) => {}
+            _ => return Err(Error::invalid("stream", "must be true or false")),
         }
     }
     Ok(())
 }
 
-/// Checks an embeddings request.
-pub fn embeddings(req: &JsValue) -> Result<(), Error> {
-    request_object(req, "{ input }")?;
-    opt_model(req)?;
-    let input = get(req, "input");
+/// Checks an embeddings request as JSON.
+pub fn embeddings(req: &Value<'_>) -> Result<(), Error> {
+    object(req, "{ input }")?;
+    model(req)?;
     const SAYS: &str = "must be a non-empty string, an array of non-empty strings, an array of token ids, or an array of token-id arrays";
-    if let Some(s) = input.as_string() {
-        if s.is_empty() {
-            return Err(Error::invalid("input", SAYS));
-        }
-    } else if Array::is_array(&input) {
-        let items = Array::from(&input);
-        let n = items.length();
-        if n == 0 || n > 2048 {
-            return Err(Error::invalid("input", "must hold from 1 to 2048 items"));
-        }
-        let first = items.get(0);
-        for (i, it) in items.iter().enumerate() {
-            let ok = if first.is_string() {
-                it.as_string().is_some_and(|s| !s.is_empty())
-            } else if first.as_f64().is_some() {
-                is_token(&it)
-            } else if Array::is_array(&first) {
-                Array::is_array(&it) && {
-                    let a = Array::from(&it);
-                    a.length() > 0 && a.iter().all(|t| is_token(&t))
+    match req.get("input") {
+        Some(Value::String(s)) if !s.is_empty() => {}
+        Some(Value::Array(items)) => {
+            if items.is_empty() || items.len() > 2048 {
+                return Err(Error::invalid("input", "must hold from 1 to 2048 items"));
+            }
+            let token = |t: &Value<'_>| t.as_u64().is_some();
+            for (i, it) in items.iter().enumerate() {
+                let ok = match (items.first(), it) {
+                    (Some(Value::String(_)), Value::String(s)) => !s.is_empty(),
+                    (Some(Value::Number(_)), t) => token(t),
+                    (Some(Value::Array(_)), Value::Array(a)) => !a.is_empty() && a.iter().all(token),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(Error::invalid(&indexed("input", i), SAYS));
                 }
-            } else {
-                false
-            };
-            if !ok {
-                return Err(Error::invalid(&indexed("input", i), SAYS));
             }
         }
-    } else {
-        return Err(Error::invalid("input", SAYS));
+        _ => return Err(Error::invalid("input", SAYS)),
     }
-    let ef = get(req, "encoding_format");
-    if present(&ef) && !matches!(ef.as_string().as_deref(), Some("float" | "base64")) {
+    if present(req, "encoding_format").is_some_and(|f| !matches!(f.as_str(), Some("float" | "base64"))) {
         return Err(Error::invalid("encoding_format", "must be \"float\" or \"base64\""));
     }
-    let d = get(req, "dimensions");
-    if present(&d) && !num(&d).is_some_and(|n| n.fract() == 0.0 && n >= 1.0 && n <= 65536.0) {
-        return Err(Error::invalid("dimensions", "must be a whole number of at least 1"));
+    string(req, "user")
+}
+
+/// Returns the member unless it is missing or null.
+fn present<'v, 'a>(o: &'v Value<'a>, key: &str) -> Option<&'v Value<'a>> {
+    o.get(key).filter(|v| !v.is_null())
+}
+
+fn kind(v: Option<&Value<'_>>) -> &'static str {
+    match v {
+        None => "missing",
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "a boolean",
+        Some(Value::Number(_)) => "a number",
+        Some(Value::String(_)) => "a string",
+        Some(Value::Array(_)) => "an array",
+        Some(Value::Object(_)) => "an object",
     }
-    opt_string(req, "user")
 }
 
-fn is_token(v: &JsValue) -> bool {
-    num(v).is_some_and(|n| n.fract() == 0.0 && (0.0..=MAX_INT).contains(&n))
-}
-
-fn present(v: &JsValue) -> bool {
-    !v.is_undefined() && !v.is_null()
-}
-
-fn request_object(req: &JsValue, example: &str) -> Result<(), Error> {
-    if is_plain_object(req) {
+fn object(req: &Value<'_>, example: &str) -> Result<(), Error> {
+    if matches!(req, Value::Object(_)) {
         return Ok(());
     }
     let mut what = String::from("must be an object like ");
     what.push_str(example);
     what.push_str(", not ");
-    what.push_str(type_name(req));
+    what.push_str(kind(Some(req)));
     Err(Error::invalid("request", &what))
 }
 
-fn opt_model(req: &JsValue) -> Result<(), Error> {
-    let m = get(req, "model");
-    if m.is_undefined() {
-        return Ok(());
-    }
-    match m.as_string() {
-        Some(s) if !s.trim().is_empty() => Ok(()),
-        _ => Err(Error::invalid(
+fn model(req: &Value<'_>) -> Result<(), Error> {
+    match req.get("model") {
+        None => Ok(()),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
+        Some(_) => Err(Error::invalid(
             "model",
             "must be a model name such as \"basic\", \"normal\", \"premium\" or \"aibadgr/premium\"",
         )),
     }
 }
 
-fn messages(v: &JsValue, roles: &[&str], api: Api) -> Result<(), Error> {
-    if !Array::is_array(v) {
-        let mut what = String::from("must be an array of { role, content } objects, not ");
-        what.push_str(type_name(v));
-        return Err(Error::invalid("messages", &what));
-    }
-    let list = Array::from(v);
-    if list.length() == 0 {
+fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error> {
+    let list = match v {
+        Some(Value::Array(l)) => l,
+        other => {
+            let mut what = String::from("must be an array of { role, content } objects, not ");
+            what.push_str(kind(other));
+            return Err(Error::invalid("messages", &what));
+        }
+    };
+    if list.is_empty() {
         return Err(Error::invalid("messages", "must hold at least one message"));
     }
     for (i, m) in list.iter().enumerate() {
         let at = indexed("messages", i);
-        if !is_plain_object(&m) {
+        if !matches!(m, Value::Object(_)) {
             let mut what = String::from("must be an object like { role: \"user\", content: \"Hi\" }, not ");
-            what.push_str(type_name(&m));
+            what.push_str(kind(Some(m)));
             return Err(Error::invalid(&at, &what));
         }
-        let role = get(&m, "role");
-        let role_s = role.as_string().unwrap_or_default();
-        if !roles.contains(&role_s.as_str()) {
+        let role = m.get("role").and_then(Value::as_str).unwrap_or("");
+        if !roles.contains(&role) {
             let mut what = String::from("must be one of ");
             for (j, r) in roles.iter().enumerate() {
                 if j > 0 {
@@ -247,117 +280,85 @@ fn messages(v: &JsValue, roles: &[&str], api: Api) -> Result<(), Error> {
                 what.push_str(r);
                 what.push('"');
             }
-            what.push_str(if role.is_undefined() { " (it is missing)" } else { "" });
+            if m.get("role").is_none() {
+                what.push_str(" (it is missing)");
+            }
             return Err(Error::invalid(&field(&at, "role"), &what));
         }
-        let content = get(&m, "content");
-        let has_calls = api == Api::Chat
-            && role_s == "assistant"
-            && (present(&get(&m, "tool_calls")) || present(&get(&m, "function_call")) || present(&get(&m, "refusal")));
-        if content.is_string() {
-            if api == Api::Messages && content.as_string().is_some_and(|s| s.is_empty()) {
-                return Err(Error::invalid(&field(&at, "content"), "must not be empty"));
-            }
-        } else if Array::is_array(&content) {
-            let parts = Array::from(&content);
-            if api == Api::Messages && parts.length() == 0 {
-                return Err(Error::invalid(&field(&at, "content"), "must hold at least one content block"));
-            }
-            for (j, p) in parts.iter().enumerate() {
-                if !(is_plain_object(&p) && get(&p, "type").is_string()) {
-                    return Err(Error::invalid(
-                        &indexed(&field(&at, "content"), j),
-                        "must be a content part object with a type, for example { type: \"text\", text: \"Hi\" }",
-                    ));
+        let calls = api == Api::Chat
+            && role == "assistant"
+            && ["tool_calls", "function_call", "refusal"].iter().any(|k| present(m, k).is_some());
+        match present(m, "content") {
+            Some(Value::String(s)) => {
+                if api == Api::Messages && s.is_empty() {
+                    return Err(Error::invalid(&field(&at, "content"), "must not be empty"));
                 }
             }
-        } else if !(has_calls && !present(&content)) {
-            return Err(Error::invalid(
-                &field(&at, "content"),
-                "must be a string or an array of content parts",
-            ));
+            Some(Value::Array(parts)) => {
+                if api == Api::Messages && parts.is_empty() {
+                    return Err(Error::invalid(&field(&at, "content"), "must hold at least one content block"));
+                }
+                for (j, p) in parts.iter().enumerate() {
+                    if p.get("type").and_then(Value::as_str).is_none() {
+                        return Err(Error::invalid(
+                            &indexed(&field(&at, "content"), j),
+                            "must be a content part object with a type, for example { type: \"text\", text: \"Hi\" }",
+                        ));
+                    }
+                }
+            }
+            None if calls => {}
+            _ => {
+                return Err(Error::invalid(&field(&at, "content"), "must be a string or an array of content parts"))
+            }
         }
-        if api == Api::Chat && role_s == "tool" && !get(&m, "tool_call_id").is_string() {
+        if api == Api::Chat && role == "tool" && m.get("tool_call_id").and_then(Value::as_str).is_none() {
             return Err(Error::invalid(
                 &field(&at, "tool_call_id"),
                 "is required for a tool message: the id of the tool call it answers",
             ));
         }
-        let tool_calls = get(&m, "tool_calls");
-        if present(&tool_calls) && !Array::is_array(&tool_calls) {
+        if present(m, "tool_calls").is_some_and(|t| !matches!(t, Value::Array(_))) {
             return Err(Error::invalid(&field(&at, "tool_calls"), "must be an array"));
         }
     }
     Ok(())
 }
 
-fn numbers(req: &JsValue, table: &[Range]) -> Result<(), Error> {
-    for r in table {
-        let v = get(req, r.name);
-        if !present(&v) {
-            continue;
-        }
-        let ok = match num(&v) {
-            Some(n) => n.is_finite() && n >= r.min && n <= r.max && (!r.integer || n.fract() == 0.0),
-            None => false,
-        };
-        if !ok {
-            let mut what = String::from(r.says);
-            match num(&v) {
-                Some(n) if n.is_nan() => what.push_str(" (got NaN)"),
-                Some(n) if n.is_infinite() => what.push_str(" (got Infinity)"),
-                Some(_) => {}
-                None => {
-                    what.push_str(" (got ");
-                    what.push_str(type_name(&v));
-                    what.push(')');
-                }
-            }
-            return Err(Error::invalid(r.name, &what));
-        }
+fn stop(req: &Value<'_>, name: &str, allow_string: bool) -> Result<(), Error> {
+    match present(req, name) {
+        None => Ok(()),
+        Some(Value::String(_)) if allow_string => Ok(()),
+        Some(Value::Array(a)) if a.iter().all(|s| matches!(s, Value::String(_))) => Ok(()),
+        Some(_) => Err(Error::invalid(
+            name,
+            if allow_string { "must be a string or an array of strings" } else { "must be an array of strings" },
+        )),
     }
-    Ok(())
 }
 
-fn opt_stop(req: &JsValue, name: &str, allow_string: bool) -> Result<(), Error> {
-    let v = get(req, name);
-    if !present(&v) || (allow_string && v.is_string()) {
-        return Ok(());
-    }
-    if Array::is_array(&v) && Array::from(&v).iter().all(|s| s.is_string()) {
-        return Ok(());
-    }
-    Err(Error::invalid(
-        name,
-        if allow_string { "must be a string or an array of strings" } else { "must be an array of strings" },
-    ))
-}
-
-fn opt_tools(req: &JsValue, api: Api) -> Result<(), Error> {
-    let v = get(req, "tools");
-    if !present(&v) {
-        return Ok(());
-    }
-    if !Array::is_array(&v) {
-        return Err(Error::invalid("tools", "must be an array of tool definitions"));
-    }
-    for (i, t) in Array::from(&v).iter().enumerate() {
-        let at = indexed("tools", i);
+fn tools(req: &Value<'_>, api: Api) -> Result<(), Error> {
+    let list = match present(req, "tools") {
+        None => return Ok(()),
+        Some(Value::Array(l)) => l,
+        Some(_) => return Err(Error::invalid("tools", "must be an array of tool definitions")),
+    };
+    for (i, t) in list.iter().enumerate() {
         let ok = match api {
-            Api::Chat => {
-                let f = get(&t, "function");
-                is_plain_object(&t)
-                    && (get(&t, "type").as_string().as_deref() != Some("function") || get(&f, "name").is_string())
-                    && get(&t, "type").is_string()
-            }
-            Api::Messages => is_plain_object(&t) && get(&t, "name").is_string(),
+            Api::Chat => match t.get("type").and_then(Value::as_str) {
+                Some("function") => t.get("function").and_then(|f| f.get("name")).and_then(Value::as_str).is_some(),
+                Some(_) => true,
+                None => false,
+            },
+            _ => t.get("name").and_then(Value::as_str).is_some(),
         };
         if !ok {
             return Err(Error::invalid(
-                &at,
-                match api {
-                    Api::Chat => "must be { type: \"function\", function: { name, description, parameters } }",
-                    Api::Messages => "must be { name, description, input_schema }",
+                &indexed("tools", i),
+                if api == Api::Chat {
+                    "must be { type: \"function\", function: { name, description, parameters } }"
+                } else {
+                    "must be { name, description, input_schema }"
                 },
             ));
         }
@@ -365,17 +366,15 @@ fn opt_tools(req: &JsValue, api: Api) -> Result<(), Error> {
     Ok(())
 }
 
-fn opt_string(req: &JsValue, name: &str) -> Result<(), Error> {
-    let v = get(req, name);
-    if present(&v) && !v.is_string() {
+fn string(req: &Value<'_>, name: &str) -> Result<(), Error> {
+    if present(req, name).is_some_and(|v| !matches!(v, Value::String(_))) {
         return Err(Error::invalid(name, "must be a string"));
     }
     Ok(())
 }
 
-fn opt_bool(req: &JsValue, name: &str) -> Result<(), Error> {
-    let v = get(req, name);
-    if present(&v) && v.as_bool().is_none() {
+fn boolean(req: &Value<'_>, name: &str) -> Result<(), Error> {
+    if present(req, name).is_some_and(|v| !matches!(v, Value::Bool(_))) {
         return Err(Error::invalid(name, "must be true or false"));
     }
     Ok(())
@@ -397,4 +396,96 @@ fn field(base: &str, name: &str) -> String {
     s.push('.');
     s.push_str(name);
     s
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn check(api: Api, text: &str, streaming: bool) -> Result<(), (String, String)> {
+        let v = parse(text).unwrap();
+        request(api, &v, streaming).map_err(|e| (e.param.unwrap_or_default(), e.message))
+    }
+
+    fn rejects(api: Api, text: &str, field: &str) {
+        match check(api, text, false) {
+            Ok(()) => panic!("accepted {text}"),
+            Err((p, m)) => {
+                assert_eq!(p, field, "{text}: {m}");
+                assert!(m.starts_with(field), "message must start with the field: {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn accepts_good_requests() {
+        let good = [
+            r#"{"messages":[{"role":"user","content":"hi"}]}"#,
+            r#"{"model":"aibadgr/premium","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"x"}]}],"stop":["a"],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto","response_format":{"type":"json_object"},"user":"u","temperature":null}"#,
+            r#"{"messages":[{"role":"assistant","content":null,"tool_calls":[]},{"role":"tool","tool_call_id":"c","content":"r"}]}"#,
+            r#"{"messages":[{"role":"user","content":"x"}],"future_param":{"any":[1,2]}}"#,
+        ];
+        for g in good {
+            assert_eq!(check(Api::Chat, g, false), Ok(()), "{g}");
+        }
+        assert_eq!(check(Api::Messages, r#"{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"system":"s","tool_choice":{"type":"any"}}"#, true), Ok(()));
+        assert_eq!(check(Api::Embeddings, r#"{"input":[[1,2],[3]]}"#, false), Ok(()));
+        assert_eq!(check(Api::Embeddings, r#"{"input":[1,2,3],"encoding_format":"float"}"#, false), Ok(()));
+    }
+
+    #[test]
+    fn names_the_field_to_fix() {
+        rejects(Api::Chat, r#"[]"#, "request");
+        rejects(Api::Chat, r#""hi""#, "request");
+        rejects(Api::Chat, r#"{}"#, "messages");
+        rejects(Api::Chat, r#"{"messages":"hi"}"#, "messages");
+        rejects(Api::Chat, r#"{"messages":[]}"#, "messages");
+        rejects(Api::Chat, r#"{"messages":[1]}"#, "messages[0]");
+        rejects(Api::Chat, r#"{"messages":[{"content":"x"}]}"#, "messages[0].role");
+        rejects(Api::Chat, r#"{"messages":[{"role":"bot","content":"x"}]}"#, "messages[0].role");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user"}]}"#, "messages[0].content");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":5}]}"#, "messages[0].content");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":[{"text":"x"}]}]}"#, "messages[0].content[0]");
+        rejects(Api::Chat, r#"{"messages":[{"role":"tool","content":"x"}]}"#, "messages[0].tool_call_id");
+        rejects(Api::Chat, r#"{"messages":[{"role":"assistant","content":"x","tool_calls":{}}]}"#, "messages[0].tool_calls");
+        rejects(Api::Chat, r#"{"model":"","messages":[{"role":"user","content":"x"}]}"#, "model");
+        rejects(Api::Chat, r#"{"model":5,"messages":[{"role":"user","content":"x"}]}"#, "model");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stop":5}"#, "stop");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"tools":{}}"#, "tools");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}"#, "tools[0]");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"}"#, "tool_choice");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"response_format":"json"}"#, "response_format");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"user":1}"#, "user");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"logprobs":"yes"}"#, "logprobs");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#, "stream");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stream":"yes"}"#, "stream");
+        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stream_options":true}"#, "stream_options");
+        rejects(Api::Messages, r#"{"messages":[{"role":"user","content":"x"}]}"#, "max_tokens");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"system","content":"x"}]}"#, "messages[0].role");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":""}]}"#, "messages[0].content");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":[]}]}"#, "messages[0].content");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"system":5}"#, "system");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"x"}}"#, "tool_choice");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":"x"}"#, "stop_sequences");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[{}]}"#, "tools[0]");
+        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":[]}"#, "metadata");
+        rejects(Api::Embeddings, r#"{}"#, "input");
+        rejects(Api::Embeddings, r#"{"input":""}"#, "input");
+        rejects(Api::Embeddings, r#"{"input":[]}"#, "input");
+        rejects(Api::Embeddings, r#"{"input":["a",""]}"#, "input[1]");
+        rejects(Api::Embeddings, r#"{"input":["a",1]}"#, "input[1]");
+        rejects(Api::Embeddings, r#"{"input":[1,-2]}"#, "input[1]");
+        rejects(Api::Embeddings, r#"{"input":[[1],[]]}"#, "input[1]");
+        rejects(Api::Embeddings, r#"{"input":"a","encoding_format":"int8"}"#, "encoding_format");
+    }
+
+    #[test]
+    fn streaming_flags() {
+        let req = r#"{"messages":[{"role":"user","content":"x"}],"stream":false}"#;
+        assert!(check(Api::Chat, req, true).is_err());
+        assert!(check(Api::Chat, req, false).is_ok());
+        let req = r#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#;
+        assert!(check(Api::Chat, req, true).is_ok());
+    }
 }
