@@ -56,7 +56,7 @@ impl Op {
         match self {
             Op::Chat | Op::ChatStream => "/chat/completions",
             Op::Embed => "/embeddings",
-            Op::Messages | Op::MessagesStream => "/messages",
+            Op::Messages | Op::MessagesStream => "/messages", // see Config::messages_url
         }
     }
 }
@@ -232,7 +232,7 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
         &[]
     };
     let headers = cfg.request_headers(extra, &job.opts.headers);
-    let url = cfg.url(job.op.path());
+    let url = if job.op.proto() == Proto::Messages { cfg.messages_url() } else { cfg.url(job.op.path()) };
     let mut resp = None;
     let mut last = None;
     for (i, model) in job.models.iter().enumerate() {
@@ -284,7 +284,7 @@ fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<JsVal
     let bad = |what: &str| {
         let mut e = Error::new(Kind::Api, what);
         e.status = Some(status);
-        e.request_id = header(resp, "x-request-id");
+        e.request_id = fetch::request_id(resp);
         if !text.trim().is_empty() {
             e.body = Some(crate::error::truncate(text.trim(), 512).to_owned());
         }
@@ -297,7 +297,7 @@ fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<JsVal
         .map_err(|_| bad("the server answered with a body that is not JSON (see err.body); check baseUrl"))?;
     let err = get(&v, "error");
     if !err.is_undefined() && !err.is_null() && get(&v, "choices").is_undefined() && get(&v, "content").is_undefined() {
-        return Err(Error::from_response(status, text, header(resp, "x-request-id")).redact(secret));
+        return Err(Error::from_response(status, text, fetch::request_id(resp)).redact(secret));
     }
     if !v.is_object() {
         return Err(bad("the server answered with JSON that is not an object (see err.body)"));

@@ -130,10 +130,21 @@ impl Config {
 
     /// Returns `base_url` joined with `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        let mut u = String::with_capacity(self.base_url.len() + path.len());
+        let mut u = String::with_capacity(self.base_url.len() + path.len() + 3);
         u.push_str(&self.base_url);
         u.push_str(path);
         u
+    }
+
+    /// Returns the URL of the Anthropic-compatible messages endpoint. A base URL with no path
+    /// (a proxy root such as `http://localhost:4000`) gets `/v1/messages`, where Anthropic-style
+    /// servers (LiteLLM, Anthropic's own API) serve it; any other base gets `/messages`.
+    pub fn messages_url(&self) -> String {
+        if has_no_path(&self.base_url) {
+            self.url("/v1/messages")
+        } else {
+            self.url("/messages")
+        }
     }
 
     /// Builds the header list for a call: auth and content type, the client's headers, then
@@ -358,6 +369,14 @@ pub fn check_base_url(s: &str) -> Result<String, &'static str> {
     Ok(t.trim_end_matches('/').to_owned())
 }
 
+/// Returns whether an absolute base URL has no path after its host.
+fn has_no_path(base: &str) -> bool {
+    match base.split_once("://") {
+        Some((_, rest)) => !rest.contains('/'),
+        None => false,
+    }
+}
+
 /// Maps a model name to what the API expects: `aibadgr/premium` is sent as `premium`; tier
 /// names and other (OpenAI) names pass through.
 pub fn api_model(name: &str) -> &str {
@@ -388,6 +407,36 @@ mod tests {
         assert!(check_base_url("https://x.com/?key=1").is_err());
         assert!(check_base_url("//x.com").is_err());
         assert!(check_base_url("ftp://x.com").is_err());
+    }
+
+    #[test]
+    fn messages_url_adds_v1_only_to_a_bare_host() {
+        let mut c = test_config();
+        c.base_url = "http://127.0.0.1:4000".into();
+        assert_eq!(c.messages_url(), "http://127.0.0.1:4000/v1/messages");
+        c.base_url = "http://127.0.0.1:4000/v1".into();
+        assert_eq!(c.messages_url(), "http://127.0.0.1:4000/v1/messages");
+        c.base_url = "https://aibadgr.com/api/v1".into();
+        assert_eq!(c.messages_url(), "https://aibadgr.com/api/v1/messages");
+        assert_eq!(c.url("/chat/completions"), "https://aibadgr.com/api/v1/chat/completions");
+        c.base_url = "/api/v1".into();
+        assert_eq!(c.messages_url(), "/api/v1/messages");
+    }
+
+    fn test_config() -> Config {
+        Config {
+            api_key: None,
+            base_url: String::new(),
+            model: "basic".into(),
+            embedding_model: "e".into(),
+            headers: vec![],
+            fetch: None,
+            timeout_ms: 1.0,
+            idle_timeout_ms: 1.0,
+            max_retries: 0,
+            fallback_models: vec![],
+            allow_browser: false,
+        }
     }
 
     #[test]

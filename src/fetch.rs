@@ -24,7 +24,8 @@ extern "C" {
     fn touch(this: &Timer);
     #[wasm_bindgen(method)]
     fn stop(this: &Timer);
-    fn sleep(ms: f64, signal: &AbortSignal) -> Promise;
+    /// Resolves after `ms`, or rejects as soon as `signal` aborts.
+    pub fn sleep(ms: f64, signal: &AbortSignal) -> Promise;
     /// Marks a fire-and-forget promise as handled.
     pub fn quiet(p: &Promise);
 }
@@ -221,6 +222,11 @@ pub fn header(resp: &Response, name: &str) -> Option<String> {
     resp.headers().get(name).ok().flatten()
 }
 
+/// Returns the request id: `x-request-id` (OpenAI style), else `request-id` (Anthropic style).
+pub fn request_id(resp: &Response) -> Option<String> {
+    header(resp, "x-request-id").or_else(|| header(resp, "request-id"))
+}
+
 /// Reads a response body as text (abortable through the call's signal).
 pub async fn text(call: &Call, resp: &Response) -> Result<String, Error> {
     let p = resp.text().map_err(|e| call.fail(e, true))?;
@@ -235,7 +241,7 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
         Err(e) if matches!(e.kind, Kind::Aborted | Kind::Timeout) => return e,
         Err(_) => String::new(),
     };
-    let mut e = Error::from_response(status, &body, header(resp, "x-request-id")).redact(call.secret());
+    let mut e = Error::from_response(status, &body, request_id(resp)).redact(call.secret());
     e.retryable = retry::should_retry(status, header(resp, "x-should-retry").as_deref());
     let number = |s: Option<String>| {
         s.filter(|s| !s.trim().is_empty()).map(|s| to_number(s.trim())).filter(|n| !n.is_nan())

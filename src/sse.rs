@@ -45,13 +45,23 @@ impl SseParser {
 
     /// Appends bytes of the stream; parsing happens in [`next_event`](Self::next_event).
     pub fn push(&mut self, chunk: &[u8]) {
+        self.push_with(chunk.len(), |dst| dst.copy_from_slice(chunk));
+    }
+
+    /// Appends `len` bytes that `fill` writes in place (e.g. copied straight out of a
+    /// JavaScript `Uint8Array`, without an intermediate buffer).
+    pub fn push_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
         if self.start > 0 && self.start * 2 >= self.buf.len() {
             let start = self.start.min(self.buf.len());
             self.buf.drain(..start);
             self.scan = self.scan.saturating_sub(start);
             self.start = 0;
         }
-        self.buf.extend_from_slice(chunk);
+        let old = self.buf.len();
+        self.buf.resize(old + len, 0);
+        if let Some(dst) = self.buf.get_mut(old..) {
+            fill(dst);
+        }
     }
 
     /// Returns the next complete event, if the bytes so far hold one.

@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{ReadableStreamDefaultController, ReadableStreamDefaultReader};
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -70,6 +70,7 @@ struct Inner {
     delivered: usize,
     final_value: Option<JsValue>,
     waiters: Vec<(Function, Function)>,
+    final_scheduled: bool,
 }
 
 /// The Rust side of one streamed response. JavaScript never constructs it.
@@ -207,7 +208,7 @@ impl Inner {
         }
         let v = get(r, "value");
         if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
-            self.parser.push(&bytes.to_vec());
+            self.parser.push_with(bytes.length() as usize, |dst| bytes.copy_to(dst));
         } else if let Some(s) = v.as_string() {
             self.parser.push(s.as_bytes());
         } else {
@@ -366,6 +367,7 @@ impl StreamCore {
                 delivered: 0,
                 final_value: None,
                 waiters: Vec::new(),
+                final_scheduled: false,
             })),
         }
     }
@@ -401,9 +403,11 @@ impl StreamCore {
             if s.mode == IDLE {
                 s.mode = mode;
             } else if s.mode != mode {
-                return Promise::reject(&misuse(
-                    "this stream is already consumed by text(), toSSE() or final(); read it one way only",
-                ));
+                return Promise::reject(&misuse(if s.mode == FINAL {
+                    "final() is already reading this stream; to iterate it as well, start iterating in the same tick as calling final()"
+                } else {
+                    "this stream is already consumed by text() or toSSE(); read it one way only"
+                }));
             }
         }
         let inner = self.inner.clone();
@@ -454,20 +458,34 @@ impl StreamCore {
             }
             State::Open => {}
         }
-        if s.mode == IDLE && !locked {
-            s.mode = FINAL;
-            drop(s);
-            let inner = self.inner.clone();
-            return future_to_promise(async move {
-                pump(&inner, Sink::None).await?;
-                let r = inner.borrow_mut().final_value();
-                r
-            });
-        }
         let mut slot = None;
         let p = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
         if let Some(w) = slot {
             s.waiters.push(w);
+        }
+        if s.mode == IDLE && !locked && !s.final_scheduled {
+            // Decide on the next macrotask: iteration, text() or toSSE() started in the same
+            // tick takes the stream and this resolves at its end; otherwise final() reads the
+            // stream itself (without making any JavaScript chunk objects). A microtask is too
+            // early: Node's async iterator issues its first read a microtask later.
+            s.final_scheduled = true;
+            let inner = self.inner.clone();
+            let signal = s.call.signal();
+            spawn_local(async move {
+                let _ = JsFuture::from(crate::fetch::sleep(0.0, &signal)).await;
+                let start = {
+                    let mut s = inner.borrow_mut();
+                    let idle = s.mode == IDLE && matches!(s.state, State::Open);
+                    if idle {
+                        s.mode = FINAL;
+                    }
+                    idle
+                };
+                if start {
+                    // end() and fail() settle the waiters.
+                    let _ = pump(&inner, Sink::None).await;
+                }
+            });
         }
         p
     }
