@@ -54,10 +54,12 @@ firefox() {
 
 litellm() {
   local venv="$HOME/.cache/aibadgr/litellm-venv"
-  if [ ! -x "$venv/bin/litellm" ]; then
+  # The stamp is written only after pip succeeded (an interrupted install leaves bin/litellm).
+  if [ ! -f "$venv/.installed" ]; then
     log "pip install litellm[proxy] into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'litellm[proxy]'
+    "$venv/bin/pip" install -q 'litellm[proxy]==1.108.7'
+    touch "$venv/.installed"
   fi
 }
 
