@@ -106,6 +106,31 @@ fn slot<T>(
     }
 }
 
+/// Walks the members of the object the scanner is at, calling `each` with the scanner
+/// positioned at each member's value; `None` when the text is not such an object or `each`
+/// gives up.
+fn members<'a>(
+    s: &mut json::Scanner<'a>,
+    mut each: impl FnMut(&mut json::Scanner<'a>, &str) -> Option<()>,
+) -> Option<()> {
+    if !s.eat(b'{') {
+        return None;
+    }
+    if s.eat(b'}') {
+        return Some(());
+    }
+    loop {
+        let key = s.key()?;
+        each(s, &key)?;
+        if s.eat(b'}') {
+            return Some(());
+        }
+        if !s.eat(b',') {
+            return None;
+        }
+    }
+}
+
 /// Returns the member `key` of `v` unless it is missing or `null`.
 fn non_null<'v, 'a>(v: &'v Value<'a>, key: &str) -> Option<&'v Value<'a>> {
     v.get(key).filter(|m| !m.is_null())
@@ -284,6 +309,14 @@ impl ChatAccumulator {
     ///
     /// A payload with an `error` member returns [`ChunkError::Api`] and changes nothing.
     pub fn push(&mut self, data: &str) -> Result<ChunkSummary, ChunkError> {
+        match self.push_fast(data) {
+            Some(summary) => Ok(summary),
+            None => self.push_tree(data),
+        }
+    }
+
+    /// The general path of [`push`](Self::push): parses the whole payload.
+    fn push_tree(&mut self, data: &str) -> Result<ChunkSummary, ChunkError> {
         let v = json::parse(data)?;
         if v.as_object().is_none() {
             return Err(ChunkError::Shape("stream chunk is not a json object"));
@@ -318,6 +351,89 @@ impl ChatAccumulator {
             }
         }
         Ok(summary)
+    }
+
+    /// Handles the chunk most of a stream is made of (one choice whose delta has only
+    /// `content`/`role`, no finish reason, logprobs, usage or error, and metadata already
+    /// known) without building a tree. Returns `None`, having changed nothing, for anything
+    /// else: [`push`](Self::push) then takes the general path, which also reports errors.
+    fn push_fast(&mut self, data: &str) -> Option<ChunkSummary> {
+        let mut s = json::Scanner::new(data);
+        let (mut index, mut content, mut role) = (0, None, None);
+        let (mut seen_choices, mut has_choice) = (false, false);
+        members(&mut s, |s, key| {
+            match key {
+                "choices" => {
+                    if seen_choices || !s.eat(b'[') {
+                        return None;
+                    }
+                    seen_choices = true;
+                    if s.eat(b']') {
+                        return Some(());
+                    }
+                    let mut seen_delta = false;
+                    has_choice = true;
+                    members(s, |s, key| match key {
+                        "index" => {
+                            index = s.u64()?;
+                            Some(())
+                        }
+                        "delta" if !seen_delta => {
+                            seen_delta = true;
+                            members(s, |s, key| match key {
+                                "content" | "role" if !s.null() => {
+                                    let slot = if key == "content" { &mut content } else { &mut role };
+                                    if slot.is_some() {
+                                        return None;
+                                    }
+                                    *slot = Some(s.string()?);
+                                    Some(())
+                                }
+                                "content" | "role" => Some(()),
+                                "refusal" | "reasoning_content" | "reasoning" | "tool_calls" | "function_call" => {
+                                    s.null().then_some(())
+                                }
+                                _ => s.skip(),
+                            })
+                        }
+                        "delta" => None,
+                        "finish_reason" | "logprobs" => s.null().then_some(()),
+                        _ => s.skip(),
+                    })?;
+                    s.eat(b']').then_some(())
+                }
+                "error" | "usage" => s.null().then_some(()),
+                _ => {
+                    let meta = META.iter().position(|(k, _)| *k == key);
+                    match meta.and_then(|i| self.meta.get(i)) {
+                        Some(None) => s.null().then_some(()),
+                        _ => s.skip(),
+                    }
+                }
+            }
+        })?;
+        if !s.at_end() {
+            return None;
+        }
+        self.chunks += 1;
+        let mut summary = ChunkSummary::default();
+        if !has_choice {
+            return Some(summary);
+        }
+        let new = |index| Choice { index, ..Choice::default() };
+        let choice = slot(&mut self.choices, index, |c| c.index, new)?;
+        if let Some(r) = role.filter(|r| !r.is_empty()) {
+            if choice.role.as_deref().map_or(true, str::is_empty) {
+                choice.role = Some(r.into_owned());
+            }
+        }
+        if let Some(c) = content {
+            choice.content.get_or_insert_with(String::new).push_str(&c);
+            if index == 0 && !c.is_empty() {
+                summary.content = Some(c.into_owned());
+            }
+        }
+        Some(summary)
     }
 
     /// Tells whether any choice got a `finish_reason`.
@@ -780,6 +896,87 @@ mod tests {
                 }
             }
             prop_assert_eq!(a.finish(), stream(bytes).0.finish());
+        }
+    }
+
+    /// The fast path must give exactly what the general path gives, chunk by chunk.
+    #[test]
+    fn fast_path_matches_the_tree_path() {
+        let mut inputs: Vec<String> = Vec::new();
+        for line in include_str!("../tests/fixtures/openai_chat.sse").lines() {
+            if let Some(d) = line.strip_prefix("data: ") {
+                if d != "[DONE]" {
+                    inputs.push(d.to_owned());
+                }
+            }
+        }
+        let odd = [
+            r#"{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#,
+            r#"{"id":"x","choices":[{"index":0,"delta":{"content":"a\u00e9\n\"q\""},"logprobs":null,"finish_reason":null}],"usage":null}"#,
+            r#"{"choices":[{"index":1,"delta":{"content":"second"}}]}"#,
+            r#"{"choices":[{"delta":{"content":"no index","reasoning_content":null,"tool_calls":null}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"dup","content":"licate"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x"},"delta":{"content":"y"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x"}},{"index":1,"delta":{"content":"y"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x","audio":{"id":"a"}},"extra":[1,{"b":null}]}],"x_unknown":true}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":null,"role":null}}]}"#,
+            r#"{"choices":[{"index":-1,"delta":{"content":"neg"}}]}"#,
+            r#"{"choices":[{"index":"0","delta":{"content":"str"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x"}}],}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x"}}]} trailing"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x"}}]"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"x",}}]}"#,
+            r#"{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#,
+            r#"{"choices":[]}"#,
+            r#"{"error":null,"choices":[{"index":0,"delta":{"content":"e"}}]}"#,
+            r#"{"error":{"message":"boom","type":"server_error"}}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":5}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"refusal":"no"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"deep","x":[[[[[[[[[[1]]]]]]]]]]}}]}"#,
+            r#"[]"#,
+            r#"{}"#,
+        ];
+        inputs.extend(odd.iter().map(|s| s.to_string()));
+        // Every prefix of the sequence: state must agree after each chunk.
+        let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
+        for d in &inputs {
+            assert_eq!(fast.push(d), tree.push_tree(d), "chunk {d}");
+            assert_eq!(fast.finish(), tree.finish(), "after {d}");
+            assert_eq!(fast.chunks(), tree.chunks());
+            assert_eq!(fast.saw_finish(), tree.saw_finish());
+        }
+        // And each input alone, on a fresh accumulator and after a first chunk set the metadata.
+        for d in &inputs {
+            for warm in [false, true] {
+                let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
+                if warm {
+                    let first = r#"{"id":"i","created":2,"model":"m","system_fingerprint":"f","service_tier":"t","choices":[]}"#;
+                    fast.push(first).unwrap();
+                    tree.push_tree(first).unwrap();
+                }
+                assert_eq!(fast.push(d), tree.push_tree(d), "chunk {d}");
+                assert_eq!(fast.finish(), tree.finish(), "after {d}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, cases: 2000, ..Default::default() })]
+        /// Random mutations of a typical content chunk: both paths agree.
+        #[test]
+        fn fast_path_agrees_on_mutations(cut in 0usize..260, ins in proptest::prelude::any::<u8>(), del in proptest::prelude::any::<bool>()) {
+            let base = r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"basic","system_fingerprint":"fp","choices":[{"index":0,"delta":{"content":" tok\n"},"logprobs":null,"finish_reason":null}]}"#;
+            let mut bytes = base.as_bytes().to_vec();
+            let at = cut.min(bytes.len());
+            if del && at < bytes.len() { bytes.remove(at); } else { bytes.insert(at, ins); }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let warm = r#"{"id":"i","created":2,"model":"m","system_fingerprint":"f","service_tier":"t","choices":[]}"#;
+            let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
+            fast.push(warm).unwrap();
+            tree.push_tree(warm).unwrap();
+            proptest::prop_assert_eq!(fast.push(&text), tree.push_tree(&text));
+            proptest::prop_assert_eq!(fast.finish(), tree.finish());
         }
     }
 }

@@ -84,7 +84,7 @@ impl Config {
     /// Reads client options; `env` supplies `AIBADGR_API_KEY` / `AIBADGR_BASE_URL` defaults
     /// (a Worker's `env`, or `process.env` where `process` exists).
     pub fn from_js(options: &JsValue, env: &JsValue) -> Result<Config, Error> {
-        let o = options_object(options, "options")?;
+        let o = options_object(options, "options", "{ apiKey, baseUrl }", Error::config)?;
         for k in keys(&o) {
             if !CLIENT_OPTIONS.split(", ").any(|n| n == k) {
                 return Err(unknown_option(&k, CLIENT_OPTIONS, Error::config));
@@ -171,7 +171,7 @@ impl Config {
 impl CallOptions {
     /// Reads per-call options.
     pub fn from_js(options: &JsValue) -> Result<CallOptions, Error> {
-        let o = options_object(options, "call options")?;
+        let o = options_object(options, "call options", "{ signal, timeoutMs }", Error::invalid)?;
         for k in keys(&o) {
             if !CALL_OPTIONS.split(", ").any(|n| n == k) {
                 return Err(unknown_option(&k, CALL_OPTIONS, Error::invalid));
@@ -209,12 +209,14 @@ fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
 
 type MakeErr = fn(&str, &str) -> Error;
 
-fn options_object(v: &JsValue, what: &str) -> Result<js_sys::Object, Error> {
+fn options_object(v: &JsValue, what: &str, example: &str, make: MakeErr) -> Result<js_sys::Object, Error> {
     if v.is_undefined() || v.is_null() {
         return Ok(js_sys::Object::new());
     }
     if !is_plain_object(v) {
-        return Err(Error::config(what, "must be an object, for example { apiKey, baseUrl }"));
+        let mut says = String::from("must be an object, for example ");
+        says.push_str(example);
+        return Err(make(what, &says));
     }
     Ok(v.clone().unchecked_into())
 }

@@ -1,6 +1,7 @@
 //! One error type for every failure, and its conversion to a JavaScript `AiBadgrError`.
 
 use crate::json;
+use crate::jsval::get;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
@@ -198,6 +199,9 @@ impl Error {
                         *t = t.replace(s, "[redacted]");
                     }
                 }
+                if self.cause.as_ref().is_some_and(|c| mentions(c, s, 4)) {
+                    self.cause = self.cause.take().map(|c| redacted_copy(&c, s));
+                }
             }
         }
         self
@@ -227,6 +231,30 @@ impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
         e.into_js()
     }
+}
+
+/// Returns whether a JavaScript value (a string, or an error's message, stack or cause chain)
+/// contains `secret`.
+fn mentions(v: &JsValue, secret: &str, depth: u32) -> bool {
+    if let Some(t) = v.as_string() {
+        return t.contains(secret);
+    }
+    if depth == 0 || !v.is_object() {
+        return false;
+    }
+    ["message", "stack"].iter().any(|k| get(v, k).as_string().is_some_and(|t| t.contains(secret)))
+        || mentions(&get(v, "cause"), secret, depth - 1)
+}
+
+/// A plain `Error` with the same name and the message redacted, to stand in for a cause that
+/// mentions the key (its stack and own cause are dropped).
+fn redacted_copy(v: &JsValue, secret: &str) -> JsValue {
+    let text = v.as_string().or_else(|| get(v, "message").as_string()).unwrap_or_default();
+    let e = js_sys::Error::new(&text.replace(secret, "[redacted]"));
+    if let Some(n) = get(v, "name").as_string() {
+        e.set_name(&n);
+    }
+    e.into()
 }
 
 fn join(field: &str, what: &str) -> String {

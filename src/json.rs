@@ -288,6 +288,107 @@ impl<'a> Parser<'a> {
     }
 }
 
+impl<'a> Parser<'a> {
+    /// Skips one value, validating it like [`Parser::value`] but building nothing (strings
+    /// with escapes aside).
+    fn skip(&mut self, depth: usize) -> Result<(), ParseError> {
+        let close = match self.peek() {
+            Some(b'{') => b'}',
+            Some(b'[') => b']',
+            _ => return self.value(depth).map(drop),
+        };
+        if depth + 1 > MAX_DEPTH {
+            return self.err("nesting too deep");
+        }
+        self.pos += 1;
+        if self.eat(close) {
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if close == b'}' {
+                if self.peek() != Some(b'"') {
+                    return self.end_or("expected a string key");
+                }
+                self.string()?;
+                if !self.eat(b':') {
+                    return self.end_or("expected ':'");
+                }
+                self.ws();
+            }
+            self.skip(depth + 1)?;
+            if self.eat(close) {
+                return Ok(());
+            }
+            if !self.eat(b',') {
+                return self.end_or("expected ',' or a closing bracket");
+            }
+        }
+    }
+}
+
+/// A forward-only reader over one JSON text, for hot paths that look at a few members of
+/// a known shape: what it skips is validated, and nothing is allocated except for strings
+/// with escapes. Every method returns `None`/`false` when the text is not what was asked
+/// for, so callers can fall back to [`parse`] (which also reports the error).
+pub struct Scanner<'a> {
+    p: Parser<'a>,
+}
+
+impl<'a> Scanner<'a> {
+    /// Starts reading `text`.
+    pub fn new(text: &'a str) -> Self {
+        Scanner { p: Parser { s: text, b: text.as_bytes(), pos: 0 } }
+    }
+
+    /// Consumes `byte` (after whitespace) if it is next.
+    pub fn eat(&mut self, byte: u8) -> bool {
+        self.p.eat(byte)
+    }
+
+    /// Reads an object key and its `:`.
+    pub fn key(&mut self) -> Option<Cow<'a, str>> {
+        let k = self.string()?;
+        self.p.eat(b':').then_some(k)
+    }
+
+    /// Reads a string value.
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.p.ws();
+        if self.p.peek() != Some(b'"') {
+            return None;
+        }
+        self.p.string().ok()
+    }
+
+    /// Consumes a `null` if it is next.
+    pub fn null(&mut self) -> bool {
+        self.p.ws();
+        self.p.peek() == Some(b'n') && self.p.literal("null", Value::Null).is_ok()
+    }
+
+    /// Reads a number value as a plain non-negative integer.
+    pub fn u64(&mut self) -> Option<u64> {
+        self.p.ws();
+        match self.p.peek() {
+            Some(b'-' | b'0'..=b'9') => self.p.number().ok()?.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// Skips one value of any kind.
+    pub fn skip(&mut self) -> Option<()> {
+        self.p.ws();
+        self.p.skip(1).ok()
+    }
+
+    /// Returns whether only whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.p.ws();
+        self.p.peek().is_none()
+    }
+}
+
 impl<'a> Value<'a> {
     fn members(&self) -> &[(Cow<'a, str>, Value<'a>)] {
         match self {

@@ -1,10 +1,13 @@
 //! Response body → SSE events → accumulated result and JS chunks, pulled on demand.
 //!
 //! A [`StreamCore`] owns the body reader, the SSE parser, the accumulator and the call (its
-//! abort controller and timers). JavaScript's `ChatStream`/`MessageStream` (a `ReadableStream`
-//! subclass in `glue.js`) calls [`StreamCore::pull`] only when its reader wants a chunk, so
-//! nothing is read from the network before it is asked for. One consumer at a time: iteration
-//! (objects), `text()`, `toSSE()`, or `final()` alone; `final()` also works beside any of them.
+//! abort controller and timers). JavaScript's `ChatStream`/`MessageStream` (`ReadableStream`
+//! subclasses in `glue.js`) run a three-line loop: [`StreamCore::drain`] turns the bytes read so
+//! far into one batch of chunks, and only when it has nothing does the loop await the body
+//! reader ([`StreamCore::read`]) and hand the bytes back ([`StreamCore::feed`]). So nothing is
+//! read from the network before JavaScript asks, and each network read costs one promise, not
+//! one per event. One consumer at a time: iteration, `text()`, `toSSE()`, or `final()` alone;
+//! `final()` also works beside any of them.
 
 use crate::accumulate::{ChatAccumulator, ChunkError};
 use crate::error::{Error, Kind};
@@ -17,8 +20,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
-use web_sys::{ReadableStreamDefaultController, ReadableStreamDefaultReader};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::ReadableStreamDefaultReader;
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
 extern "C" {
@@ -46,6 +49,8 @@ const OBJECTS: u8 = 1;
 const TEXT: u8 = 2;
 const SSE: u8 = 3;
 const FINAL: u8 = 4;
+/// Objects through the stream's own async iterator (not its reader).
+const ITER: u8 = 5;
 
 enum Acc {
     Chat(ChatAccumulator),
@@ -68,6 +73,8 @@ struct Inner {
     eof: bool,
     done: bool,
     delivered: usize,
+    /// An error found after chunks that were already batched; raised on the next drain.
+    pending: Option<Error>,
     final_value: Option<JsValue>,
     waiters: Vec<(Function, Function)>,
     final_scheduled: bool,
@@ -79,17 +86,19 @@ pub struct StreamCore {
     inner: Rc<RefCell<Inner>>,
 }
 
-/// What a drain produced for the JS side.
-enum Sink<'a> {
-    Js(&'a ReadableStreamDefaultController),
-    None,
+/// The chunks one drain produces, in the shape of the consumer's mode.
+#[derive(Default)]
+struct Batch {
+    /// Objects: the events' JSON joined as one JSON array text; text: the deltas joined.
+    text: String,
+    /// SSE: the re-encoded events.
+    bytes: Vec<u8>,
+    count: usize,
 }
 
 impl Inner {
-    /// Processes every complete buffered event; returns how many chunks were enqueued.
-    fn drain(&mut self, sink: &Sink<'_>) -> Result<usize, Error> {
-        let mut produced = 0;
-        let mut sse_out: Vec<u8> = Vec::new();
+    /// Processes every complete buffered event into `batch` (when `Some`), and notices the end.
+    fn process(&mut self, mut batch: Option<&mut Batch>) -> Result<(), Error> {
         while !self.done {
             let ev = match self.parser.next_event() {
                 Some(e) => e,
@@ -99,32 +108,27 @@ impl Inner {
                 },
                 None => break,
             };
-            self.handle(ev, sink, &mut produced, &mut sse_out)?;
+            self.handle(ev, batch.as_deref_mut())?;
         }
         if self.eof && !self.done {
             self.check_complete()?;
             self.done = true;
-            if self.mode == SSE && matches!(self.acc, Acc::Chat(_)) {
-                sse_out.extend_from_slice(b"data: [DONE]\n\n");
+            if let (SSE, Acc::Chat(_), Some(b)) = (self.mode, &self.acc, batch) {
+                b.bytes.extend_from_slice(b"data: [DONE]\n\n");
+                b.count += 1;
             }
         }
-        if !sse_out.is_empty() {
-            if let Sink::Js(c) = sink {
-                enqueue(c, &Uint8Array::from(sse_out.as_slice()))?;
-                produced += 1;
-            }
-        }
-        Ok(produced)
+        Ok(())
     }
 
-    fn handle(&mut self, ev: SseEvent, sink: &Sink<'_>, produced: &mut usize, sse_out: &mut Vec<u8>) -> Result<(), Error> {
-        let mode = self.mode;
+    fn handle(&mut self, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
         let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
             Acc::Chat(acc) => {
                 if ev.data == "[DONE]" {
                     self.done = true;
-                    if mode == SSE {
-                        sse_out.extend_from_slice(b"data: [DONE]\n\n");
+                    if let (SSE, Some(b)) = (self.mode, batch) {
+                        b.bytes.extend_from_slice(b"data: [DONE]\n\n");
+                        b.count += 1;
                     }
                     return Ok(());
                 }
@@ -143,39 +147,54 @@ impl Inner {
                 (s.text, s.kind != EventKind::Ping, Some(kind_name(s.kind, ev.event.as_deref())))
             }
         };
-        match mode {
-            OBJECTS if forward => {
-                if let Sink::Js(c) = sink {
-                    let v = js_sys::JSON::parse(&ev.data).map_err(|e| {
-                        Error::new(Kind::Stream, "the server sent a chunk that is not valid JSON").with_cause(e)
-                    })?;
-                    enqueue(c, &v)?;
-                    *produced += 1;
-                }
+        self.delivered += 1;
+        let Some(b) = batch else { return Ok(()) };
+        match self.mode {
+            OBJECTS | ITER if forward => {
+                b.text.push(if b.count == 0 { '[' } else { ',' });
+                b.text.push_str(&ev.data);
+                b.count += 1;
             }
             TEXT => {
-                if let (Some(t), Sink::Js(c)) = (text, sink) {
-                    enqueue(c, &JsValue::from_str(&t))?;
-                    *produced += 1;
+                if let Some(t) = text {
+                    b.text.push_str(&t);
+                    b.count += 1;
                 }
             }
             SSE => {
                 if let Some(n) = name {
-                    sse_out.extend_from_slice(b"event: ");
-                    sse_out.extend_from_slice(n.as_bytes());
-                    sse_out.push(b'\n');
+                    b.bytes.extend_from_slice(b"event: ");
+                    b.bytes.extend_from_slice(n.as_bytes());
+                    b.bytes.push(b'\n');
                 }
                 for line in ev.data.split('\n') {
-                    sse_out.extend_from_slice(b"data: ");
-                    sse_out.extend_from_slice(line.as_bytes());
-                    sse_out.push(b'\n');
+                    b.bytes.extend_from_slice(b"data: ");
+                    b.bytes.extend_from_slice(line.as_bytes());
+                    b.bytes.push(b'\n');
                 }
-                sse_out.push(b'\n');
+                b.bytes.push(b'\n');
+                b.count += 1;
             }
             _ => {}
         }
-        self.delivered += 1;
         Ok(())
+    }
+
+    /// Turns a batch into its JavaScript value: an array of parsed chunks, a string, or bytes.
+    fn batch_value(&self, mut b: Batch) -> Result<Option<JsValue>, Error> {
+        if b.count == 0 {
+            return Ok(None);
+        }
+        Ok(Some(match self.mode {
+            SSE => Uint8Array::from(b.bytes.as_slice()).into(),
+            TEXT => JsValue::from_str(&b.text),
+            _ => {
+                b.text.push(']');
+                js_sys::JSON::parse(&b.text).map_err(|e| {
+                    Error::new(Kind::Stream, "the server sent a chunk that is not valid JSON").with_cause(e)
+                })?
+            }
+        }))
     }
 
     /// At end of body without an end marker: fine if the answer visibly finished, else an error.
@@ -200,14 +219,12 @@ impl Inner {
         ))
     }
 
-    fn on_read(&mut self, r: &JsValue) -> Result<(), Error> {
+    /// Takes one body read: `done`, or bytes (a `Uint8Array`; strings are tolerated).
+    fn on_bytes(&mut self, done: bool, v: &JsValue) -> Result<(), Error> {
         self.call.touch();
-        if get(r, "done").as_bool() == Some(true) {
+        if done {
             self.eof = true;
-            return Ok(());
-        }
-        let v = get(r, "value");
-        if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
+        } else if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
             self.parser.push_with(bytes.length() as usize, |dst| bytes.copy_to(dst));
         } else if let Some(s) = v.as_string() {
             self.parser.push(s.as_bytes());
@@ -283,11 +300,6 @@ fn kind_name(k: EventKind, fallback: Option<&str>) -> &str {
     }
 }
 
-fn enqueue(c: &ReadableStreamDefaultController, v: &JsValue) -> Result<(), Error> {
-    c.enqueue_with_chunk(v)
-        .map_err(|e| Error::new(Kind::Stream, "the stream's reader went away").with_cause(e))
-}
-
 fn chunk_error(e: ChunkError) -> Error {
     match e {
         ChunkError::Json(p) => {
@@ -307,8 +319,9 @@ fn chunk_error(e: ChunkError) -> Error {
     }
 }
 
-/// Reads until at least one chunk was produced for `sink` (or, with no sink, until the end).
-async fn pump(inner: &Rc<RefCell<Inner>>, sink: Sink<'_>) -> Result<(), JsValue> {
+/// Reads the whole stream without making chunks (for `final()` alone, and for a
+/// non-streaming call whose server streamed anyway).
+async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
     loop {
         let read = {
             let mut s = inner.borrow_mut();
@@ -317,15 +330,14 @@ async fn pump(inner: &Rc<RefCell<Inner>>, sink: Sink<'_>) -> Result<(), JsValue>
                 State::Ended => return Ok(()),
                 State::Open => {}
             }
-            match s.drain(&sink) {
-                Err(e) => return Err(s.fail(e)),
-                Ok(_) if s.done => {
-                    s.end();
-                    return Ok(());
-                }
-                Ok(n) if n > 0 => return Ok(()),
-                Ok(_) => s.reader.read(),
+            if let Err(e) = s.process(None) {
+                return Err(s.fail(e));
             }
+            if s.done {
+                s.end();
+                return Ok(());
+            }
+            s.reader.read()
         };
         let r = JsFuture::from(read).await;
         let mut s = inner.borrow_mut();
@@ -333,7 +345,7 @@ async fn pump(inner: &Rc<RefCell<Inner>>, sink: Sink<'_>) -> Result<(), JsValue>
             continue;
         }
         let step = match r {
-            Ok(v) => s.on_read(&v),
+            Ok(v) => s.on_bytes(get(&v, "done").as_bool() == Some(true), &get(&v, "value")),
             Err(e) => Err(s.call.fail(e, true)),
         };
         if let Err(e) = step {
@@ -365,6 +377,7 @@ impl StreamCore {
                 eof: false,
                 done: false,
                 delivered: 0,
+                pending: None,
                 final_value: None,
                 waiters: Vec::new(),
                 final_scheduled: false,
@@ -384,7 +397,7 @@ impl StreamCore {
     /// whose server streamed anyway).
     pub async fn collect(self) -> Result<JsValue, JsValue> {
         self.inner.borrow_mut().mode = FINAL;
-        pump(&self.inner, Sink::None).await?;
+        read_to_end(&self.inner).await?;
         let r = self.inner.borrow_mut().final_value();
         r
     }
@@ -396,42 +409,86 @@ fn misuse(what: &str) -> JsValue {
 
 #[wasm_bindgen]
 impl StreamCore {
-    /// Produces the next chunks for a reader in `mode` (1 objects, 2 text, 3 SSE bytes).
-    pub fn pull(&self, controller: ReadableStreamDefaultController, mode: u8) -> Promise {
-        {
-            let mut s = self.inner.borrow_mut();
-            if s.mode == IDLE {
-                s.mode = mode;
-            } else if s.mode != mode {
-                return Promise::reject(&misuse(if s.mode == FINAL {
-                    "final() is already reading this stream; to iterate it as well, start iterating in the same tick as calling final()"
-                } else {
-                    "this stream is already consumed by text() or toSSE(); read it one way only"
-                }));
-            }
-        }
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            pump(&inner, Sink::Js(&controller)).await?;
-            let ended = !matches!(inner.borrow().state, State::Open);
-            if ended {
-                let _ = controller.close();
-            }
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-
-    /// Claims the stream for `text()` (2) or `toSSE()` (3); `locked` is whether the stream
-    /// itself already has a reader.
+    /// Claims the stream for a consumer: 1 the stream's reader, 2 `text()`, 3 `toSSE()`,
+    /// 5 the stream's async iterator. `locked` is whether the stream already has a reader.
     pub fn claim(&self, mode: u8, locked: bool) -> Result<(), JsValue> {
         let mut s = self.inner.borrow_mut();
         if s.mode != IDLE || locked {
-            return Err(misuse(
-                "this stream is already being read; use only one of iteration, text() and toSSE()",
-            ));
+            return Err(misuse(if s.mode == FINAL {
+                "final() is already reading this stream; to read it as well, start reading in the same tick as calling final()"
+            } else {
+                "this stream is already being read; use only one of iteration, text() and toSSE() (final() works beside any)"
+            }));
         }
         s.mode = mode;
         Ok(())
+    }
+
+    /// Returns the chunks the bytes read so far hold for consumer `mode`, as one batch: an
+    /// array of parsed chunks (1, 5), a string (2) or a `Uint8Array` (3). Returns `null` when
+    /// more bytes are needed ([`read`](Self::read) then [`feed`](Self::feed)), and `undefined`
+    /// once the stream has ended. Throws the stream's error.
+    pub fn drain(&self, mode: u8) -> Result<JsValue, JsValue> {
+        if self.inner.borrow().mode != mode {
+            self.claim(mode, false)?;
+        }
+        let mut s = self.inner.borrow_mut();
+        match &s.state {
+            State::Failed(e) => return Err(e.clone()),
+            State::Ended => return Ok(JsValue::UNDEFINED),
+            State::Open => {}
+        }
+        if let Some(e) = s.pending.take() {
+            return Err(s.fail(e));
+        }
+        let mut batch = Batch::default();
+        let r = s.process(Some(&mut batch));
+        let out = match s.batch_value(batch) {
+            Ok(v) => v,
+            Err(e) => return Err(s.fail(e)),
+        };
+        match (r, out) {
+            (Err(e), Some(v)) => {
+                // Deliver what arrived before the error; raise it on the next drain.
+                s.pending = Some(e);
+                Ok(v)
+            }
+            (Err(e), None) => Err(s.fail(e)),
+            (Ok(()), out) => {
+                if s.done {
+                    s.end();
+                }
+                Ok(out.unwrap_or(if s.done { JsValue::UNDEFINED } else { JsValue::NULL }))
+            }
+        }
+    }
+
+    /// Starts the next body read (a promise of `{ done, value }`).
+    pub fn read(&self) -> Promise {
+        self.inner.borrow().reader.read()
+    }
+
+    /// Hands a body read's result to the parser.
+    pub fn feed(&self, done: bool, value: JsValue) -> Result<(), JsValue> {
+        let mut s = self.inner.borrow_mut();
+        if !matches!(s.state, State::Open) {
+            return Ok(());
+        }
+        match s.on_bytes(done, &value) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(s.fail(e)),
+        }
+    }
+
+    /// Turns a failed body read into the stream's error (timeout, abort or network), ends the
+    /// stream and returns the error to throw.
+    pub fn fail(&self, reason: JsValue) -> JsValue {
+        let mut s = self.inner.borrow_mut();
+        if let State::Failed(e) = &s.state {
+            return e.clone();
+        }
+        let e = s.call.fail(reason, true);
+        s.fail(e)
     }
 
     /// Cancels the stream (reader `cancel()`, `break` out of `for await`): aborts the fetch.
@@ -442,7 +499,6 @@ impl StreamCore {
             s.fail(e);
         }
     }
-
     /// Returns a promise of the whole result. Alone it reads the stream itself; beside another
     /// consumer it resolves when that one reaches the end.
     #[wasm_bindgen(js_name = final)]
@@ -483,7 +539,7 @@ impl StreamCore {
                 };
                 if start {
                     // end() and fail() settle the waiters.
-                    let _ = pump(&inner, Sink::None).await;
+                    let _ = read_to_end(&inner).await;
                 }
             });
         }

@@ -157,9 +157,10 @@ async fn chat_stream_iterates_parsed_chunks_and_asks_for_usage() {
 #[wasm_bindgen_test]
 async fn text_and_sse_views() {
     let c = client();
-    let st = ok(c.chat_stream(chat_req("text view", ""), none())).await;
+    // Paced, so tokens arrive in separate reads and text() must deliver them incrementally.
+    let st = ok(c.chat_stream(chat_req("text view", r#""paceMs":15"#), none())).await;
     let parts = read_all(&call_method(&st, "text")).await;
-    assert!(parts.len() > 1);
+    assert!(parts.len() > 1, "text() delivered {} part(s)", parts.len());
     let joined: String = parts.iter().map(|p| p.as_string().unwrap()).collect();
     assert_eq!(joined, "Hello! You said: text view");
 

@@ -33,11 +33,30 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
   };
 }
 
-const source = (core, mode) => ({ pull: (c) => core.pull(c, mode), cancel: (r) => core.cancel(r) });
+// The next batch of chunks from a Rust StreamCore, or undefined at the end. Rust frames,
+// parses and accumulates; this loop only awaits the platform's body reader when Rust needs bytes.
+async function next(core, mode) {
+  for (;;) {
+    const out = core.drain(mode);
+    if (out !== null) return out;
+    let r;
+    try { r = await core.read(); } catch (e) { throw core.fail(e); }
+    core.feed(r.done, r.value);
+  }
+}
+
 const lazy = { highWaterMark: 0 };
+const source = (core, mode) => ({
+  async pull(c) {
+    const out = await next(core, mode);
+    if (out === undefined) c.close();
+    else if (mode === 1) for (const x of out) c.enqueue(x);
+    else c.enqueue(out);
+  },
+  cancel: (r) => core.cancel(r),
+});
 
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
-// Rust's StreamCore does all the work; these classes only give it the platform's stream shape.
 class ResponseStream extends Iterable {
   #core;
   constructor(core) { super(source(core, 1), lazy); this.#core = core; }
@@ -45,6 +64,19 @@ class ResponseStream extends Iterable {
   toSSE() { return this.#sub(3); }
   final() { return this.#core.final(this.locked); }
   #sub(mode) { this.#core.claim(mode, this.locked); return new Iterable(source(this.#core, mode), lazy); }
+  // `for await` reads batches directly (one promise per event, not several through the
+  // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.
+  async *[Symbol.asyncIterator]() {
+    const core = this.#core;
+    core.claim(5, this.locked);
+    let finished = false;
+    try {
+      for (let out; (out = await next(core, 5)) !== undefined; ) for (const x of out) yield x;
+      finished = true;
+    } finally {
+      if (!finished) core.cancel();
+    }
+  }
 }
 export class ChatStream extends ResponseStream {}
 export class MessageStream extends ResponseStream {}
