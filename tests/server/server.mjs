@@ -59,9 +59,11 @@ function newState() {
 /**
  * Starts the server. Resolves to `{ url, port, close }`; `close()` destroys open sockets.
  * `paceMs` is the default delay between streamed chunks; `staticDir` serves files for other GET
- * paths; `upstream: { baseUrl, apiKey }` forwards API routes to a real server instead.
+ * paths; `upstream: { baseUrl, apiKey }` forwards API routes to a real server instead;
+ * `intercept(req, res, url)` runs first on every request (after the common headers are set) and
+ * may answer it itself (returning true) or adjust it (returning false): the demo server uses it.
  */
-export async function startServer({ port = 0, host = "127.0.0.1", paceMs = 0, staticDir, upstream } = {}) {
+export async function startServer({ port = 0, host = "127.0.0.1", paceMs = 0, staticDir, upstream, intercept } = {}) {
   let state = newState();
   let closing = false;
   let counter = 0;
@@ -177,6 +179,7 @@ export async function startServer({ port = 0, host = "127.0.0.1", paceMs = 0, st
     res.setHeader("access-control-allow-origin", "*");
     res.setHeader("access-control-expose-headers", EXPOSE);
     res.setHeader("x-request-id", `req_${(++counter).toString(16).padStart(6, "0")}${randomBytes(13).toString("hex")}`);
+    if (intercept && (await intercept(req, res, url))) return;
     if (req.method === "OPTIONS") {
       state.preflights++;
       req.resume();
