@@ -5,6 +5,7 @@
 use crate::config::{api_model, CallOptions, Config};
 use crate::embed;
 use crate::json;
+use crate::replay;
 use crate::error::{Error, Kind};
 use crate::fetch::{self, header, Call, Prepared};
 use crate::jsval::{get, set};
@@ -317,12 +318,24 @@ fn body_reader(resp: &Response) -> Result<ReadableStreamDefaultReader, Error> {
 async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue, Error> {
     let ctype = header(&resp, "content-type").unwrap_or_default().to_ascii_lowercase();
     if ctype.contains("application/json") {
+        // A server that ignored `stream: true`: replay its whole answer as the stream it
+        // would have sent (an error body is reported as such).
         let text = fetch::text(&call, &resp).await?;
         parse_body(&resp, &text, call.secret())?;
-        let mut e = Error::new(Kind::Stream, "the server answered a stream request with one JSON body; it may not support streaming, use the non-streaming call");
-        e.status = Some(resp.status());
-        e.body = Some(crate::error::truncate(&text, 512).to_owned());
-        return Err(e.redact(call.secret()));
+        let sse = match proto {
+            Proto::Chat => replay::chat(&text),
+            Proto::Messages => replay::message(&text),
+        };
+        let Some(sse) = sse else {
+            let mut e = Error::new(Kind::Stream, "the server answered a stream request with JSON that is not a completion (see err.body)");
+            e.status = Some(resp.status());
+            e.body = Some(crate::error::truncate(&text, 512).to_owned());
+            return Err(e.redact(call.secret()));
+        };
+        let replayed = Response::new_with_opt_str(Some(&sse))
+            .map_err(|e| Error::new(Kind::Stream, "could not replay the answer as a stream").with_cause(e))?;
+        let reader = body_reader(&replayed)?;
+        return Ok(StreamCore::new(proto, reader, call, None).into_js(proto));
     }
     let reader = body_reader(&resp)?;
     let mut first = None;

@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod json;
 pub mod jsval;
 pub mod messages;
+pub mod replay;
 pub mod retry;
 pub mod sse;
 pub mod stream;

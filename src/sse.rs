@@ -161,8 +161,9 @@ fn line_into(
             return None;
         }
         data.pop(); // the `\n` after the last data line
-        let text = lossy(data);
-        data.clear();
+        // Hand the bytes over without a copy when they are valid UTF-8 (nearly always).
+        let text = String::from_utf8(std::mem::take(data))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         return Some(SseEvent { event: name.as_deref().map(lossy), data: text, id: id.clone() });
     }
     let (field, value) = match line.iter().position(|b| *b == b':') {

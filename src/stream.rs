@@ -124,7 +124,7 @@ impl Inner {
     fn handle(&mut self, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
         let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
             Acc::Chat(acc) => {
-                if ev.data == "[DONE]" {
+                if ev.data.trim() == "[DONE]" {
                     self.done = true;
                     if let (SSE, Some(b)) = (self.mode, batch) {
                         b.bytes.extend_from_slice(b"data: [DONE]\n\n");

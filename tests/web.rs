@@ -331,3 +331,26 @@ async fn retries_then_succeeds() {
     let st = control("/__stats").await;
     assert_eq!(get(&st, "ids.w-retry.attempts").as_f64(), Some(2.0));
 }
+
+#[wasm_bindgen_test]
+async fn a_server_that_ignores_stream_true_is_replayed_as_a_stream() {
+    let c = client();
+    let st = ok(c.chat_stream(chat_req("whole please", r#""ignoreStream":true"#), none())).await;
+    let text: String = read_all(&call_method(&st, "text")).await.iter().map(|p| p.as_string().unwrap()).collect();
+    assert_eq!(text, "Hello! You said: whole please");
+    let fin = ok(call_method(&st, "final").unchecked_into()).await;
+    assert_eq!(s(&fin, "choices.0.finish_reason"), "stop");
+
+    let req = js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"weather in Oslo?"}],
+        "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"location":{"type":"string"}}}}],
+        "_test":{"ignoreStream":true}}"#);
+    let st = ok(c.messages_stream(req, none())).await;
+    let evs = read_all(&st).await;
+    let types: Vec<String> = evs.iter().map(|e| s(e, "type")).collect();
+    assert_eq!(types.first().map(String::as_str), Some("message_start"));
+    assert!(types.iter().any(|t| t == "content_block_delta"));
+    assert_eq!(types.last().map(String::as_str), Some("message_stop"));
+    let fin = ok(call_method(&st, "final").unchecked_into()).await;
+    assert_eq!(s(&fin, "stop_reason"), "tool_use");
+    assert_eq!(s(&fin, "content.0.input.location"), "Oslo");
+}

@@ -89,7 +89,7 @@ export function messages(body, test, fault) {
   const id = ids.message();
   const input = promptTokens(body.messages, body.system);
   const output = outputTokens(blocks);
-  if (body.stream !== true) {
+  if (body.stream !== true || test.ignoreStream) {
     return {
       type: "json", protocol: "anthropic", status: 200,
       body: { id, type: "message", role: "assistant", model: body.model, content: blocks.map(finalShape), stop_reason: stop, stop_sequence: null, usage: { input_tokens: input, output_tokens: output } },

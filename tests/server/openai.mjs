@@ -170,7 +170,8 @@ export function chatCompletions(body, test, fault) {
   const err = validateChat(body);
   if (err) return err;
   const plan = planChat(body, test, fault);
-  return body.stream === true ? chatFrames(body, plan) : chatJson(body, plan);
+  // `_test.ignoreStream` plays a server that ignores `stream: true` and answers with one JSON body.
+  return body.stream === true && !test.ignoreStream ? chatFrames(body, plan) : chatJson(body, plan);
 }
 
 // ---- embeddings ----
