@@ -49,7 +49,23 @@ browsers() {
 
 firefox() {
   apt_install firefox-esr
+  geckodriver_tool
+}
+
+geckodriver_tool() {
   command -v geckodriver >/dev/null || { log "cargo install geckodriver"; cargo install geckodriver --locked -q; }
+}
+
+# Everything: the CPU-bound cargo builds run here while the network-bound apt, pip and npm
+# installs run beside them (a cold machine saves several minutes).
+everything() {
+  local bg_log; bg_log=$(mktemp)
+  ( set -e; node_tools; apt_install chromium chromium-driver firefox-esr; litellm ) >"$bg_log" 2>&1 &
+  local bg=$!
+  core
+  geckodriver_tool
+  if ! wait $bg; then cat "$bg_log"; rm -f "$bg_log"; log "installing browsers / LiteLLM / npm tools failed"; exit 1; fi
+  cat "$bg_log"; rm -f "$bg_log"
 }
 
 litellm() {
@@ -69,6 +85,6 @@ case "$what" in
   browsers) browsers ;;
   firefox) firefox ;;
   litellm) litellm ;;
-  all) core; node_tools; browsers; firefox; litellm ;;
+  all) everything ;;
   *) echo "usage: $0 [all|core|browsers|firefox|node|litellm]" >&2; exit 2 ;;
 esac

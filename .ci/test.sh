@@ -11,7 +11,7 @@ start=$(date +%s)
 
 bash .ci/install.sh all || { echo "install failed"; exit 1; }
 
-SUITES=(native server pkg node chrome chrome-worker firefox js consumers litellm demo bench)
+SUITES=(native server node chrome chrome-worker firefox js consumers litellm demo bench)
 [ $# -gt 0 ] && SUITES=("$@")
 
 results=()
@@ -46,10 +46,9 @@ if has native; then run_suite native bash tests/native.sh; fi
 if has server; then run_suite server bash tests/node-count.sh node --test tests/server/; fi
 
 # Everything below uses the built package.
-if has pkg || has node || has chrome || has chrome-worker || has firefox || has js || has consumers || has litellm || has demo || has bench; then
+if has node || has chrome || has chrome-worker || has firefox || has js || has consumers || has litellm || has demo || has bench; then
   if ! node pkg-template/build.mjs; then echo "package build failed"; exit 1; fi
 fi
-if has pkg; then run_suite pkg bash tests/pkg/run.sh; fi
 if has node; then run_suite node bash tests/wasm.sh node; fi
 if has chrome; then run_suite chrome bash tests/wasm.sh chrome; fi
 if has chrome-worker; then run_suite chrome-worker bash tests/wasm.sh chrome-worker; fi
