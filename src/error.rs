@@ -211,7 +211,7 @@ impl Error {
     pub fn into_js(self) -> JsValue {
         let name = if self.kind == Kind::Aborted { Some("AbortError") } else { None };
         let cause = self.cause.unwrap_or(JsValue::UNDEFINED);
-        JsAiBadgrError::new(
+        let e = JsAiBadgrError::new(
             &self.message,
             self.kind.as_str(),
             self.status,
@@ -222,8 +222,11 @@ impl Error {
             self.body,
             &cause,
             name,
-        )
-        .into()
+        );
+        // Format the stack now: until then V8 keeps each frame's receiver alive, and Rust may
+        // hold this error (a failed stream does), which would keep those objects alive for good.
+        let _ = js_sys::Reflect::get(&e, &JsValue::from_str("stack"));
+        e.into()
     }
 }
 

@@ -63,19 +63,26 @@ enum State {
     Failed(JsValue),
 }
 
-struct Inner {
+/// What a live stream needs; dropped as soon as the stream ends or fails, so an ended stream
+/// holds almost no wasm memory while it waits for JavaScript's GC.
+struct Io {
     reader: ReadableStreamDefaultReader,
     parser: SseParser,
     acc: Acc,
     call: Call,
-    mode: u8,
-    state: State,
     eof: bool,
     done: bool,
     delivered: usize,
     /// An error found after chunks that were already batched; raised on the next drain.
     pending: Option<Error>,
-    final_value: Option<JsValue>,
+}
+
+struct Inner {
+    io: Option<Box<Io>>,
+    mode: u8,
+    state: State,
+    /// The whole result, computed once at the end (or on request).
+    final_value: Option<Result<JsValue, JsValue>>,
     waiters: Vec<(Function, Function)>,
     final_scheduled: bool,
 }
@@ -96,9 +103,9 @@ struct Batch {
     count: usize,
 }
 
-impl Inner {
+impl Io {
     /// Processes every complete buffered event into `batch` (when `Some`), and notices the end.
-    fn process(&mut self, mut batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn process(&mut self, mode: u8, mut batch: Option<&mut Batch>) -> Result<(), Error> {
         while !self.done {
             let ev = match self.parser.next_event() {
                 Some(e) => e,
@@ -108,12 +115,12 @@ impl Inner {
                 },
                 None => break,
             };
-            self.handle(ev, batch.as_deref_mut())?;
+            self.handle(mode, ev, batch.as_deref_mut())?;
         }
         if self.eof && !self.done {
             self.check_complete()?;
             self.done = true;
-            if let (SSE, Acc::Chat(_), Some(b)) = (self.mode, &self.acc, batch) {
+            if let (SSE, Acc::Chat(_), Some(b)) = (mode, &self.acc, batch) {
                 b.bytes.extend_from_slice(b"data: [DONE]\n\n");
                 b.count += 1;
             }
@@ -121,12 +128,12 @@ impl Inner {
         Ok(())
     }
 
-    fn handle(&mut self, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn handle(&mut self, mode: u8, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
         let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
             Acc::Chat(acc) => {
                 if ev.data.trim() == "[DONE]" {
                     self.done = true;
-                    if let (SSE, Some(b)) = (self.mode, batch) {
+                    if let (SSE, Some(b)) = (mode, batch) {
                         b.bytes.extend_from_slice(b"data: [DONE]\n\n");
                         b.count += 1;
                     }
@@ -149,7 +156,7 @@ impl Inner {
         };
         self.delivered += 1;
         let Some(b) = batch else { return Ok(()) };
-        match self.mode {
+        match mode {
             OBJECTS | ITER if forward => {
                 b.text.push(if b.count == 0 { '[' } else { ',' });
                 b.text.push_str(&ev.data);
@@ -178,23 +185,6 @@ impl Inner {
             _ => {}
         }
         Ok(())
-    }
-
-    /// Turns a batch into its JavaScript value: an array of parsed chunks, a string, or bytes.
-    fn batch_value(&self, mut b: Batch) -> Result<Option<JsValue>, Error> {
-        if b.count == 0 {
-            return Ok(None);
-        }
-        Ok(Some(match self.mode {
-            SSE => Uint8Array::from(b.bytes.as_slice()).into(),
-            TEXT => JsValue::from_str(&b.text),
-            _ => {
-                b.text.push(']');
-                js_sys::JSON::parse(&b.text).map_err(|e| {
-                    Error::new(Kind::Stream, "the server sent a chunk that is not valid JSON").with_cause(e)
-                })?
-            }
-        }))
     }
 
     /// At end of body without an end marker: fine if the answer visibly finished, else an error.
@@ -234,56 +224,89 @@ impl Inner {
         Ok(())
     }
 
-    /// Marks the stream failed: closes the connection, rejects waiters; returns the JS error.
+    /// The accumulated result as a JavaScript object.
+    fn result(&self) -> Result<JsValue, JsValue> {
+        let text = match &self.acc {
+            Acc::Chat(a) => Ok(a.finish()),
+            Acc::Messages(a) => a.finish(),
+        };
+        text.map_err(|e| chunk_error(e).into_js()).and_then(|t| js_sys::JSON::parse(&t))
+    }
+}
+
+/// Turns a batch into its JavaScript value: an array of parsed chunks, a string, or bytes.
+fn batch_value(mode: u8, mut b: Batch) -> Result<Option<JsValue>, Error> {
+    if b.count == 0 {
+        return Ok(None);
+    }
+    Ok(Some(match mode {
+        SSE => Uint8Array::from(b.bytes.as_slice()).into(),
+        TEXT => JsValue::from_str(&b.text),
+        _ => {
+            b.text.push(']');
+            js_sys::JSON::parse(&b.text).map_err(|e| {
+                Error::new(Kind::Stream, "the server sent a chunk that is not valid JSON").with_cause(e)
+            })?
+        }
+    }))
+}
+
+impl Inner {
+    /// Marks the stream failed: closes the connection, frees the live state, rejects waiters;
+    /// returns the JS error.
     fn fail(&mut self, e: Error) -> JsValue {
         if let State::Failed(js) = &self.state {
             return js.clone();
         }
-        let js = e.redact(self.call.secret()).into_js();
+        let io = self.io.take();
+        let js = e.redact(io.as_ref().and_then(|io| io.call.secret())).into_js();
         self.state = State::Failed(js.clone());
-        self.call.abort(&js);
-        quiet(&self.reader.cancel_with_reason(&js));
-        self.call.finish();
+        if let Some(mut io) = io {
+            io.call.abort(&js);
+            quiet(&io.reader.cancel_with_reason(&js));
+            io.call.finish();
+        }
         for (_, reject) in self.waiters.drain(..) {
             let _ = reject.call1(&JsValue::UNDEFINED, &js);
         }
         js
     }
 
+    /// Marks the stream ended: keeps the result as a JavaScript object, frees the live state
+    /// now (wasm memory never shrinks, so it should not wait for GC), settles the waiters.
     fn end(&mut self) {
         if !matches!(self.state, State::Open) {
             return;
         }
         self.state = State::Ended;
-        self.call.finish();
-        if !self.eof {
-            // [DONE] or message_stop arrived: release the rest of the body.
-            quiet(&self.reader.cancel());
-        }
-        if !self.waiters.is_empty() {
-            let result = self.final_value();
-            for (resolve, reject) in self.waiters.drain(..) {
-                let _ = match &result {
-                    Ok(v) => resolve.call1(&JsValue::UNDEFINED, v),
-                    Err(e) => reject.call1(&JsValue::UNDEFINED, e),
-                };
+        if let Some(mut io) = self.io.take() {
+            io.call.finish();
+            if !io.eof {
+                // [DONE] or message_stop arrived: release the rest of the body.
+                quiet(&io.reader.cancel());
             }
+            self.final_value = Some(io.result());
+        }
+        let result = self.final_value();
+        for (resolve, reject) in self.waiters.drain(..) {
+            let _ = match &result {
+                Ok(v) => resolve.call1(&JsValue::UNDEFINED, v),
+                Err(e) => reject.call1(&JsValue::UNDEFINED, e),
+            };
         }
     }
 
+    /// The whole result, computed once.
     fn final_value(&mut self) -> Result<JsValue, JsValue> {
         if let Some(v) = &self.final_value {
-            return Ok(v.clone());
+            return v.clone();
         }
-        let text = match &self.acc {
-            Acc::Chat(a) => Ok(a.finish()),
-            Acc::Messages(a) => a.finish(),
+        let v = match &self.io {
+            Some(io) => io.result(),
+            None => Err(misuse("this stream has no result: it ended with an error")),
         };
-        let v = text
-            .map_err(|e| chunk_error(e).into_js())
-            .and_then(|t| js_sys::JSON::parse(&t))?;
         self.final_value = Some(v.clone());
-        Ok(v)
+        v
     }
 }
 
@@ -330,23 +353,23 @@ async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
                 State::Ended => return Ok(()),
                 State::Open => {}
             }
-            if let Err(e) = s.process(None) {
-                return Err(s.fail(e));
+            let mode = s.mode;
+            let Some(io) = s.io.as_mut() else { return Ok(()) };
+            match io.process(mode, None) {
+                Err(e) => return Err(s.fail(e)),
+                Ok(()) if io.done => {
+                    s.end();
+                    return Ok(());
+                }
+                Ok(()) => io.reader.read(),
             }
-            if s.done {
-                s.end();
-                return Ok(());
-            }
-            s.reader.read()
         };
         let r = JsFuture::from(read).await;
         let mut s = inner.borrow_mut();
-        if !matches!(s.state, State::Open) {
-            continue;
-        }
+        let Some(io) = s.io.as_mut() else { continue };
         let step = match r {
-            Ok(v) => s.on_bytes(get(&v, "done").as_bool() == Some(true), &get(&v, "value")),
-            Err(e) => Err(s.call.fail(e, true)),
+            Ok(v) => io.on_bytes(get(&v, "done").as_bool() == Some(true), &get(&v, "value")),
+            Err(e) => Err(io.call.fail(e, true)),
         };
         if let Err(e) = step {
             return Err(s.fail(e));
@@ -366,18 +389,12 @@ impl StreamCore {
             Proto::Chat => Acc::Chat(ChatAccumulator::new()),
             Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
         };
+        let io = Io { reader, parser, acc, call, eof: false, done: false, delivered: 0, pending: None };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
-                reader,
-                parser,
-                acc,
-                call,
+                io: Some(Box::new(io)),
                 mode: IDLE,
                 state: State::Open,
-                eof: false,
-                done: false,
-                delivered: 0,
-                pending: None,
                 final_value: None,
                 waiters: Vec::new(),
                 final_scheduled: false,
@@ -438,43 +455,50 @@ impl StreamCore {
             State::Ended => return Ok(JsValue::UNDEFINED),
             State::Open => {}
         }
-        if let Some(e) = s.pending.take() {
+        let mode = s.mode;
+        let Some(io) = s.io.as_mut() else { return Ok(JsValue::UNDEFINED) };
+        if let Some(e) = io.pending.take() {
             return Err(s.fail(e));
         }
         let mut batch = Batch::default();
-        let r = s.process(Some(&mut batch));
-        let out = match s.batch_value(batch) {
+        let r = io.process(mode, Some(&mut batch));
+        let done = io.done;
+        let out = match batch_value(mode, batch) {
             Ok(v) => v,
             Err(e) => return Err(s.fail(e)),
         };
         match (r, out) {
             (Err(e), Some(v)) => {
                 // Deliver what arrived before the error; raise it on the next drain.
-                s.pending = Some(e);
+                if let Some(io) = s.io.as_mut() {
+                    io.pending = Some(e);
+                }
                 Ok(v)
             }
             (Err(e), None) => Err(s.fail(e)),
             (Ok(()), out) => {
-                if s.done {
+                if done {
                     s.end();
                 }
-                Ok(out.unwrap_or(if s.done { JsValue::UNDEFINED } else { JsValue::NULL }))
+                Ok(out.unwrap_or(if done { JsValue::UNDEFINED } else { JsValue::NULL }))
             }
         }
     }
 
     /// Starts the next body read (a promise of `{ done, value }`).
     pub fn read(&self) -> Promise {
-        self.inner.borrow().reader.read()
+        match &self.inner.borrow().io {
+            Some(io) => io.reader.read(),
+            // Closed meanwhile (cancelled, failed): the next drain reports it.
+            None => Promise::resolve(&js_sys::JSON::parse("{\"done\":true}").unwrap_or(JsValue::NULL)),
+        }
     }
 
     /// Hands a body read's result to the parser.
     pub fn feed(&self, done: bool, value: JsValue) -> Result<(), JsValue> {
         let mut s = self.inner.borrow_mut();
-        if !matches!(s.state, State::Open) {
-            return Ok(());
-        }
-        match s.on_bytes(done, &value) {
+        let Some(io) = s.io.as_mut() else { return Ok(()) };
+        match io.on_bytes(done, &value) {
             Ok(()) => Ok(()),
             Err(e) => Err(s.fail(e)),
         }
@@ -487,7 +511,10 @@ impl StreamCore {
         if let State::Failed(e) = &s.state {
             return e.clone();
         }
-        let e = s.call.fail(reason, true);
+        let e = match &s.io {
+            Some(io) => io.call.fail(reason, true),
+            None => Error::new(Kind::Stream, "the stream was already closed").with_cause(reason),
+        };
         s.fail(e)
     }
 
@@ -526,7 +553,7 @@ impl StreamCore {
             // early: Node's async iterator issues its first read a microtask later.
             s.final_scheduled = true;
             let inner = self.inner.clone();
-            let signal = s.call.signal();
+            let Some(signal) = s.io.as_ref().map(|io| io.call.signal()) else { return p };
             spawn_local(async move {
                 let _ = JsFuture::from(crate::fetch::sleep(0.0, &signal)).await;
                 let start = {
