@@ -1,3 +1,4 @@
+/* @ts-self-types="./index.d.ts" */
 // Browsers, bundlers and other runtimes: fetch the .wasm relative to this module, once,
 // before the import completes (top-level await), so no init() call is needed.
 import init from "./aibadgr.js";

@@ -1,3 +1,4 @@
+/* @ts-self-types="./index.d.ts" */
 // Deno: read the .wasm next to this file and instantiate it synchronously at import.
 import { initSync } from "./aibadgr.js";
 

@@ -1,3 +1,4 @@
+/* @ts-self-types="./index.d.ts" */
 // Node: read the .wasm next to this file and instantiate it synchronously at import.
 import { readFileSync } from "node:fs";
 import { initSync } from "./aibadgr.js";

@@ -1,3 +1,4 @@
+/* @ts-self-types="./index.d.ts" */
 // Cloudflare Workers (workerd): the .wasm import arrives as a compiled WebAssembly.Module.
 import wasm from "./aibadgr_bg.wasm";
 import { initSync } from "./aibadgr.js";
