@@ -2,27 +2,9 @@
 
 use crate::json;
 use crate::jsval::get;
+use crate::glue::JsAiBadgrError;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/js/glue.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = AiBadgrError)]
-    type JsAiBadgrError;
-    #[wasm_bindgen(constructor, js_class = "AiBadgrError")]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        message: &str,
-        kind: &str,
-        status: Option<u16>,
-        code: Option<String>,
-        type_: Option<String>,
-        param: Option<String>,
-        request_id: Option<String>,
-        body: Option<String>,
-        cause: &JsValue,
-        name: Option<&str>,
-    ) -> JsAiBadgrError;
-}
 
 /// What kind of failure an [`Error`] is; JavaScript sees it as `err.kind`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

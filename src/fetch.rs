@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::error::{Error, Kind};
 use crate::jsval::{get, set};
+use crate::glue::Timer;
 use crate::retry;
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
@@ -14,21 +15,6 @@ use web_sys::{AbortController, AbortSignal, Response};
 const TIMEOUT: &str = "aibadgr:timeout";
 const IDLE: &str = "aibadgr:idle";
 
-#[wasm_bindgen(module = "/src/js/glue.js")]
-extern "C" {
-    fn link(signal: &AbortSignal, ctrl: &AbortController) -> Function;
-    type Timer;
-    #[wasm_bindgen(constructor)]
-    fn new(ms: f64, ctrl: &AbortController, reason: &str) -> Timer;
-    #[wasm_bindgen(method)]
-    fn touch(this: &Timer);
-    #[wasm_bindgen(method)]
-    fn stop(this: &Timer);
-    /// Resolves after `ms`, or rejects as soon as `signal` aborts.
-    pub fn sleep(ms: f64, signal: &AbortSignal) -> Promise;
-    /// Marks a fire-and-forget promise as handled.
-    pub fn quiet(p: &Promise);
-}
 
 #[wasm_bindgen]
 extern "C" {
@@ -61,7 +47,7 @@ impl Call {
         }
         let ctrl = AbortController::new()
             .map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController; use a current browser, Node 18+, Deno or Workers").with_cause(e))?;
-        let unlink = signal.map(|s| link(s, &ctrl));
+        let unlink = signal.map(|s| Timer::link(s, &ctrl));
         let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT));
         Ok(Call { ctrl, unlink, deadline, idle: None, timeout_ms, idle_ms, secret })
     }
@@ -142,6 +128,16 @@ impl Drop for Call {
     fn drop(&mut self) {
         self.finish();
     }
+}
+
+/// Marks a fire-and-forget promise as handled (Node ends the process on unhandled rejections).
+pub fn quiet(p: &Promise) {
+    Timer::quiet(p);
+}
+
+/// Resolves after `ms`, or rejects as soon as `signal` aborts.
+pub fn sleep(ms: f64, signal: &AbortSignal) -> Promise {
+    Timer::sleep(ms, signal)
 }
 
 /// Creates the error for a caller's abort: `name` "AbortError", kind "aborted".
@@ -275,7 +271,7 @@ pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32) -
             Some(ms) => f64::from(ms),
             None => retry::backoff_ms(retries, js_sys::Math::random()),
         };
-        JsFuture::from(sleep(wait, &call.signal())).await.map_err(|e| call.fail(e, false))?;
+        JsFuture::from(Timer::sleep(wait, &call.signal())).await.map_err(|e| call.fail(e, false))?;
         retries += 1;
     }
 }

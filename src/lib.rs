@@ -13,6 +13,7 @@ pub mod config;
 pub mod embed;
 pub mod error;
 pub mod fetch;
+pub mod glue;
 pub mod json;
 pub mod jsval;
 pub mod messages;

@@ -12,6 +12,7 @@
 use crate::accumulate::{ChatAccumulator, ChunkError};
 use crate::error::{Error, Kind};
 use crate::fetch::{quiet, Call};
+use crate::glue::{ChatStream, MessageStream};
 use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
 use crate::sse::{SseEvent, SseParser};
@@ -23,17 +24,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::ReadableStreamDefaultReader;
 
-#[wasm_bindgen(module = "/src/js/glue.js")]
-extern "C" {
-    /// The `ReadableStream` subclass JavaScript sees for chat streams.
-    pub type ChatStream;
-    #[wasm_bindgen(constructor)]
-    fn new(core: StreamCore) -> ChatStream;
-    /// The `ReadableStream` subclass JavaScript sees for messages streams.
-    pub type MessageStream;
-    #[wasm_bindgen(constructor)]
-    fn new(core: StreamCore) -> MessageStream;
-}
 
 /// Which wire format the stream carries.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -83,17 +83,6 @@ export class MessageStream extends ResponseStream {}
 
 export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 
-// Abort reasons the client uses for its own timers, so Rust can tell them from a caller's abort.
-export const TIMEOUT = "aibadgr:timeout";
-export const IDLE = "aibadgr:idle";
-
-// Aborts `ctrl` when `signal` aborts; returns the function that removes the listener.
-export function link(signal, ctrl) {
-  const on = () => ctrl.abort(signal.reason);
-  signal.addEventListener("abort", on, { once: true });
-  return () => signal.removeEventListener("abort", on);
-}
-
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
 // A timer that aborts `ctrl` with `reason` once `ms` pass without touch(); stop() ends it.
@@ -110,16 +99,24 @@ export class Timer {
   }
   touch() { this.last = Date.now(); }
   stop() { clearTimeout(this.t); }
+
+  // Aborts `ctrl` when `signal` aborts; returns the function that removes the listener.
+  static link(signal, ctrl) {
+    const on = () => ctrl.abort(signal.reason);
+    signal.addEventListener("abort", on, { once: true });
+    return () => signal.removeEventListener("abort", on);
+  }
+
+  // Resolves after `ms`, or rejects with the signal's reason as soon as it aborts.
+  static sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+      const abort = () => { clearTimeout(t); reject(signal.reason); };
+      const t = setTimeout(() => { signal.removeEventListener("abort", abort); resolve(); }, ms);
+      signal.addEventListener("abort", abort, { once: true });
+    });
+  }
+
+  // Marks a fire-and-forget promise as handled (Node ends the process on unhandled rejections).
+  static quiet(p) { if (p && typeof p.then === "function") p.then(undefined, () => {}); }
 }
 
-// Resolves after `ms`, or rejects with the signal's reason as soon as it aborts.
-export function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const abort = () => { clearTimeout(t); reject(signal.reason); };
-    const t = setTimeout(() => { signal.removeEventListener("abort", abort); resolve(); }, ms);
-    signal.addEventListener("abort", abort, { once: true });
-  });
-}
-
-// Marks a fire-and-forget promise as handled (Node ends the process on unhandled rejections).
-export function quiet(p) { if (p && typeof p.then === "function") p.then(undefined, () => {}); }

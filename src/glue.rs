@@ -1,0 +1,62 @@
+//! The JavaScript side Rust cannot define itself (src/js/glue.js): the `AiBadgrError` class,
+//! the stream classes, and the platform's timers and abort plumbing. Only classes are
+//! imported (free functions would each add an `import *` of the module to the glue).
+
+use crate::stream::StreamCore;
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use web_sys::{AbortController, AbortSignal};
+
+#[wasm_bindgen(module = "/src/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = AiBadgrError)]
+    /// The `AiBadgrError` class.
+    pub type JsAiBadgrError;
+    /// Creates an `AiBadgrError`.
+    #[wasm_bindgen(constructor, js_class = "AiBadgrError")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        message: &str,
+        kind: &str,
+        status: Option<u16>,
+        code: Option<String>,
+        type_: Option<String>,
+        param: Option<String>,
+        request_id: Option<String>,
+        body: Option<String>,
+        cause: &JsValue,
+        name: Option<&str>,
+    ) -> JsAiBadgrError;
+
+    /// A timer that aborts a controller after a stretch without `touch()`.
+    pub type Timer;
+    /// Starts a timer of `ms` that aborts `ctrl` with `reason`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(ms: f64, ctrl: &AbortController, reason: &str) -> Timer;
+    /// Restarts the timer's clock.
+    #[wasm_bindgen(method)]
+    pub fn touch(this: &Timer);
+    /// Ends the timer.
+    #[wasm_bindgen(method)]
+    pub fn stop(this: &Timer);
+    /// Aborts `ctrl` when `signal` aborts; returns the function that detaches it.
+    #[wasm_bindgen(static_method_of = Timer)]
+    pub fn link(signal: &AbortSignal, ctrl: &AbortController) -> Function;
+    /// Resolves after `ms`, or rejects as soon as `signal` aborts.
+    #[wasm_bindgen(static_method_of = Timer)]
+    pub fn sleep(ms: f64, signal: &AbortSignal) -> Promise;
+    /// Marks a fire-and-forget promise as handled.
+    #[wasm_bindgen(static_method_of = Timer)]
+    pub fn quiet(p: &Promise);
+
+    /// The `ReadableStream` subclass JavaScript sees for chat streams.
+    pub type ChatStream;
+    /// Wraps a core in a `ChatStream`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(core: StreamCore) -> ChatStream;
+    /// The `ReadableStream` subclass JavaScript sees for messages streams.
+    pub type MessageStream;
+    /// Wraps a core in a `MessageStream`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(core: StreamCore) -> MessageStream;
+}
