@@ -106,31 +106,6 @@ fn slot<T>(
     }
 }
 
-/// Walks the members of the object the scanner is at, calling `each` with the scanner
-/// positioned at each member's value; `None` when the text is not such an object or `each`
-/// gives up.
-fn members<'a>(
-    s: &mut json::Scanner<'a>,
-    mut each: impl FnMut(&mut json::Scanner<'a>, &str) -> Option<()>,
-) -> Option<()> {
-    if !s.eat(b'{') {
-        return None;
-    }
-    if s.eat(b'}') {
-        return Some(());
-    }
-    loop {
-        let key = s.key()?;
-        each(s, &key)?;
-        if s.eat(b'}') {
-            return Some(());
-        }
-        if !s.eat(b',') {
-            return None;
-        }
-    }
-}
-
 /// Returns the member `key` of `v` unless it is missing or `null`.
 fn non_null<'v, 'a>(v: &'v Value<'a>, key: &str) -> Option<&'v Value<'a>> {
     v.get(key).filter(|m| !m.is_null())
@@ -361,7 +336,7 @@ impl ChatAccumulator {
         let mut s = json::Scanner::new(data);
         let (mut index, mut content, mut role) = (0, None, None);
         let (mut seen_choices, mut has_choice) = (false, false);
-        members(&mut s, |s, key| {
+        s.object(|s, key| {
             match key {
                 "choices" => {
                     if seen_choices || !s.eat(b'[') {
@@ -373,14 +348,14 @@ impl ChatAccumulator {
                     }
                     let mut seen_delta = false;
                     has_choice = true;
-                    members(s, |s, key| match key {
+                    s.object(|s, key| match key {
                         "index" => {
                             index = s.u64()?;
                             Some(())
                         }
                         "delta" if !seen_delta => {
                             seen_delta = true;
-                            members(s, |s, key| match key {
+                            s.object(|s, key| match key {
                                 "content" | "role" if !s.null() => {
                                     let slot = if key == "content" { &mut content } else { &mut role };
                                     if slot.is_some() {

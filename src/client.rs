@@ -381,7 +381,9 @@ async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
     let buf = resp.array_buffer().map_err(|e| call.fail(e, true))?;
     let buf = JsFuture::from(buf).await.map_err(|e| call.fail(e, true))?;
     call.finish();
-    let bytes = Uint8Array::new(&buf).to_vec();
+    let view = Uint8Array::new(&buf);
+    let mut bytes = vec![0; view.length() as usize];
+    view.copy_to(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
     match embed::split(&text) {
         Some((rest, vectors)) => {

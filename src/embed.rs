@@ -35,15 +35,32 @@ pub fn decode_f32(s: &str) -> Option<Vec<f32>> {
     )
 }
 
+/// Base64 digit values (standard and URL-safe alphabets); 0xFF marks a non-digit.
+const DIGITS: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'-' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t[b'_' as usize] = 63;
+    t
+};
+
 fn sextet(c: u8) -> Option<u32> {
-    Some(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        _ => return None,
-    } as u32)
+    match DIGITS[c as usize] {
+        0xFF => None,
+        v => Some(u32::from(v)),
+    }
 }
 
 fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {

@@ -382,6 +382,28 @@ impl<'a> Scanner<'a> {
         self.p.skip(1).ok()
     }
 
+    /// Walks the members of the object the scanner is at, calling `each` with the scanner
+    /// positioned at each member's value; `None` when the text is not such an object or
+    /// `each` gives up.
+    pub fn object(&mut self, mut each: impl FnMut(&mut Self, &str) -> Option<()>) -> Option<()> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            each(self, &key)?;
+            if self.eat(b'}') {
+                return Some(());
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+    }
+
     /// Returns whether only whitespace is left.
     pub fn at_end(&mut self) -> bool {
         self.p.ws();

@@ -161,6 +161,66 @@ impl MessagesAccumulator {
     /// The event type is the data's `type` member, else the `event` name. An `error` event
     /// returns [`ChunkError::Api`]; unknown event types are ignored.
     pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
+        match self.push_fast(data) {
+            Some(summary) => Ok(summary),
+            None => self.push_tree(event, data),
+        }
+    }
+
+    /// Handles the events most of a stream is made of (`content_block_delta` with a text,
+    /// input-JSON or thinking piece) without building a tree. Returns `None`, having changed
+    /// nothing, for anything else: [`push`](Self::push) then takes the general path.
+    fn push_fast(&mut self, data: &str) -> Option<EventSummary> {
+        let mut s = json::Scanner::new(data);
+        let (mut kind, mut index, mut delta, mut piece) = (None, None, None, None);
+        s.object(|s, key| match key {
+            "type" if kind.is_none() => {
+                kind = Some(s.string()?);
+                Some(())
+            }
+            "index" if index.is_none() => {
+                index = Some(s.u64()?);
+                Some(())
+            }
+            "delta" if delta.is_none() && piece.is_none() => s.object(|s, key| match key {
+                "type" if delta.is_none() => {
+                    delta = Some(s.string()?);
+                    Some(())
+                }
+                "text" | "partial_json" | "thinking" if piece.is_none() => {
+                    piece = Some((if key == "text" { 0 } else if key == "thinking" { 2 } else { 1 }, s.string()?));
+                    Some(())
+                }
+                _ => None,
+            }),
+            _ => None,
+        })?;
+        if !s.at_end() || kind.as_deref() != Some("content_block_delta") {
+            return None;
+        }
+        let (which, piece) = piece?;
+        let field = match (delta.as_deref(), which) {
+            (Some("text_delta"), 0) => "text",
+            (Some("input_json_delta"), 1) => "partial_json",
+            (Some("thinking_delta"), 2) => "thinking",
+            _ => return None,
+        };
+        let index = index.unwrap_or(0);
+        if let Ok(at) = self.blocks.binary_search_by_key(&index, |b| b.index) {
+            if let Some(b) = self.blocks.get_mut(at) {
+                if field == "partial_json" {
+                    b.json.push_str(&piece);
+                } else {
+                    append(&mut b.value, field, Some(&Value::String(piece.clone())));
+                }
+            }
+        }
+        let text = (field == "text").then(|| piece.into_owned());
+        Some(EventSummary { kind: EventKind::ContentBlockDelta, text })
+    }
+
+    /// The general path of [`push`](Self::push): parses the whole payload.
+    fn push_tree(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
         // Some proxies send bare named events (`event: ping` with an empty data line).
         let blank = data.bytes().all(|b| b.is_ascii_whitespace());
         let mut v = if blank && event.is_some() { empty() } else { json::parse(data)? };
@@ -645,5 +705,45 @@ mod tests {
                 prop_assert!(serde_json::from_str::<J>(&text).is_ok());
             }
         }
+    }
+
+    /// The fast path must give exactly what the general path gives, event by event.
+    #[test]
+    fn fast_path_matches_the_tree_path() {
+        let mut inputs: Vec<(Option<String>, String)> = Vec::new();
+        let mut name = None;
+        for line in include_str!("../tests/fixtures/anthropic_messages.sse").lines() {
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = Some(n.to_owned());
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                inputs.push((name.take(), d.to_owned()));
+            }
+        }
+        let odd = [
+            r#"{"type":"content_block_start","index":3,"content_block":{"type":"thinking","thinking":""}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"thinking_delta","thinking":"hm\nm"}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","thinking":"x"}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"thinking":"x","type":"thinking_delta"}}"#,
+            r#"{"type":"content_block_delta","index":9,"delta":{"type":"text_delta","text":"no block"}}"#,
+            r#"{"type":"content_block_delta","delta":{"type":"text_delta","text":"no index"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"index":3}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x","text":"y"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":5}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{"a":1}}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}} tail"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"},}"#,
+            r#"{"index":0,"delta":{"type":"text_delta","text":"untyped"}}"#,
+            r#"{"type":"ping"}"#,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        ];
+        inputs.extend(odd.iter().map(|d| (None, d.to_string())));
+        let (mut fast, mut tree) = (MessagesAccumulator::new(), MessagesAccumulator::new());
+        for (name, d) in &inputs {
+            assert_eq!(fast.push(name.as_deref(), d), tree.push_tree(name.as_deref(), d), "event {d}");
+            assert_eq!(fast.finish(), tree.finish(), "after {d}");
+        }
+        let named = fast.push(Some("content_block_delta"), r#"{"index":0,"delta":{"type":"text_delta","text":"n"}}"#);
+        assert_eq!(named, tree.push_tree(Some("content_block_delta"), r#"{"index":0,"delta":{"type":"text_delta","text":"n"}}"#));
+        assert_eq!(fast.finish(), tree.finish());
     }
 }

@@ -4,7 +4,7 @@
 //! abort controller and timers). JavaScript's `ChatStream`/`MessageStream` (`ReadableStream`
 //! subclasses in `glue.js`) run a three-line loop: [`StreamCore::drain`] turns the bytes read so
 //! far into one batch of chunks, and only when it has nothing does the loop await the body
-//! reader ([`StreamCore::read`]) and hand the bytes back ([`StreamCore::feed`]). So nothing is
+//! reader ([`StreamCore::reader`]) and hand the bytes back ([`StreamCore::feed`]). So nothing is
 //! read from the network before JavaScript asks, and each network read costs one promise, not
 //! one per event. One consumer at a time: iteration, `text()`, `toSSE()`, or `final()` alone;
 //! `final()` also works beside any of them.
@@ -475,23 +475,26 @@ impl StreamCore {
         }
     }
 
-    /// Starts the next body read (a promise of `{ done, value }`).
-    pub fn read(&self) -> Promise {
+    /// Returns the response body's reader (JavaScript awaits its `read()` directly), or
+    /// `undefined` once the stream is over.
+    pub fn reader(&self) -> JsValue {
         match &self.inner.borrow().io {
-            Some(io) => io.reader.read(),
-            // Closed meanwhile (cancelled, failed): the next drain reports it.
-            None => Promise::resolve(&js_sys::JSON::parse("{\"done\":true}").unwrap_or(JsValue::NULL)),
+            Some(io) => io.reader.clone().into(),
+            None => JsValue::UNDEFINED,
         }
     }
 
-    /// Hands a body read's result to the parser.
-    pub fn feed(&self, done: bool, value: JsValue) -> Result<(), JsValue> {
-        let mut s = self.inner.borrow_mut();
-        let Some(io) = s.io.as_mut() else { return Ok(()) };
-        match io.on_bytes(done, &value) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(s.fail(e)),
+    /// Hands a body read's result to the parser, then drains like [`drain`](Self::drain).
+    pub fn feed(&self, done: bool, value: JsValue, mode: u8) -> Result<JsValue, JsValue> {
+        {
+            let mut s = self.inner.borrow_mut();
+            if let Some(io) = s.io.as_mut() {
+                if let Err(e) = io.on_bytes(done, &value) {
+                    return Err(s.fail(e));
+                }
+            }
         }
+        self.drain(mode)
     }
 
     /// Turns a failed body read into the stream's error (timeout, abort or network), ends the

@@ -35,26 +35,29 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
 
 // The next batch of chunks from a Rust StreamCore, or undefined at the end. Rust frames,
 // parses and accumulates; this loop only awaits the platform's body reader when Rust needs bytes.
-async function next(core, mode) {
-  for (;;) {
-    const out = core.drain(mode);
-    if (out !== null) return out;
+async function next(core, mode, reader) {
+  let out = core.drain(mode);
+  while (out === null) {
     let r;
-    try { r = await core.read(); } catch (e) { throw core.fail(e); }
-    core.feed(r.done, r.value);
+    try { r = await reader.read(); } catch (e) { throw core.fail(e); }
+    out = core.feed(r.done, r.value, mode);
   }
+  return out;
 }
 
 const lazy = { highWaterMark: 0 };
-const source = (core, mode) => ({
-  async pull(c) {
-    const out = await next(core, mode);
-    if (out === undefined) c.close();
-    else if (mode === 1) for (const x of out) c.enqueue(x);
-    else c.enqueue(out);
-  },
-  cancel: (r) => core.cancel(r),
-});
+const source = (core, mode) => {
+  let reader;
+  return {
+    async pull(c) {
+      const out = await next(core, mode, (reader ??= core.reader()));
+      if (out === undefined) c.close();
+      else if (mode === 1) for (const x of out) c.enqueue(x);
+      else c.enqueue(out);
+    },
+    cancel: (r) => core.cancel(r),
+  };
+};
 
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
@@ -69,9 +72,10 @@ class ResponseStream extends Iterable {
   async *[Symbol.asyncIterator]() {
     const core = this.#core;
     core.claim(5, this.locked);
+    const reader = core.reader();
     let finished = false;
     try {
-      for (let out; (out = await next(core, 5)) !== undefined; ) for (const x of out) yield x;
+      for (let out; (out = await next(core, 5, reader)) !== undefined; ) for (const x of out) yield x;
       finished = true;
     } finally {
       if (!finished) core.cancel();
