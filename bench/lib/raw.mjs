@@ -1,0 +1,74 @@
+// The raw baseline: plain fetch + TextDecoder + line splitting + JSON.parse. What a careful
+// developer writes without any SDK, and the practical floor the SDKs are measured against.
+// It handles what OpenAI and Anthropic actually send (one `data:` line per event, "\n" or "\r\n"
+// line ends, lines split across reads, UTF-8 split across reads) and no more. Each read's text is
+// scanned once, so a huge line arriving in tiny reads costs linear time.
+
+/** POSTs JSON; returns the Response, or throws on a non-2xx status. */
+export async function post(fetchFn, url, apiKey, body) {
+  const res = await fetchFn(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  return res;
+}
+
+/** Yields the parsed JSON of every `data:` line of an SSE response (skipping `[DONE]`). */
+export async function* events(res) {
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let carry = ""; // the start of a line that has not ended yet
+  let eof = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) { eof = true; return; }
+      const text = decoder.decode(value, { stream: true });
+      let start = 0;
+      let nl;
+      while ((nl = text.indexOf("\n", start)) !== -1) {
+        let line = text.slice(start, nl);
+        start = nl + 1;
+        if (carry) { line = carry + line; carry = ""; }
+        if (!line.startsWith("data:")) continue; // blank line, event:, id:, comment
+        let data = line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
+        if (data.endsWith("\r")) data = data.slice(0, -1);
+        if (data === "[DONE]") continue; // the body ends right after it: read on to the end
+        yield JSON.parse(data);
+      }
+      if (start < text.length) carry += text.slice(start);
+    }
+  } finally {
+    if (!eof) reader.cancel().catch(() => {}); // the consumer stopped early
+  }
+}
+
+/** Chat completion (JSON). */
+export async function chat(fetchFn, baseUrl, apiKey, body) {
+  return (await post(fetchFn, `${baseUrl}/chat/completions`, apiKey, body)).json();
+}
+
+/** Streamed chat: an async iterable of chat.completion.chunk objects. */
+export async function chatStream(fetchFn, baseUrl, apiKey, body) {
+  const res = await post(fetchFn, `${baseUrl}/chat/completions`, apiKey, { ...body, stream: true });
+  return events(res);
+}
+
+/** Embeddings as float JSON: the vector of the first input, a plain number[]. */
+export async function embed(fetchFn, baseUrl, apiKey, body) {
+  const res = await post(fetchFn, `${baseUrl}/embeddings`, apiKey, body);
+  return (await res.json()).data[0].embedding;
+}
+
+/** Streamed Anthropic messages: an async iterable of message events. */
+export async function messagesStream(fetchFn, baseUrl, apiKey, body) {
+  const res = await fetchFn(`${baseUrl}/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": apiKey, "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  return events(res);
+}
