@@ -27,10 +27,10 @@ run_suite() {
   local t0; t0=$(date +%s)
   "$@" 2>&1 | tee "tests/out/$name.log"
   local rc=${PIPESTATUS[0]}
-  local line; line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "tests/out/$name.log" | tail -n 1)
+  local line; line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "tests/out/$name.log" | tail -n 1)
   local p f
-  p=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
-  f=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+  p=$(awk '{print $1}' <<<"$line")
+  f=$(awk '{print $3}' <<<"$line")
   p=${p:-0}; f=${f:-0}
   if [ -z "$line" ]; then echo "suite $name printed no count"; rc=1; fi
   if [ "$p" -eq 0 ]; then echo "suite $name ran zero tests"; rc=1; fi
