@@ -461,19 +461,9 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let c = Config {
-            api_key: Some("sk-very-secret".into()),
-            base_url: "https://x".into(),
-            model: "basic".into(),
-            embedding_model: "e".into(),
-            headers: vec![("x-a".into(), "sk-very-secret".into())],
-            fetch: None,
-            timeout_ms: 1.0,
-            idle_timeout_ms: 1.0,
-            max_retries: 0,
-            fallback_models: vec![],
-            allow_browser: false,
-        };
+        let mut c = test_config();
+        c.api_key = Some("sk-very-secret".into());
+        c.headers = vec![("x-a".into(), "sk-very-secret".into())];
         let d = format!("{:?}", c);
         assert!(!d.contains("sk-very-secret"), "{}", d);
         assert!(d.contains("[redacted]"));
@@ -481,19 +471,9 @@ mod tests {
 
     #[test]
     fn headers_merge_case_insensitively() {
-        let c = Config {
-            api_key: Some("k".into()),
-            base_url: "https://x".into(),
-            model: "basic".into(),
-            embedding_model: "e".into(),
-            headers: vec![("authorization".into(), "Bearer other".into())],
-            fetch: None,
-            timeout_ms: 1.0,
-            idle_timeout_ms: 1.0,
-            max_retries: 0,
-            fallback_models: vec![],
-            allow_browser: false,
-        };
+        let mut c = test_config();
+        c.api_key = Some("k".into());
+        c.headers = vec![("authorization".into(), "Bearer other".into())];
         let h = c.request_headers(&[("anthropic-version", "2023-06-01")], &[("Anthropic-Version".into(), "x".into())]);
         assert_eq!(h, vec![
             ("authorization".to_string(), "Bearer other".to_string()),
