@@ -45,6 +45,10 @@ extern "C" {
     /// Resolves after `ms`, or rejects as soon as `signal` aborts.
     #[wasm_bindgen(static_method_of = Timer)]
     pub fn sleep(ms: f64, signal: &AbortSignal) -> Promise;
+    /// Reads the rest of a body after its end marker so the connection can be reused, or
+    /// cancels it after `ms` or too much data.
+    #[wasm_bindgen(static_method_of = Timer)]
+    pub fn drain(reader: &web_sys::ReadableStreamDefaultReader, ms: f64);
     /// Marks a fire-and-forget promise as handled.
     #[wasm_bindgen(static_method_of = Timer)]
     pub fn quiet(p: &Promise);

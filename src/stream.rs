@@ -272,8 +272,9 @@ impl Inner {
         if let Some(mut io) = self.io.take() {
             io.call.finish();
             if !io.eof {
-                // [DONE] or message_stop arrived: release the rest of the body.
-                quiet(&io.reader.cancel());
+                // [DONE] or message_stop arrived: read the rest of the body (normally just its
+                // end) so the connection is kept for the next request, instead of cancelling it.
+                crate::glue::Timer::drain(&io.reader, 5000.0);
             }
             self.final_value = Some(io.result());
         }

@@ -120,6 +120,20 @@ export class Timer {
     });
   }
 
+  // Reads what is left of a body after its end marker ([DONE], message_stop), usually just the
+  // end of the response, so the runtime can reuse the connection; cancels it instead if more
+  // data keeps coming or it does not end within `ms`.
+  static drain(reader, ms) {
+    const stop = () => Timer.quiet(reader.cancel());
+    const t = unref(setTimeout(stop, ms));
+    (async () => {
+      try {
+        for (let n = 0; n < 64; n++) if ((await reader.read()).done) return;
+        stop();
+      } catch {} finally { clearTimeout(t); }
+    })();
+  }
+
   // Marks a fire-and-forget promise as handled (Node ends the process on unhandled rejections).
   static quiet(p) { if (p && typeof p.then === "function") p.then(undefined, () => {}); }
 }
