@@ -350,12 +350,13 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
             if let Some(b) = get(&r, "value").dyn_ref::<Uint8Array>() {
                 got.extend_from_slice(&b.to_vec());
             }
-            if got.iter().any(|b| !b.is_ascii_whitespace()) {
+            if got.iter().any(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF)) {
                 break;
             }
         }
-        let start = got.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(got.len());
-        let head = got.get(start..).unwrap_or(&[]);
+        let body = got.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&got);
+        let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+        let head = body.get(start..).unwrap_or(&[]);
         let sse = [&b"data:"[..], b"event:", b":", b"id:", b"retry:"].iter().any(|p| head.starts_with(p));
         if !sse {
             fetch::quiet(&reader.cancel());

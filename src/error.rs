@@ -144,6 +144,18 @@ impl Error {
         e
     }
 
+    /// Reads `body` as an error body of any known shape (OpenAI, Anthropic, `{"message"}`,
+    /// `{"detail"}`) and returns an `api` error carrying its fields, or `None` if it is not one.
+    pub fn from_error_body(status: u16, body: &str, prefix: &str) -> Option<Self> {
+        let mut e = Error::new(Kind::Api, String::new());
+        let detail = parse_error_body(body, &mut e).filter(|d| !d.is_empty())?;
+        e.status = Some(status);
+        let mut m = String::from(prefix);
+        m.push_str(&detail);
+        e.message = m;
+        Some(e)
+    }
+
     /// Creates a `stream` error from an error payload that arrived inside a stream.
     pub fn from_stream_payload(
         message: String,

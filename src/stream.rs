@@ -12,6 +12,7 @@
 use crate::accumulate::{ChatAccumulator, ChunkError};
 use crate::error::{Error, Kind};
 use crate::fetch::{quiet, Call};
+use crate::json;
 use crate::glue::{ChatStream, MessageStream};
 use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
@@ -41,6 +42,8 @@ const SSE: u8 = 3;
 const FINAL: u8 = 4;
 /// Objects through the stream's own async iterator (not its reader).
 const ITER: u8 = 5;
+/// How much of the body is kept to explain a stream that sent no event.
+const HEAD: usize = 4096;
 
 enum Acc {
     Chat(ChatAccumulator),
@@ -65,6 +68,9 @@ struct Io {
     delivered: usize,
     /// An error found after chunks that were already batched; raised on the next drain.
     pending: Option<Error>,
+    /// The start of the body until the first event: a server that answers a stream request
+    /// with a bare JSON error body sends no event, and this is where its message is.
+    head: Vec<u8>,
 }
 
 struct Inner {
@@ -118,7 +124,30 @@ impl Io {
         Ok(())
     }
 
-    fn handle(&mut self, mode: u8, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn handle(&mut self, mode: u8, ev: SseEvent, mut batch: Option<&mut Batch>) -> Result<(), Error> {
+        let chat = matches!(self.acc, Acc::Chat(_));
+        if ev.data.trim().is_empty() && (chat || ev.event.is_none()) {
+            return Ok(()); // an empty `data:` keep-alive
+        }
+        if ev.data.contains('\n') && json::parse(&ev.data).is_err() {
+            // Events sent without the blank line between them arrive as one event whose data
+            // lines are each a JSON payload: take them apart again.
+            let lines = || ev.data.split('\n').map(str::trim).filter(|l| !l.is_empty());
+            if lines().all(|l| (chat && l == "[DONE]") || json::parse(l).is_ok()) {
+                for line in lines() {
+                    let one = SseEvent { event: ev.event.clone(), data: line.to_owned(), id: None };
+                    self.handle_one(mode, one, batch.as_deref_mut())?;
+                    if self.done {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+        }
+        self.handle_one(mode, ev, batch)
+    }
+
+    fn handle_one(&mut self, mode: u8, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
         let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
             Acc::Chat(acc) => {
                 if ev.data.trim() == "[DONE]" {
@@ -131,7 +160,10 @@ impl Io {
                 }
                 let r = acc.push(&ev.data);
                 if ev.event.as_deref() == Some("error") && r.is_ok() {
-                    return Err(Error::from_stream_payload(ev.data.clone(), None, None, None));
+                    return Err(match Error::from_error_body(200, &ev.data, "") {
+                        Some(e) => Error::from_stream_payload(e.message, e.type_, e.code, e.param),
+                        None => Error::from_stream_payload(ev.data.clone(), None, None, None),
+                    });
                 }
                 let s = r.map_err(chunk_error)?;
                 (s.content, true, None)
@@ -145,6 +177,9 @@ impl Io {
             }
         };
         self.delivered += 1;
+        if self.delivered == 1 {
+            self.head = Vec::new();
+        }
         let Some(b) = batch else { return Ok(()) };
         match mode {
             OBJECTS | ITER if forward => {
@@ -186,6 +221,13 @@ impl Io {
         if finished {
             return Ok(());
         }
+        if self.delivered == 0 {
+            let head = String::from_utf8_lossy(&self.head);
+            let prefix = "the server answered the stream request with an error: ";
+            if let Some(e) = Error::from_error_body(200, head.trim(), prefix) {
+                return Err(e);
+            }
+        }
         Err(Error::new(
             Kind::Stream,
             if self.delivered == 0 {
@@ -206,6 +248,14 @@ impl Io {
             self.eof = true;
         } else if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
             self.parser.push_with(bytes.length() as usize, |dst| bytes.copy_to(dst));
+            if self.delivered == 0 && self.head.len() < HEAD {
+                let take = (HEAD - self.head.len()).min(bytes.length() as usize);
+                let at = self.head.len();
+                self.head.resize(at + take, 0);
+                if let Some(dst) = self.head.get_mut(at..) {
+                    bytes.subarray(0, take as u32).copy_to(dst);
+                }
+            }
         } else if let Some(s) = v.as_string() {
             self.parser.push(s.as_bytes());
         } else {
@@ -373,14 +423,17 @@ impl StreamCore {
     pub fn new(proto: Proto, reader: ReadableStreamDefaultReader, mut call: Call, first: Option<Vec<u8>>) -> StreamCore {
         call.start_idle();
         let mut parser = SseParser::new();
+        let mut head = Vec::new();
         if let Some(b) = first {
             parser.push(&b);
+            head = b;
+            head.truncate(HEAD);
         }
         let acc = match proto {
             Proto::Chat => Acc::Chat(ChatAccumulator::new()),
             Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
         };
-        let io = Io { reader, parser, acc, call, eof: false, done: false, delivered: 0, pending: None };
+        let io = Io { reader, parser, acc, call, eof: false, done: false, delivered: 0, pending: None, head };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
                 io: Some(Box::new(io)),

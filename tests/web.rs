@@ -354,3 +354,78 @@ async fn a_server_that_ignores_stream_true_is_replayed_as_a_stream() {
     assert_eq!(s(&fin, "stop_reason"), "tool_use");
     assert_eq!(s(&fin, "content.0.input.location"), "Oslo");
 }
+
+/// A client whose `fetch` answers every request with `body` and `content_type` (status 200):
+/// for the framings and quirks real servers produce that the test server does not.
+fn client_serving(body: &str, content_type: &str) -> AiBadgr {
+    let make = js_sys::Function::new_with_args(
+        "body, type",
+        "return async () => new Response(body, { headers: { 'content-type': type } })",
+    );
+    let f = make.call2(&JsValue::UNDEFINED, &body.into(), &content_type.into()).unwrap();
+    let opts = js(r#"{"apiKey":"sk-quirks-0123456789","baseUrl":"https://aibadgr.invalid/api/v1","allowBrowser":true,"maxRetries":0}"#);
+    Reflect::set(&opts, &"fetch".into(), &f).unwrap();
+    AiBadgr::new(opts).unwrap()
+}
+
+fn chunk(content: &str, finish: Option<&str>) -> String {
+    let finish = finish.map(|f| format!("\"{f}\"")).unwrap_or("null".into());
+    format!(r#"{{"id":"c","object":"chat.completion.chunk","created":1,"model":"basic","choices":[{{"index":0,"delta":{{"content":"{content}"}},"finish_reason":{finish}}}]}}"#)
+}
+
+async fn streamed_text(c: &AiBadgr) -> Result<String, JsValue> {
+    let st = JsFuture::from(c.chat_stream(chat_req("q", ""), none())).await?;
+    let reader: ReadableStreamDefaultReader =
+        call_method(&st, "text").unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let mut out = String::new();
+    loop {
+        let r = JsFuture::from(reader.read()).await?;
+        if get(&r, "done").as_bool() == Some(true) {
+            return Ok(out);
+        }
+        out.push_str(&get(&r, "value").as_string().unwrap());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn real_world_framings_are_read_correctly() {
+    let (a, b, end) = (chunk("Hello", None), chunk(" world", None), chunk("", Some("stop")));
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("blank lines between events", format!("data: {a}\n\ndata: {b}\n\ndata: {end}\n\ndata: [DONE]\n\n"), "text/event-stream"),
+        ("no blank lines between events", format!("data: {a}\ndata: {b}\ndata: {end}\ndata: [DONE]\n\n"), "text/event-stream"),
+        ("CR line ends, no space after colon", format!("data:{a}\r\rdata:{b}\r\rdata:{end}\r\rdata:[DONE]\r\r"), "text/event-stream"),
+        ("CRLF, comments and empty keep-alive data", format!(": ping\r\n\r\ndata: \r\n\r\ndata: {a}\r\n\r\n:keep-alive\r\ndata: {b}\r\n\r\ndata:\r\n\r\ndata: {end}\r\n\r\ndata: [DONE]\r\n\r\n"), "text/event-stream; charset=utf-8"),
+        ("[DONE] with spaces, no final blank line", format!("data: {a}\n\ndata: {b}\n\ndata: {end}\n\ndata:  [DONE] "), "text/event-stream"),
+        ("finish_reason but no [DONE]", format!("data: {a}\n\ndata: {b}\n\ndata: {end}\n\n"), "text/event-stream"),
+        ("a BOM and a mislabelled content type", format!("\u{feff}data: {a}\n\ndata: {b}\n\ndata: {end}\n\ndata: [DONE]\n\n"), "text/plain"),
+        ("no content type at all", format!("data: {a}\n\ndata: {b}\n\ndata: {end}\n\ndata: [DONE]\n\n"), ""),
+        ("a named event per chunk", format!("event: message\ndata: {a}\n\nevent: message\ndata: {b}\n\nevent: message\ndata: {end}\n\ndata: [DONE]\n\n"), "text/event-stream"),
+    ];
+    for (name, body, ctype) in cases {
+        let c = client_serving(&body, ctype);
+        match streamed_text(&c).await {
+            Ok(t) => assert_eq!(t, "Hello world", "{name}"),
+            Err(e) => panic!("{name}: {}", s(&e, "message")),
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn errors_in_unusual_places_keep_the_server_message() {
+    // A stream request answered 200 with a bare JSON error body, labelled as an event stream.
+    let c = client_serving(r#"{"error":{"message":"Rate limit reached for basic","type":"rate_limit_error","code":"rate_limit"}}"#, "text/event-stream");
+    let e = streamed_text(&c).await.unwrap_err();
+    assert_eq!(s(&e, "kind"), "api");
+    assert!(s(&e, "message").contains("Rate limit reached for basic"), "{}", s(&e, "message"));
+    assert_eq!(s(&e, "type"), "rate_limit_error");
+    // An `event: error` whose data is a plain {"message"} object.
+    let c = client_serving(&format!("data: {}\n\nevent: error\ndata: {{\"message\":\"upstream overloaded\"}}\n\n", chunk("Hi", None)), "text/event-stream");
+    let e = streamed_text(&c).await.unwrap_err();
+    assert_eq!(s(&e, "kind"), "stream");
+    assert_eq!(s(&e, "message"), "upstream overloaded");
+    // Truncated: content but neither finish_reason nor [DONE].
+    let c = client_serving(&format!("data: {}\n\n", chunk("Hi", None)), "text/event-stream");
+    let e = streamed_text(&c).await.unwrap_err();
+    assert_eq!(s(&e, "kind"), "stream");
+    assert!(s(&e, "message").contains("cut off"));
+}
