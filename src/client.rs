@@ -281,6 +281,7 @@ async fn whole(proto: Proto, resp: Response, mut call: Call) -> Result<JsValue, 
 }
 
 fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<JsValue, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let status = resp.status();
     let bad = |what: &str| {
         let mut e = Error::new(Kind::Api, what);
