@@ -339,43 +339,44 @@ impl ChatAccumulator {
         s.object(|s, key| {
             match key {
                 "choices" => {
-                    if seen_choices || !s.eat(b'[') {
+                    if seen_choices {
                         return None;
                     }
                     seen_choices = true;
-                    if s.eat(b']') {
-                        return Some(());
-                    }
-                    let mut seen_delta = false;
-                    has_choice = true;
-                    s.object(|s, key| match key {
-                        "index" => {
-                            index = s.u64()?;
-                            Some(())
+                    s.array(|s| {
+                        if has_choice {
+                            return None; // several choices: the general path
                         }
-                        "delta" if !seen_delta => {
-                            seen_delta = true;
-                            s.object(|s, key| match key {
-                                "content" | "role" if !s.null() => {
-                                    let slot = if key == "content" { &mut content } else { &mut role };
-                                    if slot.is_some() {
-                                        return None;
+                        has_choice = true;
+                        let mut seen_delta = false;
+                        s.object(|s, key| match key {
+                            "index" => {
+                                index = s.u64()?;
+                                Some(())
+                            }
+                            "delta" if !seen_delta => {
+                                seen_delta = true;
+                                s.object(|s, key| match key {
+                                    "content" | "role" if !s.null() => {
+                                        let slot = if key == "content" { &mut content } else { &mut role };
+                                        if slot.is_some() {
+                                            return None;
+                                        }
+                                        *slot = Some(s.string()?);
+                                        Some(())
                                     }
-                                    *slot = Some(s.string()?);
-                                    Some(())
-                                }
-                                "content" | "role" => Some(()),
-                                "refusal" | "reasoning_content" | "reasoning" | "tool_calls" | "function_call" => {
-                                    s.null().then_some(())
-                                }
-                                _ => s.skip(),
-                            })
-                        }
-                        "delta" => None,
-                        "finish_reason" | "logprobs" => s.null().then_some(()),
-                        _ => s.skip(),
-                    })?;
-                    s.eat(b']').then_some(())
+                                    "content" | "role" => Some(()),
+                                    "refusal" | "reasoning_content" | "reasoning" | "tool_calls" | "function_call" => {
+                                        s.null().then_some(())
+                                    }
+                                    _ => s.skip(),
+                                })
+                            }
+                            "delta" => None,
+                            "finish_reason" | "logprobs" => s.null().then_some(()),
+                            _ => s.skip(),
+                        })
+                    })
                 }
                 "error" | "usage" => s.null().then_some(()),
                 _ => {
@@ -913,6 +914,12 @@ mod tests {
             r#"{}"#,
         ];
         inputs.extend(odd.iter().map(|s| s.to_string()));
+        // Nesting right at json::MAX_DEPTH under the delta (found by the fuzz loop: the fast
+        // path once counted depth from the skipped value, not from the top).
+        for n in 118..=126 {
+            let (open, close) = ("[".repeat(n), "]".repeat(n));
+            inputs.push(format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"a","x":{open}{{}}{close}}}}}]}}"#));
+        }
         // Every prefix of the sequence: state must agree after each chunk.
         let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
         for d in &inputs {

@@ -333,12 +333,14 @@ impl<'a> Parser<'a> {
 /// for, so callers can fall back to [`parse`] (which also reports the error).
 pub struct Scanner<'a> {
     p: Parser<'a>,
+    /// Arrays and objects open around the current position (depth limits match [`parse`]).
+    depth: usize,
 }
 
 impl<'a> Scanner<'a> {
     /// Starts reading `text`.
     pub fn new(text: &'a str) -> Self {
-        Scanner { p: Parser { s: text, b: text.as_bytes(), pos: 0 } }
+        Scanner { p: Parser { s: text, b: text.as_bytes(), pos: 0 }, depth: 0 }
     }
 
     /// Consumes `byte` (after whitespace) if it is next.
@@ -379,29 +381,45 @@ impl<'a> Scanner<'a> {
     /// Skips one value of any kind.
     pub fn skip(&mut self) -> Option<()> {
         self.p.ws();
-        self.p.skip(1).ok()
+        self.p.skip(self.depth).ok()
     }
 
     /// Walks the members of the object the scanner is at, calling `each` with the scanner
     /// positioned at each member's value; `None` when the text is not such an object or
     /// `each` gives up.
     pub fn object(&mut self, mut each: impl FnMut(&mut Self, &str) -> Option<()>) -> Option<()> {
-        if !self.eat(b'{') {
+        self.nested(b'{', b'}', |s| {
+            let key = s.key()?;
+            each(s, &key)
+        })
+    }
+
+    /// Walks the items of the array the scanner is at, calling `each` positioned at each item.
+    pub fn array(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.nested(b'[', b']', |s| each(s))
+    }
+
+    fn nested(&mut self, open: u8, close: u8, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if self.depth + 1 > MAX_DEPTH || !self.eat(open) {
             return None;
         }
-        if self.eat(b'}') {
-            return Some(());
-        }
-        loop {
-            let key = self.key()?;
-            each(self, &key)?;
-            if self.eat(b'}') {
+        self.depth += 1;
+        let r = (|| {
+            if self.eat(close) {
                 return Some(());
             }
-            if !self.eat(b',') {
-                return None;
+            loop {
+                each(self)?;
+                if self.eat(close) {
+                    return Some(());
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
             }
-        }
+        })();
+        self.depth -= 1;
+        r
     }
 
     /// Returns whether only whitespace is left.
