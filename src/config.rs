@@ -394,7 +394,8 @@ fn valid_header_value(v: &str) -> bool {
     !v.chars().any(|c| c == '\r' || c == '\n' || c == '\0')
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
 

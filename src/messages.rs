@@ -323,7 +323,8 @@ fn bare_message() -> Value<'static> {
     ])
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
     use crate::sse::SseParser;

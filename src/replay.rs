@@ -113,7 +113,8 @@ fn event(out: &mut String, kind: &str, members: Vec<(&str, Value<'_>)>) {
     out.push_str("\n\n");
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
     use crate::accumulate::ChatAccumulator;

@@ -34,7 +34,8 @@ pub fn server_wait_ms(retry_after_ms: Option<f64>, retry_after_secs: Option<f64>
     date_from_now_ms.map(|v| v.max(0.0)).filter(|v| ok(*v))
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
 

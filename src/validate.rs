@@ -398,7 +398,8 @@ fn field(base: &str, name: &str) -> String {
     s
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
     use crate::json::parse;
