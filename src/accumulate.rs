@@ -90,7 +90,12 @@ struct ToolCall {
     arguments: String,
 }
 
-/// Returns the entry with `index` in `items` (kept sorted by index), inserting a new one.
+/// The most choices, or tool calls in one choice, that are kept: far above what requests ask
+/// for (`n` ≤ 128), and low enough that a hostile stream cannot make each insert quadratic.
+const MAX_SLOTS: usize = 256;
+
+/// Returns the entry with `index` in `items` (kept sorted by index), inserting a new one;
+/// `None` past [`MAX_SLOTS`] entries (that piece is ignored).
 fn slot<T>(
     items: &mut Vec<T>,
     index: u64,
@@ -99,6 +104,7 @@ fn slot<T>(
 ) -> Option<&mut T> {
     match items.binary_search_by_key(&index, key) {
         Ok(at) => items.get_mut(at),
+        Err(_) if items.len() >= MAX_SLOTS => None,
         Err(at) => {
             items.insert(at, new(index));
             items.get_mut(at)
@@ -186,8 +192,9 @@ impl Choice {
             fill(&mut self.role, d.get("role"));
             append(&mut self.content, d.get("content"));
             append(&mut self.refusal, d.get("refusal"));
-            append(&mut self.reasoning, d.get("reasoning_content"));
-            append(&mut self.reasoning, d.get("reasoning"));
+            // Some servers mirror the same text in both fields: take one per delta.
+            let reasoning = d.get("reasoning_content").filter(|r| r.as_str().is_some());
+            append(&mut self.reasoning, reasoning.or(d.get("reasoning")));
             let calls = d.get("tool_calls").and_then(Value::as_array).unwrap_or_default();
             for (pos, t) in calls.iter().enumerate() {
                 let index = t.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
@@ -874,6 +881,28 @@ mod tests {
             }
             prop_assert_eq!(a.finish(), stream(bytes).0.finish());
         }
+    }
+
+    /// Some servers send the same reasoning text in `reasoning_content` and `reasoning`.
+    #[test]
+    fn mirrored_reasoning_is_not_doubled() {
+        let mut a = ChatAccumulator::new();
+        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning":"The","reasoning_content":"The"}}]}"#).unwrap();
+        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning":" end"}}]}"#).unwrap();
+        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning_content":null,"reasoning":"!"}}]}"#).unwrap();
+        assert!(a.finish().contains(r#""reasoning_content":"The end!""#), "{}", a.finish());
+    }
+
+    /// A hostile chunk with thousands of choices in descending index order stays linear-ish
+    /// (it took 11 s for 40k before the cap) and keeps the first MAX_SLOTS indices it met.
+    #[test]
+    fn huge_choice_counts_are_capped() {
+        let items: Vec<String> = (0..40_000).rev().map(|i| format!(r#"{{"index":{i},"delta":{{"content":"x"}}}}"#)).collect();
+        let chunk = format!(r#"{{"choices":[{}]}}"#, items.join(","));
+        let mut a = ChatAccumulator::new();
+        a.push(&chunk).unwrap();
+        let out: serde_json::Value = serde_json::from_str(&a.finish()).unwrap();
+        assert_eq!(out["choices"].as_array().unwrap().len(), MAX_SLOTS);
     }
 
     /// The fast path must give exactly what the general path gives, chunk by chunk.
