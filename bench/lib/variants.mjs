@@ -17,6 +17,18 @@ export const API_KEY = "sk-bench-0000";
 const EMBED = { model: "text-embedding-ada-002", input: "The quick brown fox jumps over the lazy dog" };
 const noop = () => {};
 
+// The text of an Anthropic message event stream (every variant consumes it the same way).
+async function messageText(events, onFirst) {
+  let text = "";
+  for await (const ev of events) {
+    if (ev.type === "content_block_delta" && ev.delta.type === "text_delta") {
+      if (text === "") onFirst();
+      text += ev.delta.text;
+    }
+  }
+  return text;
+}
+
 /** All variants. `ctx.pkgDir` is the package to measure. `base` is the server root (no /v1). */
 export function variants(ctx) {
   const openai = toolPackage("openai");
@@ -88,14 +100,7 @@ export function variants(ctx) {
       make: (m, { fetch, base }) => ({ m, fetch: fetch ?? globalThis.fetch, base: `${base}/v1` }),
       async stream(c, onFirst = noop) {
         const it = await c.m.messagesStream(c.fetch, c.base, API_KEY, { model: MODEL, max_tokens: MAX_TOKENS, messages: USER });
-        let text = "";
-        for await (const ev of it) {
-          if (ev.type === "content_block_delta" && ev.delta.type === "text_delta") {
-            if (text === "") onFirst();
-            text += ev.delta.text;
-          }
-        }
-        return text;
+        return messageText(it, onFirst);
       },
       async call(c) {
         const res = await c.fetch(`${c.base}/messages`, {
@@ -113,14 +118,7 @@ export function variants(ctx) {
       make: (m, { fetch, base }) => new m.AiBadgr({ apiKey: API_KEY, baseUrl: `${base}/v1`, ...(fetch ? { fetch } : {}) }),
       async stream(client, onFirst = noop) {
         const s = await client.messagesStream({ model: MODEL, max_tokens: MAX_TOKENS, messages: USER });
-        let text = "";
-        for await (const ev of s) {
-          if (ev.type === "content_block_delta" && ev.delta.type === "text_delta") {
-            if (text === "") onFirst();
-            text += ev.delta.text;
-          }
-        }
-        return text;
+        return messageText(s, onFirst);
       },
       async call(client) {
         return (await client.messages({ model: MODEL, max_tokens: MAX_TOKENS, messages: USER })).content[0].text;
@@ -133,14 +131,7 @@ export function variants(ctx) {
       make: (m, { fetch, base }) => new m.default({ apiKey: API_KEY, baseURL: base, ...(fetch ? { fetch } : {}) }),
       async stream(client, onFirst = noop) {
         const s = await client.messages.create({ model: MODEL, max_tokens: MAX_TOKENS, messages: USER, stream: true });
-        let text = "";
-        for await (const ev of s) {
-          if (ev.type === "content_block_delta" && ev.delta.type === "text_delta") {
-            if (text === "") onFirst();
-            text += ev.delta.text;
-          }
-        }
-        return text;
+        return messageText(s, onFirst);
       },
       async call(client) {
         return (await client.messages.create({ model: MODEL, max_tokens: MAX_TOKENS, messages: USER })).content[0].text;
