@@ -17,6 +17,7 @@ pub mod glue;
 pub mod json;
 pub mod jsval;
 pub mod messages;
+pub mod partial;
 pub mod replay;
 pub mod retry;
 pub mod sse;
