@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod accumulate;
+pub mod body;
 pub mod client;
 pub mod config;
 pub mod embed;
@@ -17,6 +18,7 @@ pub mod glue;
 pub mod json;
 pub mod jsval;
 pub mod messages;
+pub mod open;
 pub mod partial;
 pub mod replay;
 pub mod retry;
