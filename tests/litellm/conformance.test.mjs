@@ -299,6 +299,28 @@ for (const [label, baseUrl] of BASES) {
       assert.equal(typeof tu.input.location, "string");
     });
 
+    test("messagesStream with tools: for await, getReader() and toSSE() read every event; final() has the call (issue 10, item 1)", async () => {
+      const req = () => ({ max_tokens: 100, messages: [{ role: "user", content: "What is the weather in Paris?" }], tools: [WEATHER_TOOL_ANTHROPIC] });
+      const events = [];
+      for await (const e of await viaMessagesRoute(baseUrl, client.messagesStream(req()))) events.push(e);
+      assert.equal(events.at(-1).type, "message_stop");
+      const starts = events.filter((e) => e.type === "content_block_start" && e.content_block.type === "tool_use");
+      assert.ok(starts.length >= 1, JSON.stringify(events.map((e) => e.type)));
+      const reader = (await viaMessagesRoute(baseUrl, client.messagesStream(req()))).getReader();
+      let n = 0;
+      for (let r; !(r = await reader.read()).done; ) n++;
+      assert.ok(n >= events.length - 2, `getReader() read ${n} of about ${events.length} events`);
+      const s = await viaMessagesRoute(baseUrl, client.messagesStream(req()));
+      const sse = Buffer.concat((await collect(s.toSSE())).map((b) => Buffer.from(b))).toString("utf8");
+      assert.match(sse.trim().split(/\n\n/).at(-1), /^event: message_stop\n/);
+      const f = await s.final();
+      const calls = f.content.filter((b) => b.type === "tool_use");
+      assert.equal(calls.length, 1, JSON.stringify(f.content));
+      assert.equal(calls[0].name, "get_weather");
+      assert.equal(typeof calls[0].input.location, "string");
+      assert.equal(calls[0].partial_json, undefined);
+    });
+
     // ---------------- errors through the proxy ----------------
     test("error: a key LiteLLM does not know → kind api, 4xx, readable message", async () => {
       const bad = new AiBadgr({ apiKey: "sk-not-a-known-key", baseUrl, model: "budget-basic", maxRetries: 0 });
