@@ -22,8 +22,11 @@ pub mod open;
 pub mod partial;
 pub mod replay;
 pub mod retry;
+pub mod schema;
 pub mod sse;
 pub mod stream;
+pub mod structured;
+pub mod tool_loop;
 pub mod validate;
 
 pub use client::AiBadgr;
