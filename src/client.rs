@@ -24,11 +24,12 @@ const ANTHROPIC_VERSION: &str = "2023-06-01";
 /// A client for AI Badgr. `new AiBadgr({ apiKey, baseUrl, model, ... })`.
 #[wasm_bindgen]
 pub struct AiBadgr {
-    cfg: Rc<Config>,
+    pub(crate) cfg: Rc<Config>,
 }
 
+/// Which call a request makes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(crate) enum Op {
     Chat,
     ChatStream,
     Embed,
@@ -155,6 +156,12 @@ impl AiBadgr {
         let cfg = self.cfg.clone();
         future_to_promise(async move { run(&cfg, job).await })
     }
+}
+
+/// Starts one call exactly as the public methods do (validation, retries, timeouts, fallback);
+/// the tool loop and `parse()` call the model through it for every step.
+pub(crate) fn call(cfg: &Rc<Config>, op: Op, request: &JsValue, options: &JsValue) -> Promise {
+    AiBadgr { cfg: cfg.clone() }.start(op, request, options)
 }
 
 fn in_browser_page() -> bool {

@@ -23,6 +23,9 @@ pub enum Kind {
     InvalidRequest,
     /// The client options are unusable; nothing was sent.
     Config,
+    /// The model's answer is unusable as asked (`parse()`: not JSON, not matching the schema
+    /// after every repair, or a refusal); the error carries `issues` and `text`.
+    Output,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Stream => "stream",
             Kind::InvalidRequest => "invalid_request",
             Kind::Config => "config",
+            Kind::Output => "output",
         }
     }
 }

@@ -58,6 +58,28 @@ extern "C" {
     /// Wraps a core in a `ChatStream`.
     #[wasm_bindgen(constructor)]
     pub fn new(core: StreamCore) -> ChatStream;
+    /// The tool loop's end of the stream `runToolsStream()` resolves to.
+    pub type Channel;
+    /// Creates the stream; `ctrl` aborts the loop when the stream is cancelled; `final` is
+    /// what the stream's `final()` returns.
+    #[wasm_bindgen(constructor)]
+    pub fn new(ctrl: &AbortController, final_: &Promise) -> Channel;
+    /// The stream to hand to JavaScript.
+    #[wasm_bindgen(method, getter)]
+    pub fn stream(this: &Channel) -> JsValue;
+    /// Queues one event.
+    #[wasm_bindgen(method)]
+    pub fn push(this: &Channel, event: &JsValue);
+    /// `undefined`, or a promise that resolves when the reader wants more.
+    #[wasm_bindgen(method)]
+    pub fn ready(this: &Channel) -> JsValue;
+    /// Ends the stream.
+    #[wasm_bindgen(method)]
+    pub fn close(this: &Channel);
+    /// Fails the stream with `e`.
+    #[wasm_bindgen(method)]
+    pub fn error(this: &Channel, e: &JsValue);
+
     /// The `ReadableStream` subclass JavaScript sees for messages streams.
     pub type MessageStream;
     /// Wraps a core in a `MessageStream`.

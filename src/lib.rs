@@ -22,6 +22,7 @@ pub mod open;
 pub mod partial;
 pub mod replay;
 pub mod retry;
+pub mod runner;
 pub mod schema;
 pub mod sse;
 pub mod stream;

@@ -44,6 +44,8 @@ const SSE: u8 = 3;
 const FINAL: u8 = 4;
 /// Objects through the stream's own async iterator (not its reader).
 const ITER: u8 = 5;
+/// `partial()`: the answer's text parsed as (partial) JSON after each batch that changed it.
+const PARTIAL: u8 = 6;
 
 enum Acc {
     Chat(ChatAccumulator),
@@ -76,6 +78,8 @@ struct Io {
     /// The start of the body until the first event: a server that answers a stream request
     /// with a bare JSON error body sends no event, and this is where its message is.
     head: Vec<u8>,
+    /// `partial()`: the answer's text so far, and the last value given out (as JSON).
+    partial: Option<Box<(String, String)>>,
 }
 
 struct Inner {
@@ -117,6 +121,9 @@ impl Io {
                 None => break,
             };
             self.handle(mode, ev, batch.as_deref_mut())?;
+        }
+        if let (PARTIAL, Some(b)) = (mode, batch.as_deref_mut()) {
+            self.partial_value(b);
         }
         if self.eof && !self.done {
             self.check_complete()?;
@@ -198,6 +205,11 @@ impl Io {
                     b.count += 1;
                 }
             }
+            PARTIAL => {
+                if let Some(t) = text {
+                    self.partial.get_or_insert_with(Default::default).0.push_str(&t);
+                }
+            }
             SSE => {
                 if let Some(n) = name {
                     b.bytes.extend_from_slice(b"event: ");
@@ -215,6 +227,18 @@ impl Io {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Adds the answer's partial value to the batch when it changed since the last one.
+    fn partial_value(&mut self, b: &mut Batch) {
+        let Some(p) = self.partial.as_deref_mut() else { return };
+        let Some(v) = crate::structured::partial(&p.0) else { return };
+        if v != p.1 {
+            b.text.push(if b.count == 0 { '[' } else { ',' });
+            b.text.push_str(&v);
+            b.count += 1;
+            p.1 = v;
+        }
     }
 
     /// At end of body without an end marker: fine if the answer visibly finished, else an error.
@@ -420,7 +444,7 @@ impl StreamCore {
             Proto::Chat => Acc::Chat(ChatAccumulator::new()),
             Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
         };
-        let io = Io { reader, parser, queued, acc, hide_empty, call, eof: false, done: false, delivered: 0, pending: None, head };
+        let io = Io { reader, parser, queued, acc, hide_empty, call, eof: false, done: false, delivered: 0, pending: None, head, partial: None };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
                 io: Some(Box::new(io)),

@@ -23,6 +23,8 @@ pub enum Wire {
 }
 
 struct Tool {
+    /// The tool's index in the request's `tools`.
+    pos: usize,
     name: String,
     params: Option<Value<'static>>,
 }
@@ -84,11 +86,8 @@ impl Loop {
             })?
             .into_owned();
         let mut tools = Vec::new();
-        for t in request
-            .get("tools")
-            .and_then(Value::as_array)
-            .unwrap_or(&[])
-        {
+        let list = request.get("tools").and_then(Value::as_array).unwrap_or(&[]);
+        for (pos, t) in list.iter().enumerate() {
             let (name, params) = match wire {
                 Wire::Chat => {
                     let f = t.get("function");
@@ -101,6 +100,7 @@ impl Loop {
             };
             if let Some(name) = name.and_then(Value::as_str) {
                 tools.push(Tool {
+                    pos,
                     name: name.to_owned(),
                     params: params.cloned(),
                 });
@@ -325,9 +325,10 @@ impl Loop {
 
     /// Parses and checks one call's arguments against its tool.
     fn plan(&self, id: String, name: String, raw: &str) -> Planned {
-        let tool = self.tools.iter().position(|t| t.name == name);
+        let found = self.tools.iter().find(|t| t.name == name);
+        let tool = found.map(|t| t.pos);
         let (args, parsed) = parse_args(raw);
-        let problem = match (tool.and_then(|i| self.tools.get(i)), &parsed) {
+        let problem = match (found, &parsed) {
             (None, _) => Some(unknown_tool(&name, &self.tools)),
             (Some(_), Err(why)) => Some(bad_json(&name, why)),
             (Some(t), Ok(v)) => t.params.as_ref().and_then(|p| {

@@ -52,7 +52,7 @@ const source = (core, mode) => {
     async pull(c) {
       const out = await next(core, mode, (reader ??= core.reader()));
       if (out === undefined) c.close();
-      else if (mode === 1) for (const x of out) c.enqueue(x);
+      else if (mode === 1 || mode === 6) for (const x of out) c.enqueue(x);
       else c.enqueue(out);
     },
     cancel: (r) => core.cancel(r),
@@ -64,6 +64,8 @@ class ResponseStream extends Iterable {
   #core;
   constructor(core) { super(source(core, 1), lazy); this.#core = core; }
   text() { return this.#sub(2); }
+  // Progressively more complete parsed values of the answer (structured output as it streams).
+  partial() { return this.#sub(6); }
   toSSE() { return this.#sub(3); }
   final() { return this.#core.final(this.locked); }
   // The answer's token usage once the stream ended (undefined before).
@@ -86,6 +88,34 @@ class ResponseStream extends Iterable {
 }
 export class ChatStream extends ResponseStream {}
 export class MessageStream extends ResponseStream {}
+
+// What runToolsStream() resolves to: the loop's events, pushed by Rust; final() is its result.
+class ToolRunStream extends Iterable {
+  #final;
+  constructor(source, final) { super(source); this.#final = final; }
+  final() { return this.#final; }
+}
+
+// The Rust tool loop's end of a ToolRunStream: push() events; ready() waits (only while
+// someone reads the stream) until the reader wants more; cancel() aborts the loop.
+export class Channel {
+  constructor(ctrl, final) {
+    this.wake = undefined;
+    this.stream = new ToolRunStream({
+      start: (c) => { this.c = c; },
+      pull: () => this.#wake(),
+      cancel: (r) => { ctrl.abort(r); this.#wake(); },
+    }, final);
+  }
+  #wake() { const w = this.wake; this.wake = undefined; if (w) w(); }
+  push(v) { try { this.c.enqueue(v); } catch {} }
+  ready() {
+    if (!this.stream.locked || this.c.desiredSize > 0) return undefined;
+    return new Promise((r) => { this.wake = r; });
+  }
+  close() { try { this.c.close(); } catch {} }
+  error(e) { try { this.c.error(e); } catch {} }
+}
 
 export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 

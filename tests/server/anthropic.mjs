@@ -1,6 +1,6 @@
 // Anthropic wire format: POST /messages (JSON and SSE), with tool_use, thinking and citations.
 import { anthropicError } from "./faults.mjs";
-import { defaultReply } from "./openai.mjs";
+import { defaultReply, scriptCalls } from "./openai.mjs";
 import { ids, pieces, smallPieces, countWords, textOf, promptTokens, lastUserText, toolArgs } from "./util.mjs";
 
 const bad = (message) => ({ type: "json", protocol: "anthropic", status: 400, body: anthropicError("invalid_request_error", message) });
@@ -36,16 +36,18 @@ function plan(body, test, fault) {
   const pick = (i) => tools.find((t) => t.name === forced) ?? tools[i] ?? tools[0] ?? { name: "get_weather" };
   const auto = !scenario && typeof test.reply !== "string" && tools.length > 0 && last.role === "user" && !toolResult && body.tool_choice?.type !== "none";
   const stop = (s) => test.finishReason ?? s;
+  const turns = msgs.filter((m) => m?.role === "assistant").length;
+  // After a spoiled first call (bad input, unknown tool), the model corrects itself once.
+  const fix = !scenario && (test.badArgs || test.unknownTool) && tools.length > 0 && toolResult && turns === 1;
 
-  if (scenario === "tool_call" || scenario === "parallel_tools" || auto) {
-    const blocks = [];
-    for (let i = 0; i < (scenario === "parallel_tools" ? 2 : 1); i++) {
-      const t = pick(i);
-      blocks.push({ type: "tool_use", id: ids.toolUse(), name: t.name, input: toolArgs(t.input_schema, userText, i) });
-    }
+  if (scenario === "tool_call" || scenario === "parallel_tools" || auto || fix) {
+    const withSchema = (i) => { const t = pick(i); return { name: t.name, schema: t.input_schema }; };
+    const script = scriptCalls(tools, scenario === "parallel_tools" ? { ...test, toolCalls: 2 } : test, userText, fix ? 1 : turns, withSchema);
+    const blocks = script.map((c) => ({ type: "tool_use", id: ids.toolUse(), name: c.name, input: c.args }));
     return { blocks, stop: stop("tool_use") };
   }
-  const text = defaultReply(test, fault, userText, toolResult ? textOf(toolResult.content) : undefined);
+  const results = toolResult ? last.content.filter((b) => b?.type === "tool_result").map((b) => textOf(b.content)).join("; ") : undefined;
+  const text = defaultReply(test, fault, userText, results);
   const whole = fault.name === "big_event";
   if (scenario === "thinking") {
     const thinking = `The user said "${userText}". A short, friendly answer will do.`;

@@ -59,6 +59,76 @@ export function defaultReply(test, fault, userText, toolResult) {
   return `Hello! You said: ${userText}`;
 }
 
+/** How many assistant turns the conversation already has (0 on the first call of a loop). */
+const assistantTurns = (msgs) => msgs.filter((m) => m && m.role === "assistant").length;
+
+/**
+ * The tool calls of an assistant turn, by the deterministic script: `_test.toolCalls` calls
+ * (default 1) with arguments built from each tool's schema. On the first turn `_test.badArgs`
+ * ("json": cut-off JSON, "schema": wrong type and an unknown property) or `_test.unknownTool`
+ * spoil the first call; the turn after the error result then calls again correctly.
+ */
+export function scriptCalls(tools, test, userText, turns, pick) {
+  const count = intOr(test.toolCalls, 1, 8, 1);
+  const calls = [];
+  for (let i = 0; i < count; i++) {
+    const t = pick(i);
+    let name = t.name;
+    let args = toolArgs(t.schema, userText, i);
+    if (i === 0 && turns === 0) {
+      if (test.unknownTool) name = `${t.name}_v2`;
+      if (test.badArgs === "schema") args = { ...args, location: 42, extra: true };
+    }
+    calls.push({ name, args, raw: i === 0 && turns === 0 && test.badArgs === "json" ? JSON.stringify(args).slice(0, -4) : undefined });
+  }
+  return calls;
+}
+
+/** A value that matches a JSON schema (the subset the client checks), for json_schema answers. */
+export function sampleFor(schema, key = "") {
+  if (!schema || typeof schema !== "object") return null;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const t = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (t === "object" || schema.properties) {
+    const out = {};
+    for (const [k, s] of Object.entries(schema.properties ?? {})) out[k] = sampleFor(s, k);
+    return out;
+  }
+  if (t === "array") return [sampleFor(schema.items, key)];
+  if (t === "integer" || t === "number") return schema.minimum ?? 7;
+  if (t === "boolean") return true;
+  if (t === "null") return null;
+  return key === "city" || key === "name" ? "Paris" : "example";
+}
+
+/**
+ * The answer to a `json_schema` request: JSON matching the schema, unless `_test.structured`
+ * plays a server that ignores it: "prose" answers prose on the first turn, "missing" leaves
+ * out the first required property on the first turn, "never" answers prose every time,
+ * "fenced" wraps the JSON in a Markdown code fence, "refuse" refuses.
+ */
+export function structuredReply(body, test, turns) {
+  const schema = body.response_format?.json_schema?.schema;
+  const value = sampleFor(schema);
+  const mode = test.structured;
+  if (mode === "never" || (mode === "prose" && turns === 0)) return { text: "Sure! Paris is a lovely city of about two million people." };
+  if (mode === "refuse") return { refusal: "I can't help with that." };
+  if (mode === "missing" && turns === 0 && value && typeof value === "object") {
+    const [first] = Array.isArray(schema?.required) ? schema.required : Object.keys(value);
+    const { [first]: _, ...rest } = value;
+    return { text: JSON.stringify(rest) };
+  }
+  const json = JSON.stringify(value);
+  return { text: mode === "fenced" ? "```json\n" + json + "\n```" : json };
+}
+
+/** The text of the tool results at the end of the conversation, joined. */
+function trailingToolText(msgs) {
+  const out = [];
+  for (let i = msgs.length - 1; i >= 0 && msgs[i]?.role === "tool"; i--) out.unshift(textOf(msgs[i].content));
+  return out.length ? out.join("; ") : undefined;
+}
+
 /** Decides what the assistant answers: `{ choices: [{ text } | { calls }], finish }`. */
 function planChat(body, test, fault) {
   const msgs = body.messages;
@@ -68,17 +138,20 @@ function planChat(body, test, fault) {
   const scenario = test.scenario;
   const forced = body.tool_choice?.function?.name;
   const pick = (i) => tools.find((t) => t.name === forced) ?? tools[i] ?? tools[0] ?? { name: "get_weather", schema: null };
+  const turns = assistantTurns(msgs);
   const auto = !scenario && typeof test.reply !== "string" && tools.length > 0 && last.role === "user" && body.tool_choice !== "none";
-  if (scenario === "tool_call" || scenario === "parallel_tools" || auto) {
-    const count = scenario === "parallel_tools" ? 2 : 1;
-    const calls = [];
-    for (let i = 0; i < count; i++) {
-      const t = pick(i);
-      calls.push({ id: ids.call(), name: t.name, args: JSON.stringify(toolArgs(t.schema, userText, i)) });
-    }
+  // After a spoiled first call (bad arguments, unknown tool), the model corrects itself once.
+  const fix = !scenario && (test.badArgs || test.unknownTool) && tools.length > 0 && last.role === "tool" && turns === 1;
+  if (scenario === "tool_call" || scenario === "parallel_tools" || auto || fix) {
+    const script = scriptCalls(tools, scenario === "parallel_tools" ? { ...test, toolCalls: 2 } : test, userText, fix ? 1 : turns, pick);
+    const calls = script.map((c) => ({ id: ids.call(), name: c.name, args: c.raw ?? JSON.stringify(c.args) }));
     return { choices: [{ calls }], finish: test.finishReason ?? "tool_calls" };
   }
-  const toolResult = last.role === "tool" ? textOf(last.content) : undefined;
+  const toolResult = last.role === "tool" ? trailingToolText(msgs) : undefined;
+  if (body.response_format?.type === "json_schema" && toolResult === undefined && typeof test.reply !== "string") {
+    const r = structuredReply(body, test, turns);
+    return { choices: [{ text: r.text ?? null, refusal: r.refusal }], finish: test.finishReason ?? "stop" };
+  }
   const text = defaultReply(test, fault, userText, toolResult);
   const n = scenario === "n2" ? 2 : intOr(body.n, 1, 8, 1);
   const choices = [];
@@ -92,7 +165,7 @@ function usageOf(body, plan) {
   let completion = 0;
   for (const c of plan.choices) {
     if (c.calls) for (const call of c.calls) completion += smallPieces(call.args).length + 2;
-    else completion += Math.max(c.whole ? countWords(c.text) : pieces(c.text).length, 1);
+    else completion += Math.max(c.whole ? countWords(c.text ?? c.refusal) : pieces(c.text ?? c.refusal).length, 1);
   }
   return {
     prompt_tokens: prompt,
@@ -115,7 +188,7 @@ function chatJson(body, plan) {
         index,
         message: c.calls
           ? { role: "assistant", content: null, tool_calls: c.calls.map((k) => ({ id: k.id, type: "function", function: { name: k.name, arguments: k.args } })), refusal: null, annotations: [] }
-          : { role: "assistant", content: c.text, refusal: null, annotations: [] },
+          : { role: "assistant", content: c.text, refusal: c.refusal ?? null, annotations: [] },
         logprobs: null,
         finish_reason: plan.finish,
       })),
@@ -153,10 +226,10 @@ function chatFrames(body, plan) {
     }
     frames.push(chunk(0, {}, plan.finish));
   } else {
-    const split = plan.choices.map((c) => (c.whole ? [c.text] : pieces(c.text)));
+    const split = plan.choices.map((c) => (c.whole ? [c.text ?? c.refusal] : c.refusal ? pieces(c.refusal) : smallPieces(c.text).length && c.text.startsWith("{") ? smallPieces(c.text) : pieces(c.text)));
     plan.choices.forEach((_, i) => frames.push(chunk(i, { role: "assistant", content: "" })));
     for (let j = 0; j < Math.max(...split.map((s) => s.length)); j++) {
-      split.forEach((s, i) => { if (j < s.length) frames.push(content(chunk(i, { content: s[j] }))); });
+      split.forEach((s, i) => { if (j < s.length) frames.push(content(chunk(i, plan.choices[i].refusal ? { refusal: s[j] } : { content: s[j] }))); });
     }
     plan.choices.forEach((_, i) => frames.push(chunk(i, {}, plan.finish)));
   }
