@@ -104,13 +104,13 @@ export class Channel {
     this.stream = new ToolRunStream({
       start: (c) => { this.c = c; },
       pull: () => this.#wake(),
-      cancel: (r) => { ctrl.abort(r); this.#wake(); },
+      cancel: (r) => { this.cancelled = true; ctrl.abort(r); this.#wake(); },
     }, final);
   }
   #wake() { const w = this.wake; this.wake = undefined; if (w) w(); }
   push(v) { try { this.c.enqueue(v); } catch {} }
   ready() {
-    if (!this.stream.locked || this.c.desiredSize > 0) return undefined;
+    if (this.cancelled || !this.stream.locked || this.c.desiredSize > 0) return undefined;
     return new Promise((r) => { this.wake = r; });
   }
   close() { try { this.c.close(); } catch {} }
