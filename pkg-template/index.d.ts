@@ -143,9 +143,11 @@ export interface CallOptions {
  * - `"aborted"`: the caller's signal aborted, or a stream was cancelled (`name` is `"AbortError"`);
  * - `"stream"`: a stream broke its protocol or carried an error event;
  * - `"invalid_request"`: the request or call options failed validation (nothing was sent);
- * - `"config"`: the client options are unusable.
+ * - `"config"`: the client options are unusable;
+ * - `"output"`: `parse()` got an answer that is not JSON or does not match the schema after
+ *   every repair, or a refusal (see `issues`, `text`, `refusal`).
  */
-export type AiBadgrErrorKind = "api" | "network" | "timeout" | "aborted" | "stream" | "invalid_request" | "config";
+export type AiBadgrErrorKind = "api" | "network" | "timeout" | "aborted" | "stream" | "invalid_request" | "config" | "output";
 
 /**
  * The one error type every call rejects with. The message says what happened and what to do;
@@ -172,6 +174,12 @@ export declare class AiBadgrError extends Error {
   readonly body?: string;
   /** The underlying error: a fetch `TypeError`, an abort reason, and so on. */
   readonly cause?: unknown;
+  /** Kind `"output"`: what does not match, each with its path (keys and indexes) and message. */
+  readonly issues?: OutputIssue[];
+  /** Kind `"output"`: the model's raw answer text (or the refusal). */
+  readonly text?: string;
+  /** Kind `"output"`: the model's refusal, when it refused. */
+  readonly refusal?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,6 +218,14 @@ export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
    */
   toSSE(): IterableStream<Uint8Array>;
   /**
+   * The answer (first choice) parsed as JSON while it streams: progressively more complete
+   * values, one each time a network read changed it; every value is extended by the next (open
+   * strings, arrays and objects are closed; a number or key still being written is left out).
+   * For `response_format: { type: "json_schema" }`; use {@link AiBadgr.parse} to validate the
+   * whole answer. Consumes the stream.
+   */
+  partial<T = unknown>(): IterableStream<DeepPartial<T>>;
+  /**
    * The whole completion assembled from the chunks (content, tool calls with their full
    * arguments, finish reasons, usage), as a non-streamed call would return it. Alone, it reads
    * the stream itself; beside iteration, `text()` or `toSSE()` it resolves when they finish.
@@ -237,6 +253,8 @@ export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
   text(): IterableStream<string>;
   /** The stream re-encoded as server-sent events with `event:` lines. Consumes the stream. */
   toSSE(): IterableStream<Uint8Array>;
+  /** The text parsed as JSON while it streams, progressively more complete (see {@link ChatStream.partial}). */
+  partial<T = unknown>(): IterableStream<DeepPartial<T>>;
   /**
    * The whole message assembled from the events (text, thinking and signatures, citations,
    * parsed tool inputs, stop reason, usage). Alone, it reads the stream itself; beside another
@@ -311,6 +329,50 @@ export declare class AiBadgr {
    * Streams a message. Resolves to a {@link MessageStream} once the response headers arrived.
    */
   messagesStream(request: MessagesStreamRequest, options?: CallOptions): Promise<MessageStream>;
+
+  /**
+   * Runs a tool loop: calls the model, runs the tools it asks for, sends the results back, and
+   * repeats until the model answers (or `maxSteps` model calls were made). Arguments are parsed
+   * and checked against each tool's `parameters` before `run` is called; invalid arguments, an
+   * unknown tool or a `run` that throws become a tool message with the error, and the loop goes
+   * on. `args` is typed from a `parameters` literal (see {@link FromSchema}).
+   */
+  runTools<const P extends readonly JsonSchema[]>(
+    request: RunToolsRequest & { tools: { [K in keyof P]: RunnableTool<P[K]> } },
+    options?: RunToolsOptions,
+  ): Promise<ToolRun>;
+
+  /**
+   * The tool loop with every step streamed. Resolves (once the first step's stream opened) to a
+   * stream of {@link ToolRunEvent}s; `final()` resolves like {@link runTools}. Cancelling the
+   * stream aborts the loop.
+   */
+  runToolsStream<const P extends readonly JsonSchema[]>(
+    request: RunToolsRequest & { tools: { [K in keyof P]: RunnableTool<P[K]> } },
+    options?: RunToolsOptions,
+  ): Promise<ToolRunStream>;
+
+  /** The tool loop for the Messages API (`tool_use` / `tool_result` blocks). */
+  runMessageTools<const P extends readonly JsonSchema[]>(
+    request: RunMessageToolsRequest & { tools: { [K in keyof P]: RunnableMessagesTool<P[K]> } },
+    options?: RunToolsOptions,
+  ): Promise<MessageToolRun>;
+
+  /**
+   * Creates a chat completion whose answer must be JSON: checked against
+   * `response_format.json_schema.schema` (the subset {@link FromSchema} describes) and then
+   * against `options.schema` (any Standard Schema: zod, valibot, arktype). A non-matching answer
+   * is repaired up to `repair` times (default 1) by appending what is wrong to the
+   * conversation; then, or on a refusal, it rejects with kind `"output"`.
+   */
+  parse<S extends StandardSchemaV1>(request: ChatCompletionRequest, options: ParseOptions & { schema: S }): Promise<ParsedCompletion<StandardSchemaV1.InferOutput<S>>>;
+  /** `parse()` without a Standard Schema: `parsed` is typed from a `json_schema.schema` literal. */
+  parse<const F extends JsonSchema>(
+    request: ChatCompletionRequest & { response_format: { type: "json_schema"; json_schema: { name: string; schema: F } } },
+    options?: ParseOptions,
+  ): Promise<ParsedCompletion<FromSchema<F>>>;
+  /** `parse()` with any response format: `parsed` is `unknown`. */
+  parse(request: ChatCompletionRequest, options?: ParseOptions): Promise<ParsedCompletion<unknown>>;
 
   /**
    * Releases the client's WebAssembly memory now instead of at garbage collection. The client
@@ -1419,3 +1481,240 @@ export type MessageStreamEvent =
   | ContentBlockStopEvent
   | MessageDeltaEvent
   | MessageStopEvent;
+
+// ---------------------------------------------------------------------------------------------
+// Tools and structured output
+// ---------------------------------------------------------------------------------------------
+
+/** Collapses an intersection into one object type (for readable hover text). */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The `required` names of an object schema. */
+type RequiredOf<S> = S extends { required: readonly (infer R)[] } ? R : never;
+
+/** The value type of one JSON Schema `type` name. */
+type FromType<T, S> = T extends "string"
+  ? string
+  : T extends "number" | "integer"
+    ? number
+    : T extends "boolean"
+      ? boolean
+      : T extends "null"
+        ? null
+        : T extends "array"
+          ? S extends { items: infer I }
+            ? FromSchema<I>[]
+            : unknown[]
+          : T extends "object"
+            ? FromObject<S>
+            : unknown;
+
+/** The value type of an object schema: `required` properties required, the rest optional. */
+type FromObject<S> = S extends { properties: infer P }
+  ? Simplify<
+      { -readonly [K in keyof P as K extends RequiredOf<S> ? K : never]: FromSchema<P[K]> } & {
+        -readonly [K in keyof P as K extends RequiredOf<S> ? never : K]?: FromSchema<P[K]>;
+      }
+    >
+  : { [key: string]: unknown };
+
+/**
+ * The TypeScript type of values matching a JSON Schema literal (write it inline, or `as const`):
+ * `type` (one or a list), `properties` + `required`, `items`, `enum`, `const`. Anything it
+ * cannot read is `unknown`.
+ */
+export type FromSchema<S> = S extends { const: infer C }
+  ? C
+  : S extends { enum: readonly (infer E)[] }
+    ? E
+    : S extends { type: readonly (infer T)[] }
+      ? FromType<T, S>
+      : S extends { type: infer T }
+        ? FromType<T, S>
+        : S extends { properties: object }
+          ? FromObject<S>
+          : unknown;
+
+/** Every member optional, at every depth: what `partial()` gives while the answer streams. */
+export type DeepPartial<T> = T extends readonly (infer I)[]
+  ? DeepPartial<I>[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** What a tool's `run` gets beside its arguments. */
+export interface ToolContext<A = unknown> {
+  /** Aborts when the loop's signal aborts (or the stream is cancelled): pass it on to `fetch`. */
+  signal: AbortSignal;
+  /** The call being run: its id, the tool's name, and the checked arguments. */
+  toolCall: { id: string; name: string; args: A };
+}
+
+/** A chat tool with the function that runs it. A non-string result is sent to the model as JSON. */
+export interface RunnableTool<P = JsonSchema> {
+  /** Always `"function"`. */
+  type: "function";
+  /** The function's name, description and parameters (checked before `run` is called). */
+  function: { name: string; description?: string; parameters?: P; strict?: boolean | null };
+  /** Runs the tool with arguments that matched `parameters`; may be async; a throw is sent to the model. */
+  run(args: FromSchema<P>, context: ToolContext<FromSchema<P>>): unknown;
+}
+
+/** A Messages API tool with the function that runs it. */
+export interface RunnableMessagesTool<P = JsonSchema> {
+  /** Leave it out (or `"custom"`). */
+  type?: "custom";
+  /** The tool's name. */
+  name: string;
+  /** What the tool does. */
+  description?: string;
+  /** The input as a JSON Schema object (checked before `run` is called). */
+  input_schema: P;
+  /** Caches the prompt up to and including this block. */
+  cache_control?: CacheControl | null;
+  /** Runs the tool with input that matched `input_schema`; may be async; a throw is sent as `is_error`. */
+  run(input: FromSchema<P>, context: ToolContext<FromSchema<P>>): unknown;
+}
+
+/** A chat request for {@link AiBadgr.runTools}: `tools` carry their `run` functions. */
+export interface RunToolsRequest extends Omit<ChatCompletionRequestBase, "tools"> {
+  /** Must be left out: `runToolsStream()` streams. */
+  stream?: false;
+}
+
+/** A Messages request for {@link AiBadgr.runMessageTools}. */
+export interface RunMessageToolsRequest extends Omit<MessagesRequestBase, "tools"> {
+  /** Must be left out. */
+  stream?: false;
+}
+
+/** Options of a tool loop: the call options (applied to every step) plus the loop's own. */
+export interface RunToolsOptions extends CallOptions {
+  /** The most model calls (default 10); then the loop ends with `stopReason: "max_steps"`. */
+  maxSteps?: number;
+  /** Run a step's tool calls concurrently (default `true`); `false` runs them in order. Results always go back in call order. */
+  parallelToolCalls?: boolean;
+}
+
+/** One tool call of a step, as it was run. */
+export interface ToolCallRecord {
+  /** The call's id. */
+  id: string;
+  /** The tool's name as the model wrote it. */
+  name: string;
+  /** The parsed arguments (as far as they go, when they were cut off or not JSON). */
+  args: unknown;
+  /** What `run` returned (`undefined` when it was not run or threw). */
+  result: unknown;
+  /** What went wrong, as sent to the model: invalid arguments, unknown tool, or the throw. */
+  error: string | undefined;
+}
+
+/** One model call of a tool loop and the tools it ran. */
+export interface ToolStep<C> {
+  /** The step's completion (a `Message` for the Messages API). */
+  completion: C;
+  /** The tool calls of this step, in call order (empty for the last step). */
+  toolCalls: ToolCallRecord[];
+}
+
+/**
+ * Why a loop ended: the last completion's `finish_reason` (`"stop"`, `"length"`,
+ * `"content_filter"`, ...) or `stop_reason` (`"end_turn"`, `"max_tokens"`, ...), or
+ * `"max_steps"` when `maxSteps` model calls were made.
+ */
+export type ToolStopReason = "max_steps" | ChatFinishReason | (string & {});
+
+/** What a chat tool loop resolves to. */
+export interface ToolRun {
+  /** The whole conversation, tool calls and results included: ready for the next turn. */
+  messages: ChatMessage[];
+  /** The last completion. */
+  final: ChatCompletion;
+  /** Every model call, in order. */
+  steps: ToolStep<ChatCompletion>[];
+  /** Why the loop ended. */
+  stopReason: ToolStopReason;
+  /** The token usage summed over every step (`undefined` when the server reported none). */
+  usage: Usage | undefined;
+}
+
+/** What a Messages tool loop resolves to. */
+export interface MessageToolRun {
+  /** The whole conversation, `tool_use` and `tool_result` blocks included. */
+  messages: MessageParam[];
+  /** The last message. */
+  final: Message;
+  /** Every model call, in order. */
+  steps: ToolStep<Message>[];
+  /** Why the loop ended. */
+  stopReason: ToolStopReason;
+  /** The token usage summed over every step. */
+  usage: MessagesUsage | undefined;
+}
+
+/** An event of {@link AiBadgr.runToolsStream}; `step` counts model calls from 0. */
+export type ToolRunEvent =
+  | { type: "chunk"; step: number; chunk: ChatCompletionChunk }
+  | { type: "tool_result"; step: number; id: string; name: string; result: unknown; error: string | undefined }
+  | { type: "step"; step: number; completion: ChatCompletion };
+
+/** What {@link AiBadgr.runToolsStream} resolves to. */
+export interface ToolRunStream extends IterableStream<ToolRunEvent> {
+  /** The loop's result, the same object {@link AiBadgr.runTools} resolves to. */
+  final(): Promise<ToolRun>;
+}
+
+/** A problem `parse()` found: where (keys and indexes; empty for the whole answer) and what. */
+export interface OutputIssue {
+  /** The path to the value, e.g. `["cities", 0, "name"]`. */
+  path: (string | number)[];
+  /** What is wrong, e.g. `"is required"`. */
+  message: string;
+}
+
+/** Options of {@link AiBadgr.parse}: the call options plus the schema and repair count. */
+export interface ParseOptions extends CallOptions {
+  /** A Standard Schema (zod, valibot, arktype...) checked after the JSON Schema; its output is `parsed`. */
+  schema?: StandardSchemaV1;
+  /** How many times to ask the model to fix a non-matching answer (default 1, at most 10). */
+  repair?: number;
+}
+
+/** A completion whose first choice carries the validated answer. */
+export interface ParsedCompletion<T> extends ChatCompletion {
+  /** The choices; the first one's message has `parsed`. */
+  choices: (ChatCompletionChoice & { message: ChatCompletionMessage & { parsed: T } })[];
+}
+
+/** The Standard Schema interface (standardschema.dev), which zod, valibot and arktype implement. */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The Standard Schema properties. */
+  readonly "~standard": StandardSchemaV1.Props<Input, Output>;
+}
+
+/** Types of the Standard Schema interface. */
+export declare namespace StandardSchemaV1 {
+  /** The `~standard` member. */
+  export interface Props<Input = unknown, Output = Input> {
+    /** The version of the interface. */
+    readonly version: 1;
+    /** The library that made the schema. */
+    readonly vendor: string;
+    /** Checks a value. */
+    readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>;
+    /** The input and output types, for inference only. */
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  }
+  /** A check's result. */
+  export type Result<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<Issue> };
+  /** One problem a check found. */
+  export interface Issue {
+    /** What is wrong. */
+    readonly message: string;
+    /** Where. */
+    readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+  }
+  /** The output type of a schema. */
+  export type InferOutput<S extends StandardSchemaV1> = NonNullable<S["~standard"]["types"]>["output"];
+}

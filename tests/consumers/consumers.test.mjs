@@ -20,6 +20,7 @@ import {
 const esbuild = (await import(path.join(toolsDir, "esbuild", "lib", "main.js"))).default;
 const examples = path.join(root, "examples");
 const usageTs = path.join(examples, "typescript", "usage.ts");
+const toolsTs = path.join(examples, "typescript", "tools.ts");
 const DENO_ENV = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
 const NPM_FLAGS = ["--no-audit", "--no-fund", "--offline", "--loglevel=error"];
 
@@ -502,9 +503,10 @@ test("tsc: pkg/index.d.ts has no `any` in its declarations", () => {
   assert.deepEqual(hits, []);
 });
 
-test("tsc: each @ts-expect-error line really is an error", async () => {
+/** Checks that each @ts-expect-error line of `file` (examples/typescript) really is an error. */
+async function negatives(file, min) {
   const dir = tempDir("tsneg");
-  const src = fs.readFileSync(usageTs, "utf8").split("\n");
+  const src = fs.readFileSync(file, "utf8").split("\n");
   const expected = [];
   const stripped = src.map((line, i) => {
     if (/^\s*\/\/ @ts-expect-error/.test(line)) {
@@ -513,7 +515,7 @@ test("tsc: each @ts-expect-error line really is an error", async () => {
     }
     return line;
   });
-  assert.ok(expected.length >= 5, "usage.ts has negative checks");
+  assert.ok(expected.length >= min, `${path.basename(file)} has negative checks`);
   fs.writeFileSync(path.join(dir, "usage.ts"), stripped.join("\n"));
   fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
     compilerOptions: {
@@ -526,7 +528,10 @@ test("tsc: each @ts-expect-error line really is an error", async () => {
   assert.notEqual(r.code, 0, "the wrong calls must not compile");
   const lines = new Set([...r.stdout.matchAll(/usage\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])));
   assert.deepEqual([...lines].sort((a, b) => a - b), expected, r.stdout);
-});
+}
+
+test("tsc: each @ts-expect-error line really is an error", () => negatives(usageTs, 5));
+test("tsc: each @ts-expect-error line of tools.ts (tool args from parameters, parsed from a schema) really is an error", () => negatives(toolsTs, 5));
 
 test("tsc: usage.ts compiles in the scratch project (types via the exports map, nodenext)", async () => {
   const dir = needScratch();
