@@ -323,6 +323,20 @@ $("#clear").addEventListener("click", () => {
 // ---------- tool calling ----------
 
 const tools = makeClient();
+
+/** The page's own tool: made-up but stable weather for any city name. */
+function getWeather({ location, unit = "celsius" }) {
+  const place = String(location ?? "").trim() || "somewhere";
+  let h = 2166136261;
+  for (const ch of place.toLowerCase()) h = Math.imul(h ^ ch.codePointAt(0), 16777619) >>> 0;
+  const skies = ["clear skies", "light rain", "partly cloudy", "overcast", "sunny with a light breeze", "scattered showers"];
+  const c = (h % 30) - 2;
+  const temp = unit === "fahrenheit" ? `${Math.round(c * 1.8 + 32)} °F` : `${c} °C`;
+  return `${temp} and ${skies[(h >>> 8) % skies.length]} in ${place}, wind ${5 + ((h >>> 16) % 25)} km/h`;
+}
+
+// The tool and the function that runs it: runTools checks the model's arguments against
+// `parameters` before calling `run`, and sends a bad call's error back to the model instead.
 const WEATHER_TOOL = {
   type: "function",
   function: {
@@ -337,18 +351,8 @@ const WEATHER_TOOL = {
       required: ["location"],
     },
   },
+  run: (args) => getWeather(args),
 };
-
-/** The page's own tool: made-up but stable weather for any city name. */
-function getWeather({ location, unit = "celsius" }) {
-  const place = String(location ?? "").trim() || "somewhere";
-  let h = 2166136261;
-  for (const ch of place.toLowerCase()) h = Math.imul(h ^ ch.codePointAt(0), 16777619) >>> 0;
-  const skies = ["clear skies", "light rain", "partly cloudy", "overcast", "sunny with a light breeze", "scattered showers"];
-  const c = (h % 30) - 2;
-  const temp = unit === "fahrenheit" ? `${Math.round(c * 1.8 + 32)} °F` : `${c} °C`;
-  return `${temp} and ${skies[(h >>> 8) % skies.length]} in ${place}, wind ${5 + ((h >>> 16) % 25)} km/h`;
-}
 
 const toolSteps = $("#tool-steps");
 function step(name, state) {
@@ -366,66 +370,55 @@ async function runTool(question) {
   const answerBox = $("#tool-answer");
   answerBox.textContent = "—";
   toolSteps.dataset.done = "";
-  const model = tier();
-  const messages = [{ role: "user", content: question }];
   try {
-    // 1. Stream the first turn; show the call's arguments as they arrive.
+    // The whole loop in one call: stream the model's turn (the call's arguments as they
+    // arrive), run get_weather here in the page, send the result back, stream the answer.
     step("call", "active");
-    const first = await tools.client.chatStream({ model, messages, tools: [WEATHER_TOOL] });
-    const iterator = first[Symbol.asyncIterator]();
-    const firstFinal = first.final();
-    firstFinal.catch(() => {});
-    let name = "";
-    let args = "";
-    let direct = "";
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-      const delta = r.value.choices?.[0]?.delta ?? {};
-      for (const call of delta.tool_calls ?? []) {
-        if (call.function?.name) name = call.function.name;
-        args += call.function?.arguments ?? "";
-        $("#tool-call").textContent = `${name}(${args}`;
+    const live = await tools.client.runToolsStream(
+      { model: tier(), messages: [{ role: "user", content: question }], tools: [WEATHER_TOOL] },
+      { maxSteps: 4 },
+    );
+    const calls = new Map();
+    const results = [];
+    let answering = -1;
+    for await (const ev of live) {
+      if (ev.type === "chunk") {
+        const delta = ev.chunk.choices?.[0]?.delta ?? {};
+        for (const call of delta.tool_calls ?? []) {
+          const c = calls.get(call.index) ?? { name: "", args: "" };
+          if (call.function?.name) c.name = call.function.name;
+          c.args += call.function?.arguments ?? "";
+          calls.set(call.index, c);
+          $("#tool-call").textContent = [...calls.values()].map((k) => `${k.name}(${k.args}`).join("\n");
+        }
+        if (delta.content) {
+          if (answering !== ev.step) {
+            answering = ev.step;
+            if (results.length) step("run", "done");
+            step("answer", "active");
+            answerBox.textContent = "";
+          }
+          answerBox.append(delta.content);
+        }
+      } else if (ev.type === "step") {
+        const made = ev.completion.choices[0]?.message.tool_calls ?? [];
+        if (made.length) {
+          $("#tool-call").textContent = made.map((c) => `${c.function.name}(${c.function.arguments})`).join("\n");
+          step("call", "done");
+          step("run", "active");
+          calls.clear();
+        }
+      } else if (ev.type === "tool_result") {
+        results.push(ev.error ?? ev.result);
+        $("#tool-result").textContent = results.map((r) => `→ "${r}"`).join("\n");
       }
-      if (delta.content) direct += delta.content;
     }
-    const message = (await firstFinal).choices[0].message;
-    const calls = message.tool_calls ?? [];
-    if (calls.length === 0) {
+    const done = await live.final();
+    if (results.length === 0) {
       $("#tool-call").textContent = "The model answered without calling a tool.";
       step("call", "done");
-      answerBox.textContent = direct || message.content || "";
-      step("answer", "done");
-      return;
-    }
-    $("#tool-call").textContent = calls.map((c) => `${c.function.name}(${c.function.arguments})`).join("\n");
-    step("call", "done");
-
-    // 2. Run the tool here, in the page.
-    step("run", "active");
-    messages.push(message);
-    const results = [];
-    for (const call of calls) {
-      let result;
-      if (call.function.name !== "get_weather") result = `Unknown tool ${call.function.name}.`;
-      else {
-        let parsed;
-        try {
-          parsed = JSON.parse(call.function.arguments || "{}");
-        } catch {
-          parsed = null;
-        }
-        result = parsed ? getWeather(parsed) : "The arguments were not valid JSON.";
-      }
-      results.push(result);
-      messages.push({ role: "tool", tool_call_id: call.id, content: result });
-    }
-    $("#tool-result").textContent = results.map((r) => `→ "${r}"`).join("\n");
-    step("run", "done");
-
-    // 3. Send the result back and stream the answer.
-    step("answer", "active");
-    const second = await tools.client.chatStream({ model, messages, tools: [WEATHER_TOOL] });
-    answerBox.textContent = "";
-    for await (const token of second.text()) answerBox.append(token);
+    } else step("run", "done");
+    answerBox.textContent = done.final.choices[0]?.message.content ?? "";
     step("answer", "done");
     toolSteps.dataset.done = "1";
   } catch (err) {
