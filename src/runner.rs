@@ -78,7 +78,10 @@ impl AiBadgr {
         let channel = Channel::new(&run.ctrl, &final_p);
         let cfg = self.cfg.clone();
         spawn_local(async move {
-            let sink = Sink { channel, opened: Some(opened) };
+            let sink = Sink {
+                channel,
+                opened: Some(opened),
+            };
             let mut sink = Some(sink);
             let r = run.drive(&cfg, sink.as_mut()).await;
             let Some(mut sink) = sink else { return };
@@ -87,7 +90,10 @@ impl AiBadgr {
                 Err(e) => sink.channel.error(e),
             }
             if let Some((_, reject)) = sink.opened.take() {
-                let _ = reject.call1(&JsValue::UNDEFINED, r.as_ref().err().unwrap_or(&JsValue::UNDEFINED));
+                let _ = reject.call1(
+                    &JsValue::UNDEFINED,
+                    r.as_ref().err().unwrap_or(&JsValue::UNDEFINED),
+                );
             }
             let _ = match r {
                 Ok(v) => done.0.call1(&JsValue::UNDEFINED, &v),
@@ -150,18 +156,31 @@ impl Sink {
 /// Splits the caller's options into ours (`names`) and the call options, and returns the
 /// call options with `signal` replaced by `ctrl`'s, checked now so a bad one fails before
 /// anything is sent. The caller's signal aborts `ctrl`.
-fn split_options(options: &JsValue, names: &[&str], ctrl: &AbortController) -> Result<(Object, Object, Option<Function>), Error> {
+fn split_options(
+    options: &JsValue,
+    names: &[&str],
+    ctrl: &AbortController,
+) -> Result<(Object, Object, Option<Function>), Error> {
     let ours = Object::new();
     let call = Object::new();
     if !(options.is_undefined() || options.is_null()) {
         if !is_plain_object(options) {
-            let mut what = String::from("must be an object, for example { maxSteps: 5, signal }, not ");
+            let mut what =
+                String::from("must be an object, for example { maxSteps: 5, signal }, not ");
             what.push_str(type_name(options));
             return Err(Error::invalid("options", &what));
         }
         for k in keys(options) {
             let v = get(options, &k);
-            set(if names.contains(&k.as_str()) { &ours } else { &call }, &k, &v);
+            set(
+                if names.contains(&k.as_str()) {
+                    &ours
+                } else {
+                    &call
+                },
+                &k,
+                &v,
+            );
         }
     }
     let checked = CallOptions::from_js(&call)?;
@@ -176,7 +195,8 @@ fn split_options(options: &JsValue, names: &[&str], ctrl: &AbortController) -> R
 }
 
 fn new_controller() -> Result<AbortController, Error> {
-    AbortController::new().map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController").with_cause(e))
+    AbortController::new()
+        .map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController").with_cause(e))
 }
 
 fn whole_number(o: &Object, name: &str, min: u32, max: u32, dflt: u32) -> Result<u32, Error> {
@@ -203,7 +223,10 @@ fn stringify(v: &JsValue, what: &str) -> Result<String, Error> {
         m.push_str("); pass plain data");
         Error::invalid(what, &m)
     };
-    JSON::stringify(v).ok().and_then(|s| s.as_string()).ok_or_else(cannot)
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(cannot)
 }
 
 fn parse_json(text: &str) -> JsValue {
@@ -230,7 +253,9 @@ impl Run {
         let max_steps = whole_number(&ours, "maxSteps", 1, MAX_STEPS, DEFAULT_MAX_STEPS)?;
         let parallel = match get(&ours, "parallelToolCalls") {
             v if v.is_undefined() => true,
-            v => v.as_bool().ok_or_else(|| Error::invalid("parallelToolCalls", "must be true or false"))?,
+            v => v
+                .as_bool()
+                .ok_or_else(|| Error::invalid("parallelToolCalls", "must be true or false"))?,
         };
         if !is_plain_object(request) {
             let mut what = String::from("must be an object like { model, messages, tools }, not ");
@@ -238,7 +263,11 @@ impl Run {
             return Err(Error::invalid("request", &what));
         }
         let list = get(request, "tools");
-        let tools: Vec<JsValue> = if Array::is_array(&list) { Array::from(&list).iter().collect() } else { Vec::new() };
+        let tools: Vec<JsValue> = if Array::is_array(&list) {
+            Array::from(&list).iter().collect()
+        } else {
+            Vec::new()
+        };
         for (i, t) in tools.iter().enumerate() {
             if !get(t, "run").is_function() {
                 let mut field = crate::validate::indexed("tools", i);
@@ -250,11 +279,23 @@ impl Run {
             }
         }
         let lp = Loop::new(wire, &stringify(request, "request")?, max_steps)?;
-        Ok(Run { wire, lp, tools, parallel, call_opts, ctrl, detach })
+        Ok(Run {
+            wire,
+            lp,
+            tools,
+            parallel,
+            call_opts,
+            ctrl,
+            detach,
+        })
     }
 
     /// Runs the loop to its end.
-    async fn drive(mut self, cfg: &Rc<crate::config::Config>, mut sink: Option<&mut Sink>) -> Result<JsValue, JsValue> {
+    async fn drive(
+        mut self,
+        cfg: &Rc<crate::config::Config>,
+        mut sink: Option<&mut Sink>,
+    ) -> Result<JsValue, JsValue> {
         let r = self.steps(cfg, sink.as_deref_mut()).await;
         if let Some(d) = self.detach.take() {
             let _ = d.call0(&JsValue::UNDEFINED);
@@ -262,7 +303,11 @@ impl Run {
         r
     }
 
-    async fn steps(&mut self, cfg: &Rc<crate::config::Config>, mut sink: Option<&mut Sink>) -> Result<JsValue, JsValue> {
+    async fn steps(
+        &mut self,
+        cfg: &Rc<crate::config::Config>,
+        mut sink: Option<&mut Sink>,
+    ) -> Result<JsValue, JsValue> {
         let steps = Array::new();
         let op = match (self.wire, sink.is_some()) {
             (Wire::Chat, false) => Op::Chat,
@@ -285,12 +330,15 @@ impl Run {
             set(&record, "toolCalls", &calls);
             steps.push(&record);
             if let Some(s) = sink.as_deref() {
-                s.push(&event("step", step, &[("completion", completion.clone())])).await?;
+                s.push(&event("step", step, &[("completion", completion.clone())]))
+                    .await?;
             }
             let stop = match next {
                 Next::Stop(reason) => Some(reason),
                 Next::Run(planned) => {
-                    let outcomes = self.run_calls(step, &planned, &calls, sink.as_deref()).await?;
+                    let outcomes = self
+                        .run_calls(step, &planned, &calls, sink.as_deref())
+                        .await?;
                     self.lp.results(&outcomes);
                     self.lp.out_of_steps().then(|| "max_steps".to_owned())
                 }
@@ -302,7 +350,11 @@ impl Run {
                 set(&out, "steps", &steps);
                 set(&out, "stopReason", &JsValue::from_str(&reason));
                 let usage = parse_json(&self.lp.usage());
-                let usage = if usage.is_null() { JsValue::UNDEFINED } else { usage };
+                let usage = if usage.is_null() {
+                    JsValue::UNDEFINED
+                } else {
+                    usage
+                };
                 set(&out, "usage", &usage);
                 return Ok(out.into());
             }
@@ -319,13 +371,23 @@ impl Run {
 
     /// Runs the calls (all started at once unless `parallelToolCalls: false`), records them
     /// in `record` and returns the outcomes in call order.
-    async fn run_calls(&self, step: u32, planned: &[Planned], record: &Array, sink: Option<&Sink>) -> Result<Vec<Outcome>, JsValue> {
+    async fn run_calls(
+        &self,
+        step: u32,
+        planned: &[Planned],
+        record: &Array,
+        sink: Option<&Sink>,
+    ) -> Result<Vec<Outcome>, JsValue> {
         let mut started: Vec<Option<Result<Promise, JsValue>>> = Vec::new();
         let mut args_of = Vec::new();
         for p in planned {
             let args = parse_json(&p.args);
             args_of.push(args.clone());
-            started.push(if self.parallel && p.problem.is_none() { Some(self.start(p, &args)) } else { None });
+            started.push(if self.parallel && p.problem.is_none() {
+                Some(self.start(p, &args))
+            } else {
+                None
+            });
         }
         let mut outcomes = Vec::new();
         for (i, p) in planned.iter().enumerate() {
@@ -357,7 +419,10 @@ impl Run {
                     Err(e) => (e.clone(), Some(e)),
                 },
             };
-            let error_js = error.as_deref().map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED);
+            let error_js = error
+                .as_deref()
+                .map(JsValue::from_str)
+                .unwrap_or(JsValue::UNDEFINED);
             let entry = Object::new();
             set(&entry, "id", &JsValue::from_str(&p.id));
             set(&entry, "name", &JsValue::from_str(&p.name));
@@ -374,7 +439,11 @@ impl Run {
                 ];
                 s.push(&event("tool_result", step, &fields)).await?;
             }
-            outcomes.push(Outcome { id: p.id.clone(), content, is_error: error.is_some() });
+            outcomes.push(Outcome {
+                id: p.id.clone(),
+                content,
+                is_error: error.is_some(),
+            });
         }
         self.check_abort()?;
         Ok(outcomes)
@@ -382,8 +451,14 @@ impl Run {
 
     /// Calls one tool's `run(args, { signal, toolCall })`; a synchronous throw is an `Err`.
     fn start(&self, p: &Planned, args: &JsValue) -> Result<Promise, JsValue> {
-        let tool = p.tool.and_then(|i| self.tools.get(i)).cloned().unwrap_or(JsValue::UNDEFINED);
-        let run: Function = get(&tool, "run").dyn_into().map_err(|_| JsValue::from_str("the tool has no run function"))?;
+        let tool = p
+            .tool
+            .and_then(|i| self.tools.get(i))
+            .cloned()
+            .unwrap_or(JsValue::UNDEFINED);
+        let run: Function = get(&tool, "run")
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("the tool has no run function"))?;
         let call = Object::new();
         set(&call, "id", &JsValue::from_str(&p.id));
         set(&call, "name", &JsValue::from_str(&p.name));
@@ -420,7 +495,8 @@ async fn stream_step(sink: &mut Sink, step: u32, stream: &JsValue) -> Result<JsV
         if get(&r, "done").as_bool() == Some(true) {
             break;
         }
-        sink.push(&event("chunk", step, &[("chunk", get(&r, "value"))])).await?;
+        sink.push(&event("chunk", step, &[("chunk", get(&r, "value"))]))
+            .await?;
     }
     let final_fn: Function = get(stream, "final").dyn_into()?;
     JsFuture::from(Promise::resolve(&final_fn.call0(stream)?)).await
@@ -428,9 +504,15 @@ async fn stream_step(sink: &mut Sink, step: u32, stream: &JsValue) -> Result<JsV
 
 /// The text a thrown value gives the model: `Error: <message>`.
 fn thrown(name: &str, e: &JsValue) -> String {
-    let msg = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| {
-        JSON::stringify(e).ok().and_then(|s| s.as_string()).unwrap_or_else(|| type_name(e).to_owned())
-    });
+    let msg = get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| {
+            JSON::stringify(e)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_else(|| type_name(e).to_owned())
+        });
     let mut s = String::from("Error: ");
     s.push_str(name);
     s.push_str(" failed: ");
@@ -486,9 +568,20 @@ impl Parse {
             }
         };
         let text = stringify(request, "request")?;
-        let parsed = json::parse(&text).map_err(|_| Error::invalid("request", "could not be read back as JSON; pass plain data"))?;
+        let parsed = json::parse(&text).map_err(|_| {
+            Error::invalid("request", "could not be read back as JSON; pass plain data")
+        })?;
         let schema = structured::schema_of(&parsed);
-        Ok(Parse { request: text, schema, standard, standard_this, repairs, call_opts, ctrl, detach })
+        Ok(Parse {
+            request: text,
+            schema,
+            standard,
+            standard_this,
+            repairs,
+            call_opts,
+            ctrl,
+            detach,
+        })
     }
 
     async fn drive(mut self, cfg: &Rc<crate::config::Config>) -> Result<JsValue, JsValue> {
@@ -500,18 +593,21 @@ impl Parse {
     }
 
     async fn attempts(&mut self, cfg: &Rc<crate::config::Config>) -> Result<JsValue, JsValue> {
+        let secret = cfg.api_key.as_deref();
         let mut attempt = 0;
         loop {
             let request = parse_json(&self.request);
-            let completion = JsFuture::from(client::call(cfg, Op::Chat, &request, &self.call_opts)).await?;
+            let completion =
+                JsFuture::from(client::call(cfg, Op::Chat, &request, &self.call_opts)).await?;
             let text = match structured::answer(&stringify(&completion, "completion")?) {
-                Answer::Refusal(r) => return Err(refusal(&r)),
+                Answer::Refusal(r) => return Err(refusal(&r, secret)),
                 Answer::Text(t) => t,
             };
             let issues = match structured::check(&text, self.schema.as_ref()) {
                 Ok(value) => match self.standard_check(parse_json(&value)).await? {
                     Ok(v) => {
-                        let choice = Reflect::get_u32(&get(&completion, "choices"), 0).unwrap_or(JsValue::UNDEFINED);
+                        let choice = Reflect::get_u32(&get(&completion, "choices"), 0)
+                            .unwrap_or(JsValue::UNDEFINED);
                         set(&get(&choice, "message"), "parsed", &v);
                         return Ok(completion);
                     }
@@ -520,7 +616,7 @@ impl Parse {
                 Err(issues) => issues,
             };
             if attempt >= self.repairs {
-                return Err(output_error(&issues, &text, attempt + 1));
+                return Err(output_error(&issues, &text, attempt + 1, secret));
             }
             attempt += 1;
             if self.ctrl.signal().aborted() {
@@ -528,14 +624,16 @@ impl Parse {
             }
             match structured::with_repair(&self.request, &text, &issues) {
                 Some(next) => self.request = next,
-                None => return Err(output_error(&issues, &text, attempt)),
+                None => return Err(output_error(&issues, &text, attempt, secret)),
             }
         }
     }
 
     /// Runs the Standard Schema check (sync or async): the output value, or its issues.
     async fn standard_check(&self, value: JsValue) -> Result<Result<JsValue, Vec<Issue>>, JsValue> {
-        let Some(validate) = &self.standard else { return Ok(Ok(value)) };
+        let Some(validate) = &self.standard else {
+            return Ok(Ok(value));
+        };
         let r = validate.call1(&self.standard_this, &value)?;
         let r = JsFuture::from(Promise::resolve(&r)).await?;
         let list = get(&r, "issues");
@@ -544,12 +642,18 @@ impl Parse {
         }
         let mut issues = Vec::new();
         for item in Array::from(&list).iter().take(schema::MAX_ISSUES) {
-            let message = get(&item, "message").as_string().unwrap_or_else(|| "is invalid".into());
+            let message = get(&item, "message")
+                .as_string()
+                .unwrap_or_else(|| "is invalid".into());
             let mut path = Vec::new();
             let p = get(&item, "path");
             if Array::is_array(&p) {
                 for seg in Array::from(&p).iter() {
-                    let key = if seg.is_object() { get(&seg, "key") } else { seg };
+                    let key = if seg.is_object() {
+                        get(&seg, "key")
+                    } else {
+                        seg
+                    };
                     path.push(match key.as_f64() {
                         Some(n) if n >= 0.0 && n.fract() == 0.0 => Seg::Index(n as usize),
                         _ => Seg::Key(key.as_string().unwrap_or_default()),
@@ -565,26 +669,41 @@ impl Parse {
     }
 }
 
+/// Replaces the API key in a model's text (a model may echo what a prompt leaked).
+fn redacted(text: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(s) if s.len() >= 4 && text.contains(s) => text.replace(s, "[redacted]"),
+        _ => text.to_owned(),
+    }
+}
+
 /// The `output` error for an answer that never fit: the issues and the raw text attached.
-fn output_error(issues: &[Issue], text: &str, tries: u32) -> JsValue {
+fn output_error(issues: &[Issue], text: &str, tries: u32, secret: Option<&str>) -> JsValue {
     let mut m = String::from("the model's answer does not match the schema after ");
     json::push_u64(&mut m, u64::from(tries));
     m.push_str(if tries == 1 { " attempt" } else { " attempts" });
-    m.push_str(" (see err.issues and err.text; raise `repair` or use a model that follows json_schema):\n");
+    m.push_str(
+        " (see err.issues and err.text; raise `repair` or use a model that follows json_schema):\n",
+    );
     m.push_str(&schema::describe(issues));
-    let e = Error::new(Kind::Output, m).into_js();
-    set(&e, "issues", &parse_json(&schema::issues_json(issues)));
-    set(&e, "text", &JsValue::from_str(text));
+    let e = Error::new(Kind::Output, m).redact(secret).into_js();
+    set(
+        &e,
+        "issues",
+        &parse_json(&redacted(&schema::issues_json(issues), secret)),
+    );
+    set(&e, "text", &JsValue::from_str(&redacted(text, secret)));
     e
 }
 
 /// The `output` error for a refusal.
-fn refusal(text: &str) -> JsValue {
+fn refusal(text: &str, secret: Option<&str>) -> JsValue {
     let mut m = String::from("the model refused to answer: ");
     m.push_str(crate::error::truncate(text, 500));
-    let e = Error::new(Kind::Output, m).into_js();
+    let e = Error::new(Kind::Output, m).redact(secret).into_js();
+    let text = JsValue::from_str(&redacted(text, secret));
     set(&e, "issues", &Array::new());
-    set(&e, "text", &JsValue::from_str(text));
-    set(&e, "refusal", &JsValue::from_str(text));
+    set(&e, "text", &text);
+    set(&e, "refusal", &text);
     e
 }

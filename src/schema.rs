@@ -127,7 +127,7 @@ fn type_of(v: &Value<'_>) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
-        Value::Number(_) if number(v).is_some_and(|n| n.fract() == 0.0) => "integer",
+        Value::Number(_) if number(v).is_some_and(|n| n.is_integer()) => "integer",
         Value::Number(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "array",
@@ -148,10 +148,97 @@ fn article(t: &str) -> &'static str {
     }
 }
 
-fn number(v: &Value<'_>) -> Option<f64> {
-    match v {
-        Value::Number(t) => t.parse::<f64>().ok(),
-        _ => None,
+/// A JSON number as an exact decimal `0.digits × 10^exp` (no floats: exact for any length, and
+/// no float parsing code in the `.wasm`).
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    neg: bool,
+    /// Without leading or trailing zeros; empty for zero.
+    digits: Vec<u8>,
+    exp: i64,
+}
+
+/// Reads a number's JSON text (already checked against the JSON grammar by the parser).
+fn number(v: &Value<'_>) -> Option<Decimal> {
+    let Value::Number(t) = v else { return None };
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.as_ref()),
+    };
+    let (mant, e) = match t.find(['e', 'E']) {
+        Some(i) => (t.get(..i)?, t.get(i + 1..)?),
+        None => (t, ""),
+    };
+    let (e_neg, e_digits) = match e.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, e.strip_prefix('+').unwrap_or(e)),
+    };
+    let mut exp: i64 = 0;
+    for c in e_digits.bytes() {
+        exp = (exp * 10 + i64::from(c.checked_sub(b'0')?)).min(1 << 40);
+    }
+    if e_neg {
+        exp = -exp;
+    }
+    let (int, frac) = match mant.find('.') {
+        Some(i) => (mant.get(..i)?, mant.get(i + 1..)?),
+        None => (mant, ""),
+    };
+    exp += int.len() as i64;
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let lead = digits.iter().take_while(|d| **d == b'0').count();
+    digits.drain(..lead);
+    exp -= lead as i64;
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        exp = 0;
+    }
+    Some(Decimal {
+        neg: neg && !digits.is_empty(),
+        digits,
+        exp,
+    })
+}
+
+impl Decimal {
+    fn is_integer(&self) -> bool {
+        self.digits.len() as i64 <= self.exp || self.digits.is_empty()
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        use core::cmp::Ordering::*;
+        let sign = |d: &Decimal| {
+            if d.digits.is_empty() {
+                0
+            } else if d.neg {
+                -1
+            } else {
+                1
+            }
+        };
+        let (a, b) = (sign(self), sign(other));
+        if a != b || a == 0 {
+            return a.cmp(&b);
+        }
+        let magnitude = match self.exp.cmp(&other.exp) {
+            Equal => self.digits.cmp(&other.digits),
+            o => o,
+        };
+        if a < 0 {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
     }
 }
 
@@ -239,7 +326,8 @@ impl Checker {
     fn number(&mut self, schema: &Value<'_>, v: &Value<'_>) {
         let Some(n) = number(v) else { return };
         let bound = |k: &str| schema.get(k).and_then(number);
-        let checks: [(&str, &str, fn(f64, f64) -> bool); 4] = [
+        type Ok = fn(&Decimal, &Decimal) -> bool;
+        let checks: [(&str, &str, Ok); 4] = [
             ("minimum", "must be at least ", |n, b| n >= b),
             ("maximum", "must be at most ", |n, b| n <= b),
             ("exclusiveMinimum", "must be greater than ", |n, b| n > b),
@@ -247,7 +335,7 @@ impl Checker {
         ];
         for (key, says, ok) in checks {
             if let Some(b) = bound(key) {
-                if !ok(n, b) {
+                if !ok(&n, &b) {
                     let mut m = String::from(says);
                     if let Some(raw) = schema.get(key) {
                         raw.write(&mut m);
@@ -461,6 +549,47 @@ mod tests {
             run(r#"{"enum":[{"a":1,"b":2}]}"#, r#"{"b":2,"a":1}"#),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn numbers_compare_exactly_without_floats() {
+        let d = |t: &str| number(&json::parse(t).unwrap()).unwrap();
+        let lt = |a: &str, b: &str| assert!(d(a) < d(b), "{a} < {b}");
+        for (a, b) in [
+            ("1", "2"),
+            ("-2", "-1"),
+            ("-1", "0"),
+            ("0", "0.001"),
+            ("0.12", "0.123"),
+            ("0.123", "0.13"),
+            ("9", "10"),
+            ("1e2", "101"),
+            ("-1e2", "-99.5"),
+            ("12345678901234567890", "12345678901234567891"),
+            ("1E-3", "0.0011"),
+            ("-0.5", "-0.25"),
+            ("99e-1", "10"),
+        ] {
+            lt(a, b);
+            assert!(d(b) > d(a));
+        }
+        for (a, b) in [
+            ("1", "1.0"),
+            ("100", "1e2"),
+            ("0", "-0"),
+            ("0.0", "0e5"),
+            ("1.50", "15E-1"),
+            ("-2.0", "-2"),
+        ] {
+            assert_eq!(d(a), d(b), "{a} == {b}");
+        }
+        for t in ["0", "-0.0", "3", "3.0", "1e3", "1.5e1", "-7", "100E-2"] {
+            assert!(d(t).is_integer(), "{t} is an integer");
+        }
+        for t in ["0.5", "1.25", "1e-1", "15e-1", "-3.01"] {
+            assert!(!d(t).is_integer(), "{t} is not an integer");
+        }
+        assert!(d("1e99999999999999999999") > d("1e999"));
     }
 
     #[test]

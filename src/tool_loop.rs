@@ -86,7 +86,10 @@ impl Loop {
             })?
             .into_owned();
         let mut tools = Vec::new();
-        let list = request.get("tools").and_then(Value::as_array).unwrap_or(&[]);
+        let list = request
+            .get("tools")
+            .and_then(Value::as_array)
+            .unwrap_or(&[]);
         for (pos, t) in list.iter().enumerate() {
             let (name, params) = match wire {
                 Wire::Chat => {

@@ -129,6 +129,12 @@ test("parse(): without response_format the answer must still be JSON; a Standard
   assert.deepEqual(r.choices[0].message.parsed, { a: 1 });
 });
 
+test("parse(): the API key never appears in an output error, even when the model echoes it", async () => {
+  const err = await rejects(client(srv).parse({ ...REQ, _test: { reply: `my key is ${SECRET}` } }, { repair: 0 }), { kind: "output" });
+  assert.equal(err.text, "my key is [redacted]");
+  for (const v of [err.message, err.stack, JSON.stringify(err.issues)]) assert.ok(!v.includes(SECRET));
+});
+
 test("parse(): bad options are rejected before anything is sent", async () => {
   const id = uid("pbad");
   const c = client(srv);
@@ -138,6 +144,11 @@ test("parse(): bad options are rejected before anything is sent", async () => {
   await rejects(c.parse(req, { repair: 1.5 }), { kind: "invalid_request", param: "repair" });
   await rejects(c.parse(req, { maxSteps: 1 }), { kind: "invalid_request", param: "maxSteps" });
   await rejects(c.parse({ ...req, messages: [] }), { kind: "invalid_request", param: "messages" });
+  for (const bad of [null, 1, "x"]) {
+    const p = c.parse(bad, bad);
+    assert.ok(p instanceof Promise, "never throws synchronously");
+    await rejects(p, { kind: "invalid_request" });
+  }
   assert.equal((await srv.id(id)).attempts, 0);
 });
 

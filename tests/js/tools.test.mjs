@@ -309,5 +309,12 @@ test("tool loops: bad input is rejected before anything is sent", async () => {
     [() => c.runMessageTools({ max_tokens: 9, messages: ASK, tools: [{ name: "t" }], _test: { id } }), "tools[0].run", /must be a function/],
   ];
   for (const [call, param, message] of cases) await rejects(call, { kind: "invalid_request", param, message });
+  for (const m of ["runTools", "runToolsStream", "runMessageTools"]) {
+    for (const [req, opts] of [[null], [1], ["x"], [{ messages: ASK, tools: [tool], _test: { id } }, 7]]) {
+      const p = c[m](req, opts);
+      assert.ok(p instanceof Promise, `${m} never throws synchronously`);
+      await rejects(p, { kind: "invalid_request" });
+    }
+  }
   assert.equal((await srv.id(id)).attempts, 0);
 });
