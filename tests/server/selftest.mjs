@@ -305,6 +305,41 @@ describe("chat completions", () => {
     assert.equal(new Set(deltas.filter((d) => d.id).map((d) => d.id)).size, 2);
   });
 
+  it("tool script: toolCalls, badArgs, unknownTool spoil only the first turn; the next turn corrects it; results answer", async () => {
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }];
+    const user = [{ role: "user", content: "Weather in Paris and Oslo?" }];
+    const ask = async (messages, _test) => (await (await post("/chat/completions", { model: "basic", tools, messages, _test })).json()).choices[0].message;
+    const two = await ask(user, { toolCalls: 2 });
+    assert.deepEqual(two.tool_calls.map((c) => JSON.parse(c.function.arguments)), [{ location: "Paris" }, { location: "Oslo" }]);
+    const json = await ask(user, { badArgs: "json" });
+    assert.throws(() => JSON.parse(json.tool_calls[0].function.arguments));
+    const schema = await ask(user, { badArgs: "schema" });
+    assert.deepEqual(JSON.parse(schema.tool_calls[0].function.arguments), { location: 42, extra: true });
+    const unknown = await ask(user, { unknownTool: true });
+    assert.equal(unknown.tool_calls[0].function.name, "get_weather_v2");
+    const err = { role: "tool", tool_call_id: unknown.tool_calls[0].id, content: "Error: no such tool" };
+    const fixed = await ask([...user, unknown, err], { unknownTool: true });
+    assert.equal(fixed.tool_calls[0].function.name, "get_weather");
+    const results = [{ role: "tool", tool_call_id: "a", content: "sunny" }, { role: "tool", tool_call_id: "b", content: "rain" }];
+    assert.equal((await ask([...user, two, ...results], {})).content, "The weather is: sunny; rain");
+  });
+
+  it("json_schema: matching JSON by default; prose, missing, fenced, refuse and never modes", async () => {
+    const schema = { type: "object", properties: { city: { type: "string" }, n: { type: "integer", minimum: 3 } }, required: ["city", "n"] };
+    const response_format = { type: "json_schema", json_schema: { name: "c", schema } };
+    const first = async (_test, messages = [{ role: "user", content: "hi" }]) => (await (await post("/chat/completions", { model: "basic", messages, response_format, _test })).json()).choices[0].message;
+    assert.deepEqual(JSON.parse((await first({})).content), { city: "Paris", n: 3 });
+    assert.match((await first({ structured: "prose" })).content, /^Sure!/);
+    const later = [{ role: "user", content: "hi" }, { role: "assistant", content: "x" }, { role: "user", content: "fix it" }];
+    assert.deepEqual(JSON.parse((await first({ structured: "prose" }, later)).content), { city: "Paris", n: 3 });
+    assert.deepEqual(JSON.parse((await first({ structured: "missing" })).content), { n: 3 });
+    assert.match((await first({ structured: "never" }, later)).content, /^Sure!/);
+    assert.match((await first({ structured: "fenced" })).content, /^```json\n\{/);
+    const refused = await first({ structured: "refuse" });
+    assert.equal(refused.refusal, "I can't help with that.");
+    assert.equal(refused.content, null);
+  });
+
   it("interleaves two choices with scenario n2", async () => {
     const chunks = dataOf(parseSse(await (await post("/chat/completions", chat({ stream: true, _test: { scenario: "n2", reply: "a b" } }))).text()));
     const text = [0, 1].map((i) => chunks.map((c) => c.choices[0]).filter((c) => c.index === i).map((c) => c.delta.content ?? "").join(""));
