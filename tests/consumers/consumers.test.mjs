@@ -151,6 +151,23 @@ test("node: examples/typescript/usage.ts (compiled by esbuild) runs every call",
   checkUsageReport(lastJson(r.stdout));
 });
 
+test("node: examples/typescript/tools.ts (compiled by esbuild) runs the tool loops and parse() from the installed package", async () => {
+  const dir = needScratch();
+  await esbuild.build({ entryPoints: [toolsTs], outfile: path.join(dir, "tools.mjs"), format: "esm", platform: "node", logLevel: "silent" });
+  fs.writeFileSync(path.join(dir, "tools-run.mjs"), [
+    'import { AiBadgr } from "aibadgr";',
+    'const { tools } = await import("./tools.mjs");',
+    'const client = new AiBadgr({ apiKey: "sk-tools", baseUrl: process.argv[2] });',
+    "console.log(JSON.stringify(await tools(client, new AbortController().signal)));",
+  ].join("\n"));
+  const r = await runOk(process.execPath, ["tools-run.mjs", srv.url + "/v1"], { cwd: dir });
+  const seen = lastJson(r.stdout);
+  assert.equal(seen[3], "stop", "runTools stopReason");
+  assert.match(seen[4], /^The weather is: \{"city":"Paris"/, "the answer uses the tool result");
+  assert.ok(seen.includes("end_turn"), "runMessageTools ran");
+  assert.ok(seen.includes("PARIS") || seen.includes("Paris"), "parse() gave a parsed city");
+});
+
 // ---------------------------------------------------------------------------------------------
 // workerd (Miniflare)
 // ---------------------------------------------------------------------------------------------
