@@ -18,7 +18,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortController;
 
 /// The options of `parse()` beside the call options.
@@ -43,7 +43,7 @@ impl AiBadgr {
         match Run::prepare(Wire::Chat, &request, &options) {
             Ok(run) => {
                 let cfg = self.cfg.clone();
-                future_to_promise(async move { run.drive(&cfg, None).await })
+                promise(Box::pin(async move { run.drive(&cfg, None).await }))
             }
             Err(e) => self.reject(e),
         }
@@ -56,7 +56,7 @@ impl AiBadgr {
         match Run::prepare(Wire::Messages, &request, &options) {
             Ok(run) => {
                 let cfg = self.cfg.clone();
-                future_to_promise(async move { run.drive(&cfg, None).await })
+                promise(Box::pin(async move { run.drive(&cfg, None).await }))
             }
             Err(e) => self.reject(e),
         }
@@ -77,14 +77,16 @@ impl AiBadgr {
         quiet(&final_p);
         let channel = Channel::new(&run.ctrl, &final_p);
         let cfg = self.cfg.clone();
-        spawn_local(async move {
+        let job: Job = Box::pin(async move {
             let sink = Sink {
                 channel,
                 opened: Some(opened),
             };
             let mut sink = Some(sink);
             let r = run.drive(&cfg, sink.as_mut()).await;
-            let Some(mut sink) = sink else { return };
+            let Some(mut sink) = sink else {
+                return Ok(JsValue::UNDEFINED);
+            };
             match &r {
                 Ok(_) => sink.channel.close(),
                 Err(e) => sink.channel.error(e),
@@ -99,7 +101,9 @@ impl AiBadgr {
                 Ok(v) => done.0.call1(&JsValue::UNDEFINED, &v),
                 Err(e) => done.1.call1(&JsValue::UNDEFINED, &e),
             };
+            Ok(JsValue::UNDEFINED)
         });
+        quiet(&promise(job));
         opened_p
     }
 
@@ -112,7 +116,7 @@ impl AiBadgr {
         match Parse::prepare(&request, &options) {
             Ok(p) => {
                 let cfg = self.cfg.clone();
-                future_to_promise(async move { p.drive(&cfg).await })
+                promise(Box::pin(async move { p.drive(&cfg).await }))
             }
             Err(e) => self.reject(e),
         }
@@ -126,6 +130,14 @@ impl AiBadgr {
 }
 
 type Settle = (Function, Function);
+
+/// A boxed call future: every method shares one `future_to_promise` (and one `spawn_local`)
+/// instance instead of each inlining its own copy of the loop (a few kB of `.wasm` each).
+type Job = core::pin::Pin<Box<dyn core::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+fn promise(job: Job) -> Promise {
+    future_to_promise(job)
+}
 
 /// A promise and its resolve/reject functions.
 fn deferred() -> (Promise, Settle) {
