@@ -306,9 +306,9 @@ impl Run {
     async fn drive(
         mut self,
         cfg: &Rc<crate::config::Config>,
-        mut sink: Option<&mut Sink>,
+        sink: Option<&mut Sink>,
     ) -> Result<JsValue, JsValue> {
-        let r = self.steps(cfg, sink.as_deref_mut()).await;
+        let r = self.steps(cfg, sink).await;
         if let Some(d) = self.detach.take() {
             let _ = d.call0(&JsValue::UNDEFINED);
         }

@@ -653,4 +653,83 @@ mod tests {
         assert_eq!(describe(&one), "- a\"b[2]: is required");
         assert_eq!(issues_json(&[]), "[]");
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Schema-like JSON: objects with the checked keywords (and junk) nested a few levels.
+        fn arb_schema() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::json;
+            let leaf = prop_oneof![
+                Just(json!({"type": "string", "minLength": 1, "maxLength": 3})),
+                Just(json!({"type": ["integer", "null"], "minimum": -2, "exclusiveMaximum": 5.5})),
+                Just(json!({"enum": ["a", 1, null, [1]]})),
+                Just(json!({"const": {"x": 1}})),
+                Just(json!(true)),
+                Just(json!(false)),
+                Just(json!({"type": 7, "minimum": "x", "items": 3, "required": "no"})),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    (proptest::collection::btree_map("[a-c]", inner.clone(), 0..3), any::<bool>()).prop_map(|(props, strict)| {
+                        let required: Vec<_> = props.keys().cloned().collect();
+                        json!({"type": "object", "properties": props, "required": required, "additionalProperties": !strict})
+                    }),
+                    inner.clone().prop_map(|i| json!({"type": "array", "items": i, "minItems": 1, "maxItems": 2})),
+                    inner.prop_map(|i| json!({"additionalProperties": i})),
+                ]
+            })
+        }
+
+        fn arb_value() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::Value as J;
+            let leaf = prop_oneof![
+                Just(J::Null),
+                any::<bool>().prop_map(J::Bool),
+                any::<i32>().prop_map(|n| J::from(n)),
+                (-1e6f64..1e6).prop_map(|f| serde_json::json!(f)),
+                "[a-c\\u{e9}]{0,4}".prop_map(J::String),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+                    proptest::collection::btree_map("[a-d]", inner, 0..4)
+                        .prop_map(|m| J::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn check_never_panics_and_paths_point_into_the_value(schema in arb_schema(), value in arb_value()) {
+                let (st, vt) = (schema.to_string(), value.to_string());
+                let s = json::parse(&st).unwrap();
+                let v = json::parse(&vt).unwrap();
+                let issues = check(&s, &v);
+                prop_assert!(issues.len() <= MAX_ISSUES + 1);
+                for i in &issues {
+                    prop_assert!(!i.message.is_empty());
+                    // Every path but that of a missing member leads to a value in the document.
+                    if i.message == "is required" || i.message.starts_with("and ") { continue; }
+                    let mut at = &value;
+                    for seg in &i.path {
+                        at = match seg {
+                            Seg::Key(k) => at.get(k.as_str()).unwrap(),
+                            Seg::Index(n) => at.get(*n).unwrap(),
+                        };
+                    }
+                }
+                let text = issues_json(&issues);
+                prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+            }
+
+            #[test]
+            fn decimal_order_agrees_with_floats(a in -1e9f64..1e9, b in -1e9f64..1e9) {
+                let d = |f: f64| number(&json::parse(&serde_json::json!(f).to_string()).unwrap()).unwrap();
+                prop_assert_eq!(d(a).cmp(&d(b)), a.partial_cmp(&b).unwrap());
+                prop_assert_eq!(d(a).is_integer(), a.fract() == 0.0);
+            }
+        }
+    }
 }

@@ -698,4 +698,23 @@ mod tests {
         );
         assert_eq!(l.usage(), r#"{"input_tokens":8,"output_tokens":5}"#);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_completion_text_is_handled_without_panicking(text in "\\PC{0,200}", calls in proptest::collection::vec(("[a-z_]{0,8}", "\\PC{0,30}"), 0..4)) {
+            let mut l = chat_loop(3);
+            let _ = l.completed(&text);
+            let list: Vec<(String, String, String)> = calls.iter().enumerate().map(|(i, (n, a))| (i.to_string(), n.clone(), a.clone())).collect();
+            let refs: Vec<(&str, &str, &str)> = list.iter().map(|(i, n, a)| (i.as_str(), n.as_str(), a.as_str())).collect();
+            if let Ok(Next::Run(planned)) = l.completed(&calls_completion(&refs, "{\"prompt_tokens\":1}")) {
+                proptest::prop_assert_eq!(planned.len(), calls.len());
+                for p in &planned {
+                    proptest::prop_assert!(json::parse(&p.args).is_ok(), "args is always JSON: {}", p.args);
+                    proptest::prop_assert!(p.problem.is_some() || p.tool.is_some(), "a call that runs names a known tool");
+                }
+            }
+            let m: serde_json::Value = serde_json::from_str(&l.messages()).unwrap();
+            proptest::prop_assert!(m.is_array());
+        }
+    }
 }
