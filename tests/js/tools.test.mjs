@@ -193,6 +193,13 @@ test("runTools: retries apply to every step", async () => {
   assert.equal((await srv.id(id)).attempts, 3, "step 2 was retried once");
 });
 
+test("runTools: timeoutMs applies to every step", async () => {
+  const id = uid("timeout");
+  const { tool } = weather();
+  await rejects(client(srv).runTools({ messages: ASK, tools: [tool], _test: { id, plan: ["ok", "hang"] } }, { timeoutMs: 400, maxRetries: 0 }), { kind: "timeout" });
+  assert.equal((await srv.id(id)).attempts, 2, "the first step finished, the second timed out");
+});
+
 test("runTools: fallback models apply to every step", async () => {
   const id = uid("fb");
   const { tool } = weather();
