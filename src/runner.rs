@@ -554,6 +554,8 @@ struct Parse {
     standard: Option<Function>,
     standard_this: JsValue,
     repairs: u32,
+    /// Whether the request was rewritten for a server that rejects `json_schema`.
+    fell_back: bool,
     call_opts: Object,
     ctrl: AbortController,
     detach: Option<Function>,
@@ -590,6 +592,7 @@ impl Parse {
             standard,
             standard_this,
             repairs,
+            fell_back: false,
             call_opts,
             ctrl,
             detach,
@@ -609,8 +612,23 @@ impl Parse {
         let mut attempt = 0;
         loop {
             let request = parse_json(&self.request);
-            let completion =
-                JsFuture::from(client::call(cfg, Op::Chat, &request, &self.call_opts)).await?;
+            let call = client::call(cfg, Op::Chat, &request, &self.call_opts);
+            let completion = match JsFuture::from(call).await {
+                Ok(c) => c,
+                // A server that rejects json_schema: json_object with the schema in a system
+                // message instead (once; the answer is still checked against the schema).
+                Err(e) if !self.fell_back && is_json_schema_rejection(&e) => {
+                    match structured::json_object_fallback(&self.request) {
+                        Some(next) => {
+                            self.request = next;
+                            self.fell_back = true;
+                            continue;
+                        }
+                        None => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
             let text = match structured::answer(&stringify(&completion, "completion")?) {
                 Answer::Refusal(r) => return Err(refusal(&r, secret)),
                 Answer::Text(t) => t,
@@ -679,6 +697,16 @@ impl Parse {
         }
         Ok(Err(issues))
     }
+}
+
+/// Whether a rejection is the server refusing `response_format: json_schema`.
+fn is_json_schema_rejection(e: &JsValue) -> bool {
+    get(e, "kind").as_string().as_deref() == Some("api")
+        && structured::rejects_json_schema(
+            get(e, "status").as_f64().map(|s| s as u16),
+            get(e, "param").as_string().as_deref(),
+            &get(e, "message").as_string().unwrap_or_default(),
+        )
 }
 
 /// Replaces the API key in a model's text (a model may echo what a prompt leaked).

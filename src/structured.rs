@@ -125,6 +125,41 @@ pub fn with_repair(request: &str, text: &str, issues: &[Issue]) -> Option<String
     Some(req.to_json())
 }
 
+/// Whether an API error (status, `param`, message) says the server does not accept
+/// `response_format: { type: "json_schema" }`.
+pub fn rejects_json_schema(status: Option<u16>, param: Option<&str>, message: &str) -> bool {
+    matches!(status, Some(400 | 422))
+        && (param.is_some_and(|p| p.starts_with("response_format"))
+            || message.contains("response_format")
+            || message.contains("json_schema"))
+}
+
+/// Rewrites a `json_schema` request for a server that rejects that format: `json_object`
+/// instead, with the schema given to the model in a system message. `None` when the request
+/// has no `json_schema` format.
+pub fn json_object_fallback(request: &str) -> Option<String> {
+    let mut req = json::parse(request).ok()?;
+    let schema = schema_of(&req)?;
+    let s = |t: &str| Value::String(Cow::Owned(t.to_owned()));
+    req.set(
+        "response_format",
+        Value::Object(vec![("type".into(), s("json_object"))]),
+    );
+    let mut say = String::from(
+        "Reply with only one JSON value that matches this JSON Schema (no prose, no code fence):\n",
+    );
+    schema.write(&mut say);
+    let system = Value::Object(vec![
+        ("role".into(), s("system")),
+        ("content".into(), s(&say)),
+    ]);
+    let Some(Value::Array(list)) = req.get_mut("messages") else {
+        return None;
+    };
+    list.insert(0, system);
+    Some(req.to_json())
+}
+
 /// Returns the partial value the streamed answer so far determines, as JSON text (a code
 /// fence still opening is skipped), or `None` when not even the start of a value is known.
 pub fn partial(text_so_far: &str) -> Option<String> {
@@ -240,6 +275,41 @@ mod tests {
         );
         assert_eq!(v["model"], "m");
         assert!(with_repair("{}", "x", &issues).is_none());
+    }
+
+    #[test]
+    fn json_object_fallback_moves_the_schema_into_a_system_message() {
+        let req = format!(
+            r#"{{"model":"m","messages":[{{"role":"user","content":"go"}}],"response_format":{{"type":"json_schema","json_schema":{{"name":"c","schema":{SCHEMA}}}}}}}"#
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&json_object_fallback(&req).unwrap()).unwrap();
+        assert_eq!(
+            v["response_format"],
+            serde_json::json!({"type":"json_object"})
+        );
+        assert_eq!(v["messages"][0]["role"], "system");
+        assert!(v["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .ends_with(&json::parse(SCHEMA).unwrap().to_json()));
+        assert_eq!(v["messages"][1]["content"], "go");
+        assert!(json_object_fallback(
+            r#"{"messages":[],"response_format":{"type":"json_object"}}"#
+        )
+        .is_none());
+        assert!(rejects_json_schema(Some(400), Some("response_format"), "x"));
+        assert!(rejects_json_schema(
+            Some(400),
+            None,
+            "Unsupported response_format type json_schema"
+        ));
+        assert!(!rejects_json_schema(Some(400), Some("messages"), "bad"));
+        assert!(!rejects_json_schema(
+            Some(500),
+            Some("response_format"),
+            "x"
+        ));
     }
 
     #[test]

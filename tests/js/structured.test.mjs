@@ -88,6 +88,20 @@ test("parse(): a model that never complies rejects after repair + 1 attempts", a
   assert.match(err.issues[0].message, /^is not valid JSON/);
 });
 
+test("parse(): a server that rejects json_schema gets json_object with the schema in a system message", async () => {
+  const id = uid("fallback");
+  const r = await client(srv).parse({ ...REQ, _test: { id, rejectJsonSchema: true } });
+  assert.deepEqual(r.choices[0].message.parsed, PARIS);
+  assert.equal((await srv.id(id)).attempts, 2);
+  const last = await srv.last(id);
+  assert.deepEqual(last.body.response_format, { type: "json_object" });
+  assert.equal(last.body.messages[0].role, "system");
+  assert.ok(last.body.messages[0].content.endsWith(JSON.stringify(SCHEMA)));
+  assert.deepEqual(last.body.messages.slice(1), REQ.messages);
+  // Other 400s are not mistaken for it.
+  await rejects(client(srv).parse({ ...REQ, _test: { plan: [{ status: 400, message: "bad temperature", param: "temperature" }] } }), { kind: "api", status: 400 });
+});
+
 test("parse(): a refusal rejects with kind output and the refusal text (no repair)", async () => {
   const id = uid("refuse");
   const err = await rejects(client(srv).parse({ ...REQ, _test: { id, structured: "refuse" } }, { repair: 3 }), {

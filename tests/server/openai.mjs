@@ -107,8 +107,7 @@ export function sampleFor(schema, key = "") {
  * out the first required property on the first turn, "never" answers prose every time,
  * "fenced" wraps the JSON in a Markdown code fence, "refuse" refuses.
  */
-export function structuredReply(body, test, turns) {
-  const schema = body.response_format?.json_schema?.schema;
+export function structuredReply(schema, test, turns) {
   const value = sampleFor(schema);
   const mode = test.structured;
   if (mode === "never" || (mode === "prose" && turns === 0)) return { text: "Sure! Paris is a lovely city of about two million people." };
@@ -120,6 +119,19 @@ export function structuredReply(body, test, turns) {
   }
   const json = JSON.stringify(value);
   return { text: mode === "fenced" ? "```json\n" + json + "\n```" : json };
+}
+
+/**
+ * The schema a JSON answer must match: `json_schema.schema`, or, for `json_object`, a schema
+ * given in a system message ("... JSON Schema ...:\n{...}", as clients that fall back write it).
+ */
+function answerSchema(body) {
+  const rf = body.response_format;
+  if (rf?.type === "json_schema") return rf.json_schema?.schema ?? null;
+  if (rf?.type !== "json_object") return undefined;
+  const sys = body.messages.find((m) => m?.role === "system" && typeof m.content === "string" && m.content.includes("JSON Schema"));
+  if (!sys) return undefined;
+  try { return JSON.parse(sys.content.slice(sys.content.indexOf("\n") + 1)); } catch { return undefined; }
 }
 
 /** The text of the tool results at the end of the conversation, joined. */
@@ -148,8 +160,9 @@ function planChat(body, test, fault) {
     return { choices: [{ calls }], finish: test.finishReason ?? "tool_calls" };
   }
   const toolResult = last.role === "tool" ? trailingToolText(msgs) : undefined;
-  if (body.response_format?.type === "json_schema" && toolResult === undefined && typeof test.reply !== "string") {
-    const r = structuredReply(body, test, turns);
+  const schema = answerSchema(body);
+  if (schema !== undefined && toolResult === undefined && typeof test.reply !== "string") {
+    const r = structuredReply(schema, test, turns);
     return { choices: [{ text: r.text ?? null, refusal: r.refusal }], finish: test.finishReason ?? "stop" };
   }
   const text = defaultReply(test, fault, userText, toolResult);
@@ -242,6 +255,10 @@ function chatFrames(body, plan) {
 export function chatCompletions(body, test, fault) {
   const err = validateChat(body);
   if (err) return err;
+  // `_test.rejectJsonSchema` plays a server that does not accept the json_schema format.
+  if (test.rejectJsonSchema && body.response_format?.type === "json_schema") {
+    return bad("Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", "response_format", null);
+  }
   const plan = planChat(body, test, fault);
   // `_test.ignoreStream` plays a server that ignores `stream: true` and answers with one JSON body.
   return body.stream === true && !test.ignoreStream ? chatFrames(body, plan) : chatJson(body, plan);
