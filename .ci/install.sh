@@ -24,6 +24,8 @@ apt_install() {
 
 core() {
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  # The shipped .wasm rebuilds std (pkg-template/build.mjs): it needs the standard library's source.
+  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
   command -v wasm-pack >/dev/null || { log "cargo install wasm-pack"; cargo install wasm-pack --locked -q; }
   local want; want=$(wb_version)
   if [ -z "$want" ]; then log "Cargo.lock has no wasm-bindgen entry"; exit 1; fi

@@ -32,8 +32,20 @@ for (let waited = 0; ; waited += 200) {
 }
 process.on("exit", () => fs.rmSync(lock, { recursive: true, force: true }));
 
+// The shipped build recompiles the standard library with panic = immediate-abort: a panic
+// (none is reachable; see the lints) becomes a bare trap, and the panic-message formatting and
+// core::fmt that std's panic path pulls in are gone (-9 kB gzip, bench/README.md). build-std is
+// unstable, so RUSTC_BOOTSTRAP=1, as for cargo fuzz; it needs the rust-src component
+// (.ci/install.sh core). Its own target dir: the test builds keep their normal flags and cache.
+const shipEnv = {
+  ...env,
+  RUSTC_BOOTSTRAP: "1",
+  RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort",
+  CARGO_UNSTABLE_BUILD_STD: "std,panic_abort",
+  CARGO_TARGET_DIR: path.join(root, "target", "ship"),
+};
 execFileSync("wasm-pack", ["build", "--release", "--target", "web", "--no-pack", "--out-dir", build, "--out-name", "aibadgr"], {
-  cwd: root, env, stdio: ["ignore", "inherit", "inherit"],
+  cwd: root, env: shipEnv, stdio: ["ignore", "inherit", "inherit"],
 });
 
 const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
