@@ -25,6 +25,8 @@ apt_install() {
 core() {
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
   command -v wasm-pack >/dev/null || { log "cargo install wasm-pack"; cargo install wasm-pack --locked -q; }
+  # Coverage-guided fuzzing (the fuzz suite); runs on stable with RUSTC_BOOTSTRAP=1.
+  command -v cargo-fuzz >/dev/null || { log "cargo install cargo-fuzz"; cargo install cargo-fuzz --locked -q; }
   local want; want=$(wb_version)
   if [ -z "$want" ]; then log "Cargo.lock has no wasm-bindgen entry"; exit 1; fi
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then

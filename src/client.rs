@@ -226,7 +226,11 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
     let timeout = job.opts.timeout_ms.unwrap_or(cfg.timeout_ms);
     let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
     let retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
-    let call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
+    let mut call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
+    call.set_limits(crate::limits::Limits {
+        max_event_bytes: job.opts.max_event_bytes.unwrap_or(cfg.max_event_bytes),
+        max_body_bytes: job.opts.max_body_bytes.unwrap_or(cfg.max_body_bytes),
+    });
     let extra: &[(&str, &str)] = if job.op.proto() == Proto::Messages {
         &[("anthropic-version", ANTHROPIC_VERSION)]
     } else {
@@ -288,7 +292,7 @@ fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<JsVal
         e.status = Some(status);
         e.request_id = fetch::request_id(resp);
         if !text.trim().is_empty() {
-            e.body = Some(crate::error::truncate(text.trim(), 512).to_owned());
+            e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
         }
         e.redact(secret)
     };
@@ -330,7 +334,7 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
         let Some(sse) = sse else {
             let mut e = Error::new(Kind::Stream, "the server answered a stream request with JSON that is not a completion (see err.body)");
             e.status = Some(resp.status());
-            e.body = Some(crate::error::truncate(&text, 512).to_owned());
+            e.body = Some(crate::error::truncate(&text, crate::error::BODY_KEEP).to_owned());
             return Err(e.redact(call.secret()));
         };
         let replayed = Response::new_with_opt_str(Some(&sse))
@@ -343,16 +347,26 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
     if !ctype.contains("text/event-stream") {
         // Some proxies drop or change the content type: look at the first bytes.
         let mut got: Vec<u8> = Vec::new();
+        let mut sniff = crate::sniff::Sniff::new(call.limits().max_event_bytes);
         loop {
             let r = JsFuture::from(reader.read()).await.map_err(|e| call.fail(e, true))?;
             if get(&r, "done").as_bool() == Some(true) {
                 break;
             }
             if let Some(b) = get(&r, "value").dyn_ref::<Uint8Array>() {
-                got.extend_from_slice(&b.to_vec());
+                let at = got.len();
+                got.resize(at + b.length() as usize, 0);
+                if let Some(dst) = got.get_mut(at..) {
+                    b.copy_to(dst);
+                }
             }
-            if got.iter().any(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF)) {
-                break;
+            match sniff.step(&mut got) {
+                crate::sniff::Step::More => {}
+                crate::sniff::Step::Found => break,
+                crate::sniff::Step::TooBig => {
+                    fetch::quiet(&reader.cancel());
+                    return Err(crate::limits::sniff_too_big(call.limits().max_event_bytes));
+                }
             }
         }
         let body = got.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&got);
@@ -368,7 +382,7 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
             e.status = Some(resp.status());
             let text = String::from_utf8_lossy(&got);
             if !text.trim().is_empty() {
-                e.body = Some(crate::error::truncate(text.trim(), 512).to_owned());
+                e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
             }
             return Err(e.redact(call.secret()));
         }
@@ -380,12 +394,8 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
 /// Reads an embeddings response we asked for as base64 and turns each vector into a
 /// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
 async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
-    let buf = resp.array_buffer().map_err(|e| call.fail(e, true))?;
-    let buf = JsFuture::from(buf).await.map_err(|e| call.fail(e, true))?;
+    let bytes = crate::body::bytes(&call, &resp).await?;
     call.finish();
-    let view = Uint8Array::new(&buf);
-    let mut bytes = vec![0; view.length() as usize];
-    view.copy_to(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
     match embed::split(&text) {
         Some((rest, vectors)) => {

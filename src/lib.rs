@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod accumulate;
+pub mod body;
 pub mod client;
 pub mod config;
 pub mod embed;
@@ -16,9 +17,12 @@ pub mod fetch;
 pub mod glue;
 pub mod json;
 pub mod jsval;
+pub mod limits;
 pub mod messages;
 pub mod replay;
+pub mod redact;
 pub mod retry;
+pub mod sniff;
 pub mod sse;
 pub mod stream;
 pub mod validate;

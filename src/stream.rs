@@ -105,6 +105,9 @@ impl Io {
         while !self.done {
             let ev = match self.parser.next_event() {
                 Some(e) => e,
+                None if self.parser.exceeded() => {
+                    return Err(crate::limits::event_too_big(self.call.limits().max_event_bytes))
+                }
                 None if self.eof => match self.parser.finish() {
                     Some(e) => e,
                     None => break,
@@ -422,7 +425,7 @@ impl StreamCore {
     /// Wraps a response body reader. `first` holds bytes already read while sniffing.
     pub fn new(proto: Proto, reader: ReadableStreamDefaultReader, mut call: Call, first: Option<Vec<u8>>) -> StreamCore {
         call.start_idle();
-        let mut parser = SseParser::new();
+        let mut parser = SseParser::with_limit(call.limits().max_event_bytes);
         let mut head = Vec::new();
         if let Some(b) = first {
             parser.push(&b);
