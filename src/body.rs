@@ -5,7 +5,7 @@ use crate::error::{Error, Kind};
 use crate::fetch::{header, quiet, Call};
 use crate::jsval::get;
 use crate::limits::{body_too_big, ERROR_BODY_BYTES};
-use js_sys::Uint8Array;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
@@ -67,19 +67,22 @@ fn into_text(bytes: Vec<u8>) -> String {
 }
 
 /// Reads chunks until the end; past `limit` bytes it fails (or, if `cut`, keeps the first
-/// `limit` bytes), cancelling the rest of the body either way.
+/// `limit` bytes), cancelling the rest of the body either way. The chunks stay in JavaScript
+/// until the end and are then copied into one buffer of the exact size: wasm memory never
+/// shrinks, so a big body costs its size once, not the doubling steps of a growing buffer.
 async fn read(call: &Call, resp: &Response, limit: usize, cut: bool) -> Result<Vec<u8>, Error> {
     let Some(body) = resp.body() else {
         return Ok(Vec::new());
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let mut out = Vec::new();
+    let chunks = Array::new();
+    let mut total = 0usize;
     loop {
         let r = JsFuture::from(reader.read())
             .await
             .map_err(|e| call.fail(e, true))?;
         if get(&r, "done").as_bool() == Some(true) {
-            return Ok(out);
+            break;
         }
         let v = get(&r, "value");
         let Some(chunk) = v.dyn_ref::<Uint8Array>() else {
@@ -90,27 +93,28 @@ async fn read(call: &Call, resp: &Response, limit: usize, cut: bool) -> Result<V
             ));
         };
         let n = chunk.length() as usize;
-        let room = limit.saturating_sub(out.len());
-        let take = n.min(room);
-        let at = out.len();
-        if at + take > out.capacity() {
-            // Double, but never past the limit: a body just under it costs its size, not twice.
-            let target = out
-                .capacity()
-                .saturating_mul(2)
-                .clamp(at + take, limit.max(at + take));
-            out.reserve_exact(target - at);
-        }
-        out.resize(at + take, 0);
-        if let Some(dst) = out.get_mut(at..) {
-            chunk.subarray(0, take as u32).copy_to(dst);
-        }
+        let room = limit.saturating_sub(total);
         if n > room {
             quiet(&reader.cancel());
-            if cut {
-                return Ok(out);
+            if !cut {
+                return Err(body_too_big(limit, resp.status()));
             }
-            return Err(body_too_big(limit, resp.status()));
+            chunks.push(&chunk.subarray(0, room as u32));
+            total += room;
+            break;
         }
+        chunks.push(chunk);
+        total += n;
     }
+    let mut out = vec![0; total];
+    let mut at = 0;
+    for c in chunks.iter() {
+        let c: Uint8Array = c.unchecked_into();
+        let n = c.length() as usize;
+        if let Some(dst) = out.get_mut(at..at + n) {
+            c.copy_to(dst);
+        }
+        at += n;
+    }
+    Ok(out)
 }

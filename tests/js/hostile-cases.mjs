@@ -2,8 +2,8 @@
 // that hostile.test.mjs builds): each hostile call, then normal calls on the same client to
 // prove the wasm instance lives. Plain ES module with no imports: it is copied into the Worker.
 
-/** The key the clients send; the html_key_page case echoes it back 40,000 times. */
-export const KEY = "sk-aibadgr-HOSTILE-0123456789abcdef";
+/** The key the clients send (no piece of it occurs in file paths or stacks); html_key_page echoes it. */
+export const KEY = "sk-hx-7Q2vN9pLw4Zt8Rk3Ym6Bc1Df5Gh0Js";
 
 const MiB = 1024 * 1024;
 
