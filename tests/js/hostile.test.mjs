@@ -188,3 +188,20 @@ for (const name of NAMES) {
   test(`workerd, 128 MiB wasm: ${name} ends cleanly and the Worker's client lives`, async () =>
     check("workerd", (await workerdRun())[name], true));
 }
+
+test("maxEventBytes and maxBodyBytes: bad values are refused with a clear error, nothing sent", async () => {
+  const { AiBadgr } = await import("../../pkg/node.js");
+  for (const opt of ["maxEventBytes", "maxBodyBytes"]) {
+    for (const bad of [0, -1, 1.5, 2 ** 32, NaN, "1024", null]) {
+      assert.throws(() => new AiBadgr({ apiKey: "sk-x-1234", baseUrl: srv.url, [opt]: bad }), (e) =>
+        e.kind === "config" && e.param === opt && e.message === `${opt} must be a whole number of bytes from 1 to 4294967295`);
+    }
+    const c = new AiBadgr({ apiKey: "sk-x-1234", baseUrl: srv.url + "/v1", [opt]: 4096 });
+    const before = srv.stats.requests;
+    await assert.rejects(c.chat({ messages: [{ role: "user", content: "hi" }] }, { [opt]: 0 }), (e) =>
+      e.kind === "invalid_request" && e.param === opt);
+    assert.equal(srv.stats.requests, before, "nothing was sent");
+    assert.equal((await c.chat({ messages: [{ role: "user", content: "hi" }] }, { [opt]: 1 << 20 })).choices[0].message.content, "fine");
+  }
+  assert.throws(() => new AiBadgr({ maxEventByte: 1 }), (e) => /the options are .*maxEventBytes, maxBodyBytes/.test(e.message));
+});
