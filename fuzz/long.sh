@@ -10,7 +10,7 @@ out=$1; shift
 runs=${RUNS:-10000000}
 mkdir -p "$out"
 for t in "$@"; do
-  len=${MAX_LEN:-$(case $t in sse|chat|messages) echo 1024 ;; *) echo 4096 ;; esac)}
+  len=${MAX_LEN:-$(case $t in sse|chat|messages|partial) echo 512 ;; *) echo 4096 ;; esac)}
   mkdir -p "$out/$t"
   t0=$(date +%s)
   nice -n 10 cargo fuzz run --sanitizer none --debug-assertions "$t" "$out/$t" "corpus/$t" -- \

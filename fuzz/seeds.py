@@ -6,7 +6,13 @@ def put(t, name, data):
     os.makedirs(f'{root}/{t}', exist_ok=True)
     if isinstance(data, str): data = data.encode()
     open(f'{root}/{t}/{name}', 'wb').write(data)
-fx = {n: open(f'tests/fixtures/{n}', 'rb').read() for n in sorted(os.listdir('tests/fixtures'))}
+fx = {n: open(f'tests/fixtures/{n}', 'rb').read() for n in sorted(os.listdir('tests/fixtures')) if n.endswith('.sse')}
+prov = 'tests/fixtures/providers'
+if os.path.isdir(prov):
+    for n in sorted(os.listdir(prov)):
+        if n.endswith('.sse'):
+            d = open(f'{prov}/{n}', 'rb').read()
+            put('messages' if n.startswith(('anthropic', 'litellm_messages')) else 'chat', n, d)
 steer = bytes([8, 1, 3, 7, 64, 2, 0, 5, 13])
 for n, d in fx.items():
     put('sse', n, steer + d)
@@ -40,8 +46,8 @@ put('embed', 'body', json.dumps({"object": "list", "data": [{"object": "embeddin
 put('embed', 'raw', vec)
 put('retry', 'a', struct.pack('<5d', 0.3, 150.0, 2.0, 3000.0, 0.0) + bytes([0xf5, 1, 0, 3, 7, 5]) + struct.pack('<8H', 429, 503, 500, 200, 408, 409, 529, 400) + bytes([1, 2, 0, 61, 5, 0, 0, 0]))
 put('retry', 'b', struct.pack('<5d', 0.99, -1.0, float('nan'), 120000.0, 0.0) + bytes([0x2d, 1, 1, 1, 2, 10]) + struct.pack('<8H', *[500] * 8) + bytes([60] * 8))
-put('sniff', 'blank-then-sse', bytes([1, 3, 7, 2, 5, 64, 1, 9]) + b'\xef\xbb\xbf \n\r\n  \r \n\xef\xbb\xbfdata: x\n\ndata: y\n\n')
-put('sniff', 'blank-then-json', bytes([4] * 8) + b'\n' * 30 + b'  {"error":{"message":"no"}}')
-put('sniff', 'spaces', bytes([16] * 8) + b' ' * 100 + b'data: z\n\n')
 put('redact', 'page', bytes([24, 128]) + b'sk-aibadgr-SECRET-123456' + b'<html>' + b'\0' * 20 + b'\1 tail</html>')
 put('redact', 'short', bytes([0, 3]) + b'abcd' + b'x abcd \0 y')
+partial = {'tool': '{"city": "Paris", "days": [1, 2, 3], "units": {"temp": "C", "wind": null}, "ok": true}',
+           'nested': '[[{"a": "x\\u00e9\\n"}, [-1.5e3, false]], {"b": [{}]}]', 'string': '"half an \\" escape"'}
+for k, v in partial.items(): put('partial', k, v)

@@ -231,6 +231,12 @@ export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
    * the stream itself; beside iteration, `text()` or `toSSE()` it resolves when they finish.
    */
   final(): Promise<ChatCompletion>;
+  /**
+   * The answer's token usage once the stream ended; `undefined` before, or when the server
+   * sent none. The usage chunk (`choices: []`) that the client asks for is kept out of
+   * iteration unless the request set `stream_options`; its usage is here.
+   */
+  readonly usage: Usage | undefined;
   /** Iterates the chunks; leaving the loop early cancels the stream (and its request). */
   [Symbol.asyncIterator](): StreamIterator<ChatCompletionChunk>;
 }
@@ -253,6 +259,8 @@ export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
    * reader it resolves when that one finishes.
    */
   final(): Promise<Message>;
+  /** The message's token usage once the stream ended; `undefined` before. */
+  readonly usage: MessagesUsage | undefined;
   /** Iterates the events; leaving the loop early cancels the stream (and its request). */
   [Symbol.asyncIterator](): StreamIterator<MessageStreamEvent>;
 }
@@ -1200,8 +1208,13 @@ export interface ToolUseBlock {
   id: string;
   /** The tool's name. */
   name: string;
-  /** The input, parsed (an object matching the tool's `input_schema`). */
+  /**
+   * The input, parsed (an object matching the tool's `input_schema`). When a stream was cut
+   * off inside it (`stop_reason: "max_tokens"`), a best-effort parse of what arrived.
+   */
   input: unknown;
+  /** Only when the streamed input was not complete JSON: the raw text that arrived. */
+  partial_json?: string;
 }
 
 /** A call of a server tool (e.g. web search). */

@@ -2,8 +2,13 @@
 //!
 //! Each SSE data payload goes to [`ChatAccumulator::push`]; [`ChatAccumulator::finish`] writes
 //! the completion a non-streaming request would have returned: content, refusal, reasoning,
-//! tool calls merged by index, finish reason, logprobs and usage. Values that are only passed
-//! through (ids, usage, logprobs) are kept as JSON text.
+//! tool calls, finish reason, logprobs and usage. Values that are only passed through (ids,
+//! usage, logprobs, fields this client does not know) are kept as JSON text.
+//!
+//! Lenient about content, as real servers need: placeholder metadata (`id: ""`, `created: 0`)
+//! counts as unset; `delta.content` may be an array of text and thinking parts; parallel tool
+//! calls may all share `index: 0` and differ only by `id`; unknown members pass through (the
+//! latest non-null value at the top and choice level, merged when they sit in a delta).
 
 use crate::json::{self, push_key, push_sep, write_str, Value};
 
@@ -40,6 +45,8 @@ pub struct ChunkSummary {
     pub content: Option<String>,
     /// Whether the chunk carried a non-null `finish_reason`.
     pub finished: bool,
+    /// Whether the chunk had no choice at all (the usage chunk, Azure's filter results).
+    pub empty: bool,
 }
 
 /// Collects chunk payloads; see the module docs.
@@ -47,6 +54,8 @@ pub struct ChunkSummary {
 pub struct ChatAccumulator {
     /// JSON text of `id`, `created`, `model`, `system_fingerprint`, `service_tier`.
     meta: [Option<String>; 5],
+    /// Members this client does not know: the latest non-null value of each, as JSON text.
+    extra: Extra,
     /// Sorted by index.
     choices: Vec<Choice>,
     /// JSON text of the last non-null `usage`.
@@ -64,6 +73,16 @@ const META: [(&str, Option<&str>); 5] = [
     ("service_tier", None),
 ];
 
+/// Top-level members with a meaning of their own (`obfuscation` is per-chunk padding).
+const TOP_KNOWN: [&str; 5] = ["object", "choices", "usage", "error", "obfuscation"];
+/// Choice members with a meaning of their own.
+const CHOICE_KNOWN: [&str; 4] = ["index", "delta", "finish_reason", "logprobs"];
+/// Delta members with a meaning of their own.
+const DELTA_KNOWN: [&str; 7] = ["role", "content", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call"];
+
+/// Pass-through members as `(key, JSON text)` in the order they first came.
+type Extra = Vec<(String, String)>;
+
 #[derive(Debug, Default)]
 struct Choice {
     index: u64,
@@ -71,9 +90,13 @@ struct Choice {
     content: Option<String>,
     refusal: Option<String>,
     reasoning: Option<String>,
-    /// Sorted by index.
+    /// Sorted by index, then by arrival (calls that share an index differ by id).
     tool_calls: Vec<ToolCall>,
     function_call: Option<ToolCall>,
+    /// Unknown delta members, merged: strings appended, arrays joined, others replaced.
+    delta_extra: Vec<(String, Value<'static>)>,
+    /// Unknown choice members (Azure's `content_filter_results`, ...).
+    extra: Extra,
     /// JSON text of the last non-null `finish_reason`.
     finish_reason: Option<String>,
     /// Comma-separated JSON items of the `content` and `refusal` logprob arrays, once a
@@ -92,16 +115,11 @@ struct ToolCall {
 
 /// The most choices, or tool calls in one choice, that are kept: far above what requests ask
 /// for (`n` ≤ 128), and low enough that a hostile stream cannot make each insert quadratic.
-const MAX_SLOTS: usize = 256;
+pub const MAX_SLOTS: usize = 256;
 
 /// Returns the entry with `index` in `items` (kept sorted by index), inserting a new one;
 /// `None` past [`MAX_SLOTS`] entries (that piece is ignored).
-fn slot<T>(
-    items: &mut Vec<T>,
-    index: u64,
-    key: fn(&T) -> u64,
-    new: fn(u64) -> T,
-) -> Option<&mut T> {
+fn slot<T>(items: &mut Vec<T>, index: u64, key: fn(&T) -> u64, new: fn(u64) -> T) -> Option<&mut T> {
     match items.binary_search_by_key(&index, key) {
         Ok(at) => items.get_mut(at),
         Err(_) if items.len() >= MAX_SLOTS => None,
@@ -164,6 +182,67 @@ fn put_str(out: &mut String, key: &str, v: Option<&str>) {
     }
 }
 
+/// Keeps the latest non-null value of every member of `obj` for which `known` is false.
+fn keep_extra(extra: &mut Extra, obj: &Value, known: impl Fn(&str) -> bool) {
+    for (k, v) in obj.as_object().unwrap_or_default() {
+        if v.is_null() || known(k) {
+            continue;
+        }
+        let text = v.to_json();
+        match extra.iter_mut().find(|(key, _)| key == k) {
+            Some(slot) => slot.1 = text,
+            None => extra.push((k.as_ref().into(), text)),
+        }
+    }
+}
+
+/// Tells whether `extra` already holds `text` for `key` (so keeping it changes nothing).
+fn holds(extra: &Extra, key: &str, text: &str) -> bool {
+    extra.iter().any(|(k, v)| k == key && v == text)
+}
+
+fn write_extra(out: &mut String, extra: &Extra) {
+    for (k, v) in extra {
+        push_key(out, k);
+        out.push_str(v);
+    }
+}
+
+/// Merges an unknown delta member: strings appended, arrays joined, anything else replaced.
+fn merge_delta(extra: &mut Vec<(String, Value<'static>)>, key: &str, v: &Value) {
+    let Some(slot) = extra.iter_mut().find(|(k, _)| k == key) else {
+        extra.push((key.into(), v.clone().into_owned()));
+        return;
+    };
+    match (&mut slot.1, v) {
+        (Value::String(acc), Value::String(s)) => acc.to_mut().push_str(s),
+        (Value::Array(acc), Value::Array(items)) => acc.extend(items.iter().map(|i| i.clone().into_owned())),
+        (acc, v) => *acc = v.clone().into_owned(),
+    }
+}
+
+/// Adds the text of a content given as parts (Mistral): `text` parts to `content`, `thinking`
+/// parts (a string, or a list of text parts) to `reasoning`. Returns the text it added.
+fn content_parts(parts: &[Value], content: &mut Option<String>, reasoning: &mut Option<String>) -> String {
+    let mut added = String::new();
+    for part in parts {
+        match part.get("type").and_then(Value::as_str) {
+            Some("text") => {
+                if let Some(t) = part.get("text").and_then(Value::as_str) {
+                    content.get_or_insert_with(String::new).push_str(t);
+                    added.push_str(t);
+                }
+            }
+            Some("thinking") => match part.get("thinking") {
+                Some(Value::Array(items)) => items.iter().for_each(|i| append(reasoning, i.get("text"))),
+                other => append(reasoning, other),
+            },
+            _ => {}
+        }
+    }
+    added
+}
+
 impl ToolCall {
     fn merge(&mut self, v: Option<&Value>, f: Option<&Value>) {
         fill(&mut self.id, v.and_then(|v| v.get("id")));
@@ -187,10 +266,39 @@ impl ToolCall {
 }
 
 impl Choice {
-    fn merge(&mut self, c: &Value) {
+    /// Returns the call a tool-call delta at `index` continues, or a new one: a piece with an
+    /// id other than the id of the last call at that index starts a new call.
+    fn tool_call(&mut self, index: u64, id: Option<&str>) -> Option<&mut ToolCall> {
+        let end = self.tool_calls.partition_point(|t| t.index <= index);
+        let last = end.checked_sub(1).filter(|&at| self.tool_calls.get(at).is_some_and(|t| t.index == index));
+        let continues = |t: &ToolCall| match (id, t.id.as_deref()) {
+            (Some(new), Some(old)) => old.is_empty() || new == old,
+            _ => true,
+        };
+        match last {
+            Some(at) if self.tool_calls.get(at).is_some_and(continues) => self.tool_calls.get_mut(at),
+            _ if self.tool_calls.len() >= MAX_SLOTS => None,
+            _ => {
+                self.tool_calls.insert(end, ToolCall { index, ..ToolCall::default() });
+                self.tool_calls.get_mut(end)
+            }
+        }
+    }
+
+    /// Merges one choice of a chunk; returns the content text it added.
+    fn merge(&mut self, c: &Value) -> Option<String> {
+        let mut added = None;
         if let Some(d) = c.get("delta") {
             fill(&mut self.role, d.get("role"));
-            append(&mut self.content, d.get("content"));
+            match d.get("content") {
+                Some(Value::Array(parts)) => {
+                    added = Some(content_parts(parts, &mut self.content, &mut self.reasoning));
+                }
+                other => {
+                    append(&mut self.content, other);
+                    added = other.and_then(Value::as_str).map(Into::into);
+                }
+            }
             append(&mut self.refusal, d.get("refusal"));
             // Some servers mirror the same text in both fields: take one per delta.
             let reasoning = d.get("reasoning_content").filter(|r| r.as_str().is_some());
@@ -198,13 +306,18 @@ impl Choice {
             let calls = d.get("tool_calls").and_then(Value::as_array).unwrap_or_default();
             for (pos, t) in calls.iter().enumerate() {
                 let index = t.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
-                let new = |index| ToolCall { index, ..ToolCall::default() };
-                if let Some(call) = slot(&mut self.tool_calls, index, |t| t.index, new) {
+                let id = t.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
+                if let Some(call) = self.tool_call(index, id) {
                     call.merge(Some(t), t.get("function"));
                 }
             }
             if let Some(f) = non_null(d, "function_call") {
                 self.function_call.get_or_insert_with(ToolCall::default).merge(None, Some(f));
+            }
+            for (k, v) in d.as_object().unwrap_or_default() {
+                if !v.is_null() && !DELTA_KNOWN.contains(&k.as_ref()) {
+                    merge_delta(&mut self.delta_extra, k, v);
+                }
             }
         }
         if let Some(r) = non_null(c, "finish_reason") {
@@ -224,6 +337,8 @@ impl Choice {
                 }
             }
         }
+        keep_extra(&mut self.extra, c, |k| CHOICE_KNOWN.contains(&k));
+        added
     }
 
     fn write(&self, out: &mut String) {
@@ -255,6 +370,10 @@ impl Choice {
         if let Some(f) = &self.function_call {
             f.write_function(out, "function_call");
         }
+        for (k, v) in &self.delta_extra {
+            push_key(out, k);
+            v.write(out);
+        }
         out.push('}');
         push_key(out, "logprobs");
         match &self.logprobs {
@@ -277,8 +396,14 @@ impl Choice {
         }
         push_key(out, "finish_reason");
         out.push_str(self.finish_reason.as_deref().unwrap_or("null"));
+        write_extra(out, &self.extra);
         out.push('}');
     }
+}
+
+/// Tells whether `id`/`created`/`model` text is a placeholder (`""` or `0`): unset.
+fn placeholder(text: &str) -> bool {
+    text == "\"\"" || text == "0"
 }
 
 impl ChatAccumulator {
@@ -307,42 +432,46 @@ impl ChatAccumulator {
             return Err(api_error(err));
         }
         self.chunks += 1;
-        for (slot, (key, _)) in self.meta.iter_mut().zip(META) {
+        for (i, (slot, (key, _))) in self.meta.iter_mut().zip(META).enumerate() {
             if slot.is_none() {
-                *slot = non_null(&v, key).map(Value::to_json);
+                // `id`, `created` and `model` may come as placeholders first (Azure).
+                *slot = non_null(&v, key).map(Value::to_json).filter(|t| i >= 3 || !placeholder(t));
             }
         }
+        keep_extra(&mut self.extra, &v, |k| TOP_KNOWN.contains(&k) || META.iter().any(|(m, _)| *m == k));
         if let Some(u) = non_null(&v, "usage") {
             self.usage = Some(u.to_json());
         }
         let mut summary = ChunkSummary::default();
         let choices = v.get("choices").and_then(Value::as_array).unwrap_or_default();
+        summary.empty = choices.is_empty();
         for (pos, c) in choices.iter().enumerate() {
             let index = c.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
             let new = |index| Choice { index, ..Choice::default() };
-            if let Some(choice) = slot(&mut self.choices, index, |c| c.index, new) {
-                choice.merge(c);
-            }
+            let added = slot(&mut self.choices, index, |c| c.index, new).and_then(|choice| choice.merge(c));
             if non_null(c, "finish_reason").is_some() {
                 summary.finished = true;
                 self.saw_finish = true;
             }
             if index == 0 {
-                let delta = c.get("delta").and_then(|d| d.get("content")).and_then(Value::as_str);
-                summary.content = delta.filter(|t| !t.is_empty()).map(Into::into);
+                summary.content = added.filter(|t| !t.is_empty());
             }
         }
         Ok(summary)
     }
 
     /// Handles the chunk most of a stream is made of (one choice whose delta has only
-    /// `content`/`role`, no finish reason, logprobs, usage or error, and metadata already
-    /// known) without building a tree. Returns `None`, having changed nothing, for anything
-    /// else: [`push`](Self::push) then takes the general path, which also reports errors.
+    /// `content`/`role`, no finish reason, logprobs, usage or error, metadata already known,
+    /// unknown members unchanged) without building a tree. Returns `None`, having changed
+    /// nothing, for anything else: [`push`](Self::push) then takes the general path, which
+    /// also reports errors.
     fn push_fast(&mut self, data: &str) -> Option<ChunkSummary> {
         let mut s = json::Scanner::new(data);
         let (mut index, mut content, mut role) = (0, None, None);
         let (mut seen_choices, mut has_choice) = (false, false);
+        // Unknown choice members, checked once the choice is known.
+        let mut choice_extra: Vec<(String, &str)> = Vec::new();
+        let (extra, meta) = (&self.extra, &self.meta);
         s.object(|s, key| {
             match key {
                 "choices" => {
@@ -372,34 +501,42 @@ impl ChatAccumulator {
                                         *slot = Some(s.string()?);
                                         Some(())
                                     }
-                                    "content" | "role" => Some(()),
-                                    "refusal" | "reasoning_content" | "reasoning" | "tool_calls" | "function_call" => {
-                                        s.null().then_some(())
-                                    }
-                                    _ => s.skip(),
+                                    _ => s.null().then_some(()),
                                 })
                             }
                             "delta" => None,
                             "finish_reason" | "logprobs" => s.null().then_some(()),
-                            _ => s.skip(),
+                            _ if s.null() => Some(()),
+                            _ => {
+                                let raw = s.raw()?;
+                                choice_extra.push((key.to_owned(), raw));
+                                Some(())
+                            }
                         })
                     })
                 }
                 "error" | "usage" => s.null().then_some(()),
-                _ => {
-                    let meta = META.iter().position(|(k, _)| *k == key);
-                    match meta.and_then(|i| self.meta.get(i)) {
-                        Some(None) => s.null().then_some(()),
-                        _ => s.skip(),
-                    }
-                }
+                "object" | "obfuscation" => s.skip(),
+                _ => match META.iter().position(|(k, _)| *k == key).map(|i| meta.get(i)) {
+                    Some(Some(None)) => s.null().then_some(()),
+                    Some(_) => s.skip(),
+                    None if s.null() => Some(()),
+                    None => holds(extra, key, s.raw()?).then_some(()),
+                },
             }
         })?;
         if !s.at_end() {
             return None;
         }
+        if !choice_extra.is_empty() {
+            let at = self.choices.binary_search_by_key(&index, |c| c.index).ok()?;
+            let choice = self.choices.get(at)?;
+            if !choice_extra.iter().all(|(k, raw)| holds(&choice.extra, k, raw)) {
+                return None;
+            }
+        }
         self.chunks += 1;
-        let mut summary = ChunkSummary::default();
+        let mut summary = ChunkSummary { empty: !has_choice, ..ChunkSummary::default() };
         if !has_choice {
             return Some(summary);
         }
@@ -429,6 +566,11 @@ impl ChatAccumulator {
         self.chunks
     }
 
+    /// Returns the JSON text of the last non-null `usage`, if one came.
+    pub fn usage(&self) -> Option<&str> {
+        self.usage.as_deref()
+    }
+
     /// Returns the accumulated `chat.completion` as JSON text.
     pub fn finish(&self) -> String {
         let mut out = String::from("{");
@@ -441,6 +583,7 @@ impl ChatAccumulator {
                 out.push_str(",\"object\":\"chat.completion\"");
             }
         }
+        write_extra(&mut out, &self.extra);
         push_key(&mut out, "choices");
         out.push('[');
         for c in &self.choices {
@@ -587,7 +730,9 @@ mod tests {
             message(&a)["tool_calls"],
             json!([
                 {"id":"c1","type":"function","function":{"name":"one","arguments":""}},
-                {"id":"c2","type":"function","function":{"name":"two","arguments":"{}"}}
+                {"id":"c2","type":"function","function":{"name":"two","arguments":"{}"}},
+                // Another id at an index that has one is another call (issue 10, item 7).
+                {"id":"other","type":"function","function":{"name":"other","arguments":""}}
             ])
         );
     }
@@ -627,9 +772,9 @@ mod tests {
     fn summary_reports_choice_zero_only() {
         let mut a = ChatAccumulator::new();
         let s = a.push(r#"{"choices":[{"index":1,"delta":{"content":"x"}}]}"#).unwrap();
-        assert_eq!(s, ChunkSummary { content: None, finished: false });
+        assert_eq!(s, ChunkSummary { content: None, finished: false, empty: false });
         let s = a.push(r#"{"choices":[{"index":1,"delta":{"content":"x"}},{"index":0,"delta":{"content":"y"},"finish_reason":"stop"}]}"#).unwrap();
-        assert_eq!(s, ChunkSummary { content: Some("y".into()), finished: true });
+        assert_eq!(s, ChunkSummary { content: Some("y".into()), finished: true, empty: false });
         let s = a.push(r#"{"choices":[{"index":0,"delta":{"content":""}}]}"#).unwrap();
         assert_eq!(s.content, None);
     }

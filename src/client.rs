@@ -2,21 +2,21 @@
 //! classes). Each method checks and snapshots the request synchronously, then returns a
 //! promise that does the network work.
 
+use crate::body::{is_event_stream, parse_body};
 use crate::config::{api_model, CallOptions, Config};
 use crate::embed;
-use crate::json;
-use crate::replay;
 use crate::error::{Error, Kind};
-use crate::fetch::{self, header, Call, Prepared};
+use crate::fetch::{self, Call, Prepared};
+use crate::json;
 use crate::jsval::{get, set};
+use crate::open::{self, Opened};
 use crate::stream::{Proto, StreamCore};
 use crate::validate::{self, Api};
-use js_sys::{Promise, Uint8Array};
+use js_sys::Promise;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{ReadableStreamDefaultReader, Response};
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::Response;
 
 /// The API version header the messages endpoint expects.
 const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -72,6 +72,9 @@ struct Job {
     models: Vec<String>,
     opts: CallOptions,
     decode_embeddings: bool,
+    /// The caller did not ask for `stream_options`: the usage chunk this client asks for is
+    /// kept from chunk consumers (it still reaches `final()`, `toSSE()` and `stream.usage`).
+    hide_usage_chunk: bool,
 }
 
 #[wasm_bindgen]
@@ -178,8 +181,9 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
         }
     }
     let decode_embeddings = op == Op::Embed && parsed.get("encoding_format").is_none();
+    let hide_usage_chunk = op == Op::ChatStream && parsed.get("stream_options").is_none();
     let body = body_for(op, parsed, &models[0]);
-    Ok(Job { op, request: text, body, models, opts, decode_embeddings })
+    Ok(Job { op, request: text, body, models, opts, decode_embeddings, hide_usage_chunk })
 }
 
 /// Writes the body to send for `model`: the caller's request with the API's model name and,
@@ -212,11 +216,12 @@ fn stringify(v: &JsValue) -> Result<String, Error> {
     })
 }
 
-/// Whether a failed model should hand over to the next one in `fallbackModels`.
+/// Whether a failed model should hand over to the next one in `fallbackModels` (an error
+/// event that came before the first token counts like the status it stands for).
 fn can_fall_back(e: &Error) -> bool {
     match e.kind {
         Kind::Network => true,
-        Kind::Api => e.retryable || e.status == Some(404) || e.code.as_deref() == Some("model_not_found"),
+        Kind::Api | Kind::Stream => e.retryable || e.status == Some(404) || e.code.as_deref() == Some("model_not_found"),
         _ => false,
     }
 }
@@ -225,7 +230,7 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
     let secret = cfg.api_key.clone();
     let timeout = job.opts.timeout_ms.unwrap_or(cfg.timeout_ms);
     let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
-    let retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
+    let max_retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
     let mut call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
     call.set_limits(crate::limits::Limits {
         max_event_bytes: job.opts.max_event_bytes.unwrap_or(cfg.max_event_bytes),
@@ -238,7 +243,6 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
     };
     let headers = cfg.request_headers(extra, &job.opts.headers);
     let url = if job.op.proto() == Proto::Messages { cfg.messages_url() } else { cfg.url(job.op.path()) };
-    let mut resp = None;
     let mut last = None;
     for (i, model) in job.models.iter().enumerate() {
         let body = if i == 0 {
@@ -249,146 +253,65 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
                 Err(_) => break,
             }
         };
-        match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, body), retries).await {
-            Ok(r) => {
-                resp = Some(r);
-                break;
-            }
+        let req = Prepared::new(url.clone(), &headers, body);
+        let more_models = i + 1 < job.models.len();
+        match attempt(cfg, &mut call, &req, job.op, max_retries, more_models).await {
+            Ok((resp, opened)) => return respond(&job, resp, opened, call).await,
             Err(e) if can_fall_back(&e) => last = Some(e),
             Err(e) => return Err(e.into()),
         }
     }
-    let resp = match resp {
-        Some(r) => r,
-        None => return Err(last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into()),
-    };
-    match job.op {
-        Op::ChatStream | Op::MessagesStream => Ok(open_stream(job.op.proto(), resp, call).await?),
-        Op::Embed if job.decode_embeddings => Ok(embeddings(resp, call).await?),
-        _ => whole(job.op.proto(), resp, call).await,
-    }
+    Err(last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into())
 }
 
-fn is_event_stream(resp: &Response) -> bool {
-    header(resp, "content-type").is_some_and(|c| c.to_ascii_lowercase().contains("text/event-stream"))
-}
-
-/// Reads a non-streamed JSON body; a server that streamed anyway is collected.
-async fn whole(proto: Proto, resp: Response, mut call: Call) -> Result<JsValue, JsValue> {
-    if is_event_stream(&resp) {
-        let reader = body_reader(&resp)?;
-        return StreamCore::new(proto, reader, call, None).collect().await;
-    }
-    let text = fetch::text(&call, &resp).await?;
-    call.finish();
-    Ok(parse_body(&resp, &text, call.secret())?)
-}
-
-fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<JsValue, Error> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let status = resp.status();
-    let bad = |what: &str| {
-        let mut e = Error::new(Kind::Api, what);
-        e.status = Some(status);
-        e.request_id = fetch::request_id(resp);
-        if !text.trim().is_empty() {
-            e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
+/// Calls one model with retries. A streamed answer is opened up to its first event: an error
+/// sent as that event (nothing reached the caller yet) is retried, or handed to the next model,
+/// exactly as the status it stands for; on the last try it stays in the stream, which then
+/// fails with it as before.
+async fn attempt(
+    cfg: &Config,
+    call: &mut Call,
+    req: &Prepared,
+    op: Op,
+    max_retries: u32,
+    more_models: bool,
+) -> Result<(Response, Option<Opened>), Error> {
+    let mut retries = 0;
+    loop {
+        let resp = fetch::send(cfg, call, req, max_retries, &mut retries).await?;
+        if !op.streaming() && !is_event_stream(&resp) {
+            return Ok((resp, None));
         }
-        e.redact(secret)
-    };
-    if text.trim().is_empty() {
-        return Err(bad("the server answered with an empty body; retry the request"));
+        let mut opened = open::open(op.proto(), &resp, call).await?;
+        match opened.retry.take() {
+            Some(e) if e.retryable && retries < max_retries => {
+                opened.cancel();
+                fetch::pause(call, &e, retries).await?;
+                retries += 1;
+            }
+            Some(e) if more_models && can_fall_back(&e) => {
+                opened.cancel();
+                return Err(e);
+            }
+            _ => return Ok((resp, Some(opened))),
+        }
     }
-    let v = js_sys::JSON::parse(text)
-        .map_err(|_| bad("the server answered with a body that is not JSON (see err.body); check baseUrl"))?;
-    let err = get(&v, "error");
-    if !err.is_undefined() && !err.is_null() && get(&v, "choices").is_undefined() && get(&v, "content").is_undefined() {
-        return Err(Error::from_response(status, text, fetch::request_id(resp)).redact(secret));
-    }
-    if !v.is_object() {
-        return Err(bad("the server answered with JSON that is not an object (see err.body)"));
-    }
-    Ok(v)
 }
 
-fn body_reader(resp: &Response) -> Result<ReadableStreamDefaultReader, Error> {
-    let body = resp
-        .body()
-        .ok_or_else(|| Error::new(Kind::Stream, "the server sent no response body; retry the request"))?;
-    Ok(body.get_reader().unchecked_into())
-}
-
-/// Opens a stream once headers arrived: SSE (also when a proxy mislabels it), or a JSON
-/// error body sent with status 200.
-async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue, Error> {
-    let ctype = header(&resp, "content-type").unwrap_or_default().to_ascii_lowercase();
-    if ctype.contains("application/json") {
-        // A server that ignored `stream: true`: replay its whole answer as the stream it
-        // would have sent (an error body is reported as such).
-        let text = fetch::text(&call, &resp).await?;
-        parse_body(&resp, &text, call.secret())?;
-        let sse = match proto {
-            Proto::Chat => replay::chat(&text),
-            Proto::Messages => replay::message(&text),
-        };
-        let Some(sse) = sse else {
-            let mut e = Error::new(Kind::Stream, "the server answered a stream request with JSON that is not a completion (see err.body)");
-            e.status = Some(resp.status());
-            e.body = Some(crate::error::truncate(&text, crate::error::BODY_KEEP).to_owned());
-            return Err(e.redact(call.secret()));
-        };
-        let replayed = Response::new_with_opt_str(Some(&sse))
-            .map_err(|e| Error::new(Kind::Stream, "could not replay the answer as a stream").with_cause(e))?;
-        let reader = body_reader(&replayed)?;
-        return Ok(StreamCore::new(proto, reader, call, None).into_js(proto));
-    }
-    let reader = body_reader(&resp)?;
-    let mut first = None;
-    if !ctype.contains("text/event-stream") {
-        // Some proxies drop or change the content type: look at the first bytes.
-        let mut got: Vec<u8> = Vec::new();
-        let mut sniff = crate::sniff::Sniff::new(call.limits().max_event_bytes);
-        loop {
-            let r = JsFuture::from(reader.read()).await.map_err(|e| call.fail(e, true))?;
-            if get(&r, "done").as_bool() == Some(true) {
-                break;
-            }
-            if let Some(b) = get(&r, "value").dyn_ref::<Uint8Array>() {
-                let at = got.len();
-                got.resize(at + b.length() as usize, 0);
-                if let Some(dst) = got.get_mut(at..) {
-                    b.copy_to(dst);
-                }
-            }
-            match sniff.step(&mut got) {
-                crate::sniff::Step::More => {}
-                crate::sniff::Step::Found => break,
-                crate::sniff::Step::TooBig => {
-                    fetch::quiet(&reader.cancel());
-                    return Err(crate::limits::sniff_too_big(call.limits().max_event_bytes));
-                }
-            }
+/// Turns the answer into what the method resolves to.
+async fn respond(job: &Job, resp: Response, opened: Option<Opened>, mut call: Call) -> Result<JsValue, JsValue> {
+    let proto = job.op.proto();
+    match (job.op, opened) {
+        (Op::ChatStream | Op::MessagesStream, Some(o)) => Ok(StreamCore::new(proto, o, call, job.hide_usage_chunk).into_js(proto)),
+        // A server that streamed an answer nobody asked to stream: collected.
+        (_, Some(o)) => StreamCore::new(proto, o, call, false).collect().await,
+        (Op::Embed, None) if job.decode_embeddings => Ok(embeddings(resp, call).await?),
+        (_, None) => {
+            let text = fetch::text(&call, &resp).await?;
+            call.finish();
+            Ok(parse_body(&resp, &text, call.secret())?)
         }
-        let body = got.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&got);
-        let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
-        let head = body.get(start..).unwrap_or(&[]);
-        let sse = [&b"data:"[..], b"event:", b":", b"id:", b"retry:"].iter().any(|p| head.starts_with(p));
-        if !sse {
-            fetch::quiet(&reader.cancel());
-            let mut m = String::from("the server answered a stream request with ");
-            m.push_str(if ctype.is_empty() { "no content type" } else { crate::error::truncate(&ctype, 80) });
-            m.push_str(" instead of an event stream; check baseUrl");
-            let mut e = Error::new(Kind::Stream, m);
-            e.status = Some(resp.status());
-            let text = String::from_utf8_lossy(&got);
-            if !text.trim().is_empty() {
-                e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
-            }
-            return Err(e.redact(call.secret()));
-        }
-        first = Some(got);
     }
-    Ok(StreamCore::new(proto, reader, call, first).into_js(proto))
 }
 
 /// Reads an embeddings response we asked for as base64 and turns each vector into a

@@ -265,24 +265,29 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
 }
 
 /// Sends `req` with retries: network failures before a response, and retryable statuses,
-/// are retried up to `max_retries` times with the server's `retry-after` or backoff.
-/// Returns the first 2xx response.
-pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32) -> Result<Response, Error> {
-    let mut retries = 0;
+/// are retried while `retries` (the retries made so far) is below `max_retries`, waiting the
+/// server's `retry-after` or backoff. Returns the first 2xx response.
+pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32, retries: &mut u32) -> Result<Response, Error> {
     loop {
         let err = match fetch_once(cfg, call, req).await {
             Ok(resp) if (200..300).contains(&resp.status()) => return Ok(resp),
             Ok(resp) => error_from(call, &resp).await,
             Err(e) => e,
         };
-        if !err.retryable || retries >= max_retries {
+        if !err.retryable || *retries >= max_retries {
             return Err(err);
         }
-        let wait = match err.retry_after_ms {
-            Some(ms) => f64::from(ms),
-            None => retry::backoff_ms(retries, js_sys::Math::random()),
-        };
-        JsFuture::from(Timer::sleep(wait, &call.signal())).await.map_err(|e| call.fail(e, false))?;
-        retries += 1;
+        pause(call, &err, *retries).await?;
+        *retries += 1;
     }
+}
+
+/// Waits before the retry after `retries_done` retries: the server's `retry-after`, else
+/// backoff. Fails as soon as the call is aborted or times out.
+pub async fn pause(call: &Call, err: &Error, retries_done: u32) -> Result<(), Error> {
+    let wait = match err.retry_after_ms {
+        Some(ms) => f64::from(ms),
+        None => retry::backoff_ms(retries_done, js_sys::Math::random()),
+    };
+    JsFuture::from(Timer::sleep(wait, &call.signal())).await.map(drop).map_err(|e| call.fail(e, false))
 }

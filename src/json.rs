@@ -384,6 +384,14 @@ impl<'a> Scanner<'a> {
         self.p.skip(self.depth).ok()
     }
 
+    /// Skips one value of any kind and returns its text as it stands in the input.
+    pub fn raw(&mut self) -> Option<&'a str> {
+        self.p.ws();
+        let from = self.p.pos;
+        self.p.skip(self.depth).ok()?;
+        self.p.s.get(from..self.p.pos)
+    }
+
     /// Walks the members of the object the scanner is at, calling `each` with the scanner
     /// positioned at each member's value; `None` when the text is not such an object or
     /// `each` gives up.

@@ -4,9 +4,17 @@
 //! [`MessagesAccumulator::finish`] writes the message a non-streaming request would have returned:
 //! content blocks in index order with text, thinking, signatures, citations and tool inputs
 //! filled in, stop reason, and usage merged from `message_start` and `message_delta`.
+//!
+//! What it accumulates never fails the stream: a tool input that is not valid JSON (cut off
+//! by `max_tokens`, or split over several blocks by a proxy) gets a best-effort `input` from
+//! [`partial`](crate::partial) plus its raw text as `partial_json`; delta types this client
+//! does not know are merged into their block (strings appended, other values replaced), and
+//! unknown block types are kept as sent. Only a spliced stream (a second `message_start` with
+//! another id before `message_stop`) is an error.
 
 use crate::accumulate::{api_error, ChunkError};
 use crate::json::{self, push_key, push_sep, Value};
+use crate::partial;
 use std::borrow::Cow;
 
 /// What kind of event a pushed payload was.
@@ -57,9 +65,10 @@ struct Block {
     json: String,
 }
 
-const INVALID_INPUT: ChunkError = ChunkError::Shape("tool input is not valid json");
 const TOO_MANY_BLOCKS: ChunkError =
     ChunkError::Shape("more than 4096 content blocks in one message (the limit; no real answer has that many)");
+const SPLICED: ChunkError =
+    ChunkError::Shape("a second message_start with another id came before message_stop (two answers spliced into one stream)");
 
 const KINDS: [(&str, EventKind); 7] = [
     ("message_start", EventKind::MessageStart),
@@ -139,15 +148,51 @@ impl Block {
                     _ => v.set("citations", Value::Array(vec![c])),
                 }
             }
-            _ => {}
+            _ => {
+                // A delta type this client does not know: merge its members into the block.
+                let Value::Object(members) = std::mem::replace(delta, Value::Null) else { return };
+                for (k, m) in members.into_iter().filter(|(k, _)| k != "type") {
+                    match (v.get_mut(&k), m) {
+                        (Some(Value::String(acc)), Value::String(piece)) => acc.to_mut().push_str(&piece),
+                        (_, m) => v.set(&k, m.into_owned()),
+                    }
+                }
+            }
         }
     }
 
-    /// Parses the buffered input JSON, if any arrived.
-    fn input(&self) -> Result<Option<Value<'_>>, ChunkError> {
-        match self.json.as_str() {
-            "" => Ok(None),
-            text => json::parse(text).map(Some).map_err(|_| INVALID_INPUT),
+    fn is_tool_use(&self) -> bool {
+        matches!(self.value.get("type").and_then(Value::as_str), Some("tool_use" | "server_tool_use"))
+    }
+
+    fn member(&self, key: &str) -> &str {
+        self.value.get(key).and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// Tells whether `next` carries on this block's tool input: a LiteLLM proxy can send one
+    /// `tool_use` block per upstream delta, each holding a fragment of the arguments. It does
+    /// when the input so far (`json`) is not complete and `next` names no other call.
+    fn continued_by(&self, json: &str, next: &Block) -> bool {
+        let same = |key| next.member(key).is_empty() || next.member(key) == self.member(key);
+        self.is_tool_use() && next.is_tool_use() && !json.is_empty() && !partial::is_complete(json) && same("id") && same("name")
+    }
+}
+
+/// Writes a block with its streamed input (if any): parsed when it is complete, else a
+/// best-effort parse as `input` and the raw text as `partial_json`.
+fn write_block(out: &mut String, value: &Value, json: &str) {
+    if json.is_empty() {
+        value.write(out);
+        return;
+    }
+    match json::parse(json) {
+        Ok(input) => write_replacing(out, value, "input", &input.to_json()),
+        Err(_) => {
+            let mut v = value.clone().into_owned();
+            let input = partial::parse(json).filter(|i| i.as_object().is_some()).map(Value::into_owned);
+            v.set("input", input.unwrap_or_else(empty));
+            v.set("partial_json", Value::String(Cow::Owned(json.to_owned())));
+            v.write(out);
         }
     }
 }
@@ -241,7 +286,13 @@ impl MessagesAccumulator {
         let mut text = None;
         match kind {
             EventKind::MessageStart => {
-                self.message = Some(take_object(&mut v, "message").unwrap_or_else(bare_message))
+                let m = take_object(&mut v, "message").unwrap_or_else(bare_message);
+                let id = |m: &Value| m.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+                match &self.message {
+                    Some(old) if !id(old).is_empty() && !id(&m).is_empty() && id(old) != id(&m) => return Err(SPLICED),
+                    Some(_) => {} // the same message announced twice
+                    None => self.message = Some(m),
+                }
             }
             EventKind::ContentBlockStart => {
                 let value = take_object(&mut v, "content_block").unwrap_or_else(empty);
@@ -261,14 +312,7 @@ impl MessagesAccumulator {
                     b.apply(&mut delta);
                 }
             }
-            EventKind::ContentBlockStop => {
-                if let Some(b) = block {
-                    if let Some(input) = b.input()?.map(Value::into_owned) {
-                        b.value.set("input", input);
-                        b.json.clear();
-                    }
-                }
-            }
+            EventKind::ContentBlockStop => {}
             EventKind::MessageDelta => {
                 let m = self.message.get_or_insert_with(bare_message);
                 merge(m, v.remove("delta"), false);
@@ -292,16 +336,23 @@ impl MessagesAccumulator {
         self.stopped
     }
 
-    /// Returns the accumulated message as JSON text; fails if a tool's streamed input is not
-    /// valid JSON.
-    pub fn finish(&self) -> Result<String, ChunkError> {
+    /// Returns the `usage` of the message so far, as JSON text.
+    pub fn usage(&self) -> Option<String> {
+        self.message.as_ref()?.get("usage").filter(|u| u.as_object().is_some()).map(Value::to_json)
+    }
+
+    /// Returns the accumulated message as JSON text (see the module docs for what an
+    /// incomplete tool input gives).
+    pub fn finish(&self) -> String {
         let mut content = String::from("[");
-        for b in &self.blocks {
-            push_sep(&mut content);
-            match b.input()? {
-                Some(input) => write_replacing(&mut content, &b.value, "input", &input.to_json()),
-                None => b.value.write(&mut content),
+        let mut blocks = self.blocks.iter().peekable();
+        while let Some(b) = blocks.next() {
+            let mut json = Cow::Borrowed(b.json.as_str());
+            while let Some(next) = blocks.next_if(|n| b.continued_by(&json, n)) {
+                json.to_mut().push_str(&next.json);
             }
+            push_sep(&mut content);
+            write_block(&mut content, &b.value, &json);
         }
         content.push(']');
         let bare;
@@ -314,7 +365,7 @@ impl MessagesAccumulator {
         };
         let mut out = String::new();
         write_replacing(&mut out, m, "content", &content);
-        Ok(out)
+        out
     }
 }
 
@@ -344,7 +395,7 @@ mod tests {
     }
 
     fn out(a: &MessagesAccumulator) -> J {
-        serde_json::from_str(&a.finish().unwrap()).unwrap()
+        serde_json::from_str(&a.finish()).unwrap()
     }
 
     fn start() -> (&'static str, J) {
@@ -406,7 +457,7 @@ mod tests {
         });
         assert_eq!(out(&a), want);
         // Raw number text survives, member order follows message_start.
-        let text = a.finish().unwrap();
+        let text = a.finish();
         assert!(text.contains("[1,2.5e0]"));
         assert!(text.starts_with(r#"{"id":"msg_01Ab","type":"message","role":"assistant","model""#));
     }
@@ -479,7 +530,8 @@ mod tests {
         let o = out(&a);
         assert_eq!(o["content"][0]["input"], json!({"query":"rust"}));
         assert_eq!(o["content"][1], result);
-        assert_eq!(o["content"][2], json!({"type":"future_block","x":[1,{"y":null}]}));
+        // An unknown delta type is merged into its block (issue 10, item 8).
+        assert_eq!(o["content"][2], json!({"type":"future_block","x":[1,{"y":null}],"z":1}));
         assert_eq!(o["content"][3]["input"], json!({}));
     }
 
@@ -499,22 +551,25 @@ mod tests {
     }
 
     #[test]
-    fn invalid_tool_json() {
+    fn invalid_tool_json_never_fails_the_stream() {
         let mut a = feed(&[
             start(),
             block(0, json!({"type":"tool_use","id":"t","name":"f","input":{}})),
             delta(0, json!({"type":"input_json_delta","partial_json":"{\"a\": "})),
         ]);
-        // Pending buffer is parsed at finish too.
-        assert_eq!(a.finish(), Err(INVALID_INPUT));
+        // The pending buffer is read at finish: best effort plus the raw text.
+        let o = out(&a);
+        assert_eq!(o["content"][0]["input"], json!({}));
+        assert_eq!(o["content"][0]["partial_json"], "{\"a\": ");
         let e = json!({"type":"content_block_stop","index":0}).to_string();
-        assert_eq!(a.push(None, &e), Err(ChunkError::Shape("tool input is not valid json")));
+        assert!(a.push(None, &e).is_ok());
         let ok = feed(&[
             start(),
             block(0, json!({"type":"tool_use","id":"t","name":"f","input":{}})),
             delta(0, json!({"type":"input_json_delta","partial_json":"{\"a\": [1]}"})),
         ]);
         assert_eq!(out(&ok)["content"][0]["input"], json!({"a":[1]}));
+        assert!(out(&ok)["content"][0].get("partial_json").is_none());
         assert!(!ok.stopped());
     }
 
@@ -602,7 +657,7 @@ mod tests {
             json!({"type":"message","role":"assistant","stop_reason":"end_turn","usage":{"output_tokens":2},"content":[{"type":"text","text":"hi"}]})
         );
         assert_eq!(
-            MessagesAccumulator::new().finish().unwrap(),
+            MessagesAccumulator::new().finish(),
             r#"{"type":"message","role":"assistant","content":[]}"#
         );
     }
@@ -695,9 +750,7 @@ mod tests {
             for (name, data) in &events {
                 let _ = a.push(name.as_deref(), data);
             }
-            if let Ok(text) = a.finish() {
-                prop_assert!(serde_json::from_str::<J>(&text).is_ok());
-            }
+            prop_assert!(serde_json::from_str::<J>(&a.finish()).is_ok());
         }
 
         #[test]
@@ -706,9 +759,7 @@ mod tests {
             for (name, data) in &events {
                 let _ = a.push(name.as_deref(), data);
             }
-            if let Ok(text) = a.finish() {
-                prop_assert!(serde_json::from_str::<J>(&text).is_ok());
-            }
+            prop_assert!(serde_json::from_str::<J>(&a.finish()).is_ok());
         }
     }
 

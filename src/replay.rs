@@ -24,6 +24,12 @@ pub fn chat(body: &str) -> Option<String> {
         for key in ["logprobs", "finish_reason"] {
             choice.set(key, c.get(key).cloned().unwrap_or(Value::Null));
         }
+        // Members this client does not know pass through (Azure's content_filter_results).
+        for (k, m) in c.as_object().unwrap_or_default() {
+            if !matches!(k.as_ref(), "index" | "message" | "delta" | "logprobs" | "finish_reason") {
+                choice.set(k, m.clone());
+            }
+        }
         deltas.push(choice);
     }
     let mut chunk = v.clone();
@@ -157,7 +163,7 @@ mod tests {
             acc.push(e.event.as_deref(), &e.data).unwrap();
         }
         assert!(acc.stopped());
-        let a: serde_json::Value = serde_json::from_str(&acc.finish().unwrap()).unwrap();
+        let a: serde_json::Value = serde_json::from_str(&acc.finish()).unwrap();
         let b: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(a, b);
         assert!(message(r#"{"type":"error","error":{"type":"x","message":"y"}}"#).is_none());

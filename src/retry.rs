@@ -35,6 +35,28 @@ pub fn server_wait_ms(retry_after_ms: Option<f64>, retry_after_secs: Option<f64>
     date_from_now_ms.map(|v| v.max(0.0)).filter(|v| ok(*v))
 }
 
+/// Returns the HTTP status an error payload sent inside a `200` event stream stands for, from
+/// its `type` or `code` (OpenAI and Anthropic names, or a numeric code), so that an error that
+/// arrives before the first token is retried, or falls back, as that status would be.
+/// `None` for anything unknown (and for `insufficient_quota`: waiting does not help).
+pub fn status_for_error(kind: Option<&str>, code: Option<&str>) -> Option<u16> {
+    let named = |name: &str| match name {
+        "overloaded_error" | "overloaded" => Some(529),
+        "rate_limit_error" | "rate_limit_exceeded" | "rate_limit" | "too_many_requests" | "requests" | "tokens" => Some(429),
+        "api_error" | "server_error" | "internal_server_error" | "internal_error" => Some(500),
+        "service_unavailable" | "service_unavailable_error" | "unavailable" => Some(503),
+        "timeout_error" | "timeout" | "gateway_timeout" => Some(504),
+        "request_timeout" => Some(408),
+        "invalid_request_error" | "bad_request" => Some(400),
+        "authentication_error" | "invalid_api_key" => Some(401),
+        "permission_error" => Some(403),
+        "not_found_error" | "model_not_found" => Some(404),
+        _ => None,
+    };
+    let numeric = code.and_then(|c| c.parse::<u16>().ok()).filter(|n| (400..600).contains(n));
+    numeric.or_else(|| code.and_then(named)).or_else(|| kind.and_then(named))
+}
+
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
@@ -69,6 +91,23 @@ mod tests {
         assert_eq!(backoff_ms(2, f64::NAN), 2000.0);
         assert_eq!(backoff_ms(2, f64::INFINITY), 1500.0);
         assert_eq!(backoff_ms(2, -3.0), 2000.0);
+    }
+
+    #[test]
+    fn error_payload_statuses() {
+        assert_eq!(status_for_error(Some("overloaded_error"), None), Some(529));
+        assert_eq!(status_for_error(Some("requests"), Some("rate_limit_exceeded")), Some(429));
+        assert_eq!(status_for_error(Some("server_error"), None), Some(500));
+        assert_eq!(status_for_error(None, Some("503")), Some(503));
+        assert_eq!(status_for_error(Some("server_error"), Some("429")), Some(429));
+        assert_eq!(status_for_error(Some("invalid_request_error"), None), Some(400));
+        assert_eq!(status_for_error(Some("invalid_request_error"), Some("model_not_found")), Some(404));
+        assert_eq!(status_for_error(Some("insufficient_quota"), Some("insufficient_quota")), None);
+        assert_eq!(status_for_error(None, Some("200")), None);
+        assert_eq!(status_for_error(None, None), None);
+        for (k, retry) in [("overloaded_error", true), ("rate_limit_error", true), ("api_error", true), ("invalid_request_error", false)] {
+            assert_eq!(status_for_error(Some(k), None).is_some_and(|s| should_retry(s, None)), retry, "{k}");
+        }
     }
 
     #[test]

@@ -10,18 +10,20 @@
 //! `final()` also works beside any of them.
 
 use crate::accumulate::{ChatAccumulator, ChunkError};
+use crate::body::take_read;
 use crate::error::{Error, Kind};
 use crate::fetch::{quiet, Call};
 use crate::json;
 use crate::glue::{ChatStream, MessageStream};
 use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
+use crate::open::Opened;
 use crate::sse::{SseEvent, SseParser};
 use js_sys::{Function, Promise, Uint8Array};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::ReadableStreamDefaultReader;
 
@@ -42,8 +44,6 @@ const SSE: u8 = 3;
 const FINAL: u8 = 4;
 /// Objects through the stream's own async iterator (not its reader).
 const ITER: u8 = 5;
-/// How much of the body is kept to explain a stream that sent no event.
-const HEAD: usize = 4096;
 
 enum Acc {
     Chat(ChatAccumulator),
@@ -61,7 +61,12 @@ enum State {
 struct Io {
     reader: ReadableStreamDefaultReader,
     parser: SseParser,
+    /// Events read while the stream was opened, processed before the parser's.
+    queued: VecDeque<SseEvent>,
     acc: Acc,
+    /// Chunks without any choice (the usage chunk this client asked for) are kept from
+    /// chunk consumers: `chunk.choices[0]` must not throw in the loop everyone writes.
+    hide_empty: bool,
     call: Call,
     eof: bool,
     done: bool,
@@ -103,7 +108,7 @@ impl Io {
     /// Processes every complete buffered event into `batch` (when `Some`), and notices the end.
     fn process(&mut self, mode: u8, mut batch: Option<&mut Batch>) -> Result<(), Error> {
         while !self.done {
-            let ev = match self.parser.next_event() {
+            let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
                 None if self.parser.exceeded() => {
                     return Err(crate::limits::event_too_big(self.call.limits().max_event_bytes))
@@ -169,7 +174,7 @@ impl Io {
                     });
                 }
                 let s = r.map_err(chunk_error)?;
-                (s.content, true, None)
+                (s.content, !(self.hide_empty && s.empty), None)
             }
             Acc::Messages(acc) => {
                 let s = acc.push(ev.event.as_deref(), &ev.data).map_err(chunk_error)?;
@@ -249,31 +254,18 @@ impl Io {
         self.call.touch();
         if done {
             self.eof = true;
-        } else if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
-            self.parser.push_with(bytes.length() as usize, |dst| bytes.copy_to(dst));
-            if self.delivered == 0 && self.head.len() < HEAD {
-                let take = (HEAD - self.head.len()).min(bytes.length() as usize);
-                let at = self.head.len();
-                self.head.resize(at + take, 0);
-                if let Some(dst) = self.head.get_mut(at..) {
-                    bytes.subarray(0, take as u32).copy_to(dst);
-                }
-            }
-        } else if let Some(s) = v.as_string() {
-            self.parser.push(s.as_bytes());
-        } else {
-            return Err(Error::new(Kind::Stream, "the response body yielded something other than bytes"));
+            return Ok(());
         }
-        Ok(())
+        take_read(&mut self.parser, &mut self.head, self.delivered == 0, v)
     }
 
     /// The accumulated result as a JavaScript object.
     fn result(&self) -> Result<JsValue, JsValue> {
         let text = match &self.acc {
-            Acc::Chat(a) => Ok(a.finish()),
+            Acc::Chat(a) => a.finish(),
             Acc::Messages(a) => a.finish(),
         };
-        text.map_err(|e| chunk_error(e).into_js()).and_then(|t| js_sys::JSON::parse(&t))
+        js_sys::JSON::parse(&text)
     }
 }
 
@@ -422,21 +414,16 @@ async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
 }
 
 impl StreamCore {
-    /// Wraps a response body reader. `first` holds bytes already read while sniffing.
-    pub fn new(proto: Proto, reader: ReadableStreamDefaultReader, mut call: Call, first: Option<Vec<u8>>) -> StreamCore {
+    /// Wraps a stream opened up to its first event ([`open`](crate::open::open)).
+    /// `hide_empty`: keep chunks without choices from chunk consumers (see [`Io`]).
+    pub fn new(proto: Proto, opened: Opened, mut call: Call, hide_empty: bool) -> StreamCore {
         call.start_idle();
-        let mut parser = SseParser::with_limit(call.limits().max_event_bytes);
-        let mut head = Vec::new();
-        if let Some(b) = first {
-            parser.push(&b);
-            head = b;
-            head.truncate(HEAD);
-        }
+        let Opened { reader, parser, queued, head, .. } = opened;
         let acc = match proto {
             Proto::Chat => Acc::Chat(ChatAccumulator::new()),
             Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
         };
-        let io = Io { reader, parser, acc, call, eof: false, done: false, delivered: 0, pending: None, head };
+        let io = Io { reader, parser, queued, acc, hide_empty, call, eof: false, done: false, delivered: 0, pending: None, head };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
                 io: Some(Box::new(io)),
@@ -576,6 +563,24 @@ impl StreamCore {
             s.fail(e);
         }
     }
+    /// Returns the answer's token usage once the stream ended (`undefined` before, or when
+    /// the server sent none). It reaches JavaScript even when the usage chunk is kept from
+    /// chunk consumers.
+    pub fn usage(&self) -> JsValue {
+        let s = self.inner.borrow();
+        match (&s.state, &s.final_value) {
+            (State::Ended, Some(Ok(v))) => {
+                let u = get(v, "usage");
+                if u.is_null() {
+                    JsValue::UNDEFINED
+                } else {
+                    u
+                }
+            }
+            _ => JsValue::UNDEFINED,
+        }
+    }
+
     /// Returns a promise of the whole result. Alone it reads the stream itself; beside another
     /// consumer it resolves when that one reaches the end.
     #[wasm_bindgen(js_name = final)]

@@ -287,7 +287,7 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
         }
         let calls = api == Api::Chat
             && role == "assistant"
-            && ["tool_calls", "function_call", "refusal"].iter().any(|k| present(m, k).is_some());
+            && ["tool_calls", "function_call", "refusal", "reasoning_content", "reasoning"].iter().any(|k| present(m, k).is_some());
         match present(m, "content") {
             Some(Value::String(s)) => {
                 if api == Api::Messages && s.is_empty() {
@@ -425,6 +425,9 @@ mod tests {
             r#"{"messages":[{"role":"user","content":"hi"}]}"#,
             r#"{"model":"aibadgr/premium","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"x"}]}],"stop":["a"],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto","response_format":{"type":"json_object"},"user":"u","temperature":null}"#,
             r#"{"messages":[{"role":"assistant","content":null,"tool_calls":[]},{"role":"tool","tool_call_id":"c","content":"r"}]}"#,
+            // DeepSeek's tool loop: the assistant message goes back with its reasoning.
+            r#"{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null,"reasoning_content":"think","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c","content":"r"}]}"#,
+            r#"{"messages":[{"role":"assistant","content":null,"reasoning_content":"only thoughts"},{"role":"assistant","content":null,"reasoning":"or this"}]}"#,
             r#"{"messages":[{"role":"user","content":"x"}],"future_param":{"any":[1,2]}}"#,
         ];
         for g in good {

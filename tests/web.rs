@@ -429,3 +429,81 @@ async fn errors_in_unusual_places_keep_the_server_message() {
     assert_eq!(s(&e, "kind"), "stream");
     assert!(s(&e, "message").contains("cut off"));
 }
+
+/// What real providers and proxies send (issue 10), one fixture each, in every runtime.
+#[wasm_bindgen_test]
+async fn provider_framings_keep_what_the_stream_said() {
+    let fixture = |name: &str| -> &'static str {
+        match name {
+            "litellm" => include_str!("fixtures/providers/litellm_messages_tool_fragments.sse"),
+            "max_tokens" => include_str!("fixtures/providers/anthropic_max_tokens_tool_input.sse"),
+            "usage" => include_str!("fixtures/providers/openai_usage_chunk.sse"),
+            "azure" => include_str!("fixtures/providers/azure_placeholder.sse"),
+            "mistral" => include_str!("fixtures/providers/mistral_content_parts.sse"),
+            "perplexity" => include_str!("fixtures/providers/perplexity_citations.sse"),
+            "index0" => include_str!("fixtures/providers/parallel_tool_calls_index0.sse"),
+            "unknown" => include_str!("fixtures/providers/anthropic_unknown_deltas.sse"),
+            "spliced" => include_str!("fixtures/providers/anthropic_spliced.sse"),
+            _ => include_str!("fixtures/providers/deepseek_reasoning_tool.sse"),
+        }
+    };
+    let msg = || js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"q"}]}"#);
+    let chat = || chat_req("q", "");
+    let sse = "text/event-stream";
+    // 1: fragments of one call in several blocks: every event read, one call in final().
+    let st = ok(client_serving(fixture("litellm"), sse).messages_stream(msg(), none())).await;
+    assert_eq!(read_all(&st).await.len(), 15);
+    let m = ok(call_method(&st, "final").unchecked_into()).await;
+    assert_eq!(s(&m, "content.1.input.city"), "Paris");
+    assert!(get(&m, "content.2").is_undefined());
+    // 2: cut by max_tokens inside a tool input.
+    let m = ok(call_method(&ok(client_serving(fixture("max_tokens"), sse).messages_stream(msg(), none())).await, "final").unchecked_into()).await;
+    assert_eq!(s(&m, "stop_reason"), "max_tokens");
+    assert_eq!(s(&m, "content.1.input.lines.1"), "tw");
+    assert_eq!(s(&m, "content.1.partial_json"), r#"{"filename": "a.txt", "lines": ["one", "tw"#);
+    // 3: the usage chunk is not a chunk for the loop; its usage is on the stream.
+    let st = ok(client_serving(fixture("usage"), sse).chat_stream(chat(), none())).await;
+    let chunks = read_all(&st).await;
+    assert!(chunks.iter().all(|c| get(c, "choices.0").is_object()));
+    assert_eq!(get(&st, "usage.total_tokens").as_f64(), Some(11.0));
+    // 4 + 6: placeholder metadata unset, filter results kept.
+    let f = ok(call_method(&ok(client_serving(fixture("azure"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    assert_eq!((s(&f, "id"), s(&f, "model")), ("chatcmpl-AZ9".into(), "gpt-4o-2024-11-20".into()));
+    assert!(get(&f, "prompt_filter_results.0").is_object());
+    // 5: Mistral content parts.
+    let c = client_serving(fixture("mistral"), sse);
+    let f = ok(call_method(&ok(c.chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    assert_eq!(s(&f, "choices.0.message.content"), "2 + 2 = 4");
+    assert_eq!(s(&f, "choices.0.message.reasoning_content"), "The user asks 2+2. That is 4.");
+    assert_eq!(streamed_text(&c).await.unwrap(), "2 + 2 = 4");
+    // 6: citations pass through.
+    let f = ok(call_method(&ok(client_serving(fixture("perplexity"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    assert_eq!(s(&f, "citations.1"), "https://b.example/2");
+    // 7: parallel calls at index 0.
+    let f = ok(call_method(&ok(client_serving(fixture("index0"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    assert_eq!((s(&f, "choices.0.message.tool_calls.0.id"), s(&f, "choices.0.message.tool_calls.1.id")), ("call_paris".into(), "call_tokyo".into()));
+    // 8: unknown deltas merged; a spliced stream fails.
+    let m = ok(call_method(&ok(client_serving(fixture("unknown"), sse).messages_stream(msg(), none())).await, "final").unchecked_into()).await;
+    assert_eq!(s(&m, "content.0.content"), "Summary of the earlier conversation.");
+    let st = ok(client_serving(fixture("spliced"), sse).messages_stream(msg(), none())).await;
+    let e = fails(call_method(&st, "final").unchecked_into()).await;
+    assert_eq!(s(&e, "kind"), "stream");
+    // 10: reasoning kept on the tool-calling message.
+    let f = ok(call_method(&ok(client_serving(fixture("deepseek"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    assert_eq!(s(&f, "choices.0.message.reasoning_content"), "I need the weather. Call the tool.");
+}
+
+/// Issue 10, item 9: an error event before the first token is retried like its status.
+#[wasm_bindgen_test]
+async fn an_error_event_before_the_first_token_is_retried() {
+    let c = client_with(r#","maxRetries":2"#);
+    let st = ok(c.chat_stream(chat_req("x", r#""id":"w-first","plan":["error_first","ok"]"#), none())).await;
+    assert!(read_all(&st).await.len() > 2);
+    let stats = control("/__stats").await;
+    assert_eq!(get(&stats, "ids.w-first.attempts").as_f64(), Some(2.0));
+    let req = js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}],"_test":{"id":"w-first-msg","plan":["error_first","ok"]}}"#);
+    let st = ok(c.messages_stream(req, none())).await;
+    assert_eq!(s(read_all(&st).await.last().unwrap(), "type"), "message_stop");
+    let stats = control("/__stats").await;
+    assert_eq!(get(&stats, "ids.w-first-msg.attempts").as_f64(), Some(2.0));
+}

@@ -379,11 +379,11 @@ pub fn run_msgs(events: &[SseEvent], deep: bool) -> Result<MsgRun, String> {
     let mut tree = MessagesAccumulator::new();
     let mut results = Vec::with_capacity(events.len());
     for e in events {
-        let before = deep.then(|| (a.finish(), a.stopped()));
+        let before = deep.then(|| (Ok::<String, ChunkError>(a.finish()), a.stopped()));
         let r = a.push(e.event.as_deref(), &e.data);
         if let (Err(err), Some(before)) = (&r, before) {
             ensure!(
-                (a.finish(), a.stopped()) == before,
+                (Ok::<String, ChunkError>(a.finish()), a.stopped()) == before,
                 "a messages push that failed ({err:?}) changed the state; event {:?} data {:?}",
                 e.event,
                 e.data
@@ -415,13 +415,13 @@ pub fn run_msgs(events: &[SseEvent], deep: bool) -> Result<MsgRun, String> {
         }
         results.push(r);
     }
-    let finish = a.finish();
+    let finish: Result<String, ChunkError> = Ok(a.finish());
     ensure!(
-        tree.finish() == finish && tree.stopped() == a.stopped(),
+        Ok(tree.finish()) == finish && tree.stopped() == a.stopped(),
         "fast and general messages paths end differently: {finish:?} vs {:?}",
         tree.finish()
     );
-    ensure!(a.finish() == finish, "messages finish() is not repeatable");
+    ensure!(Ok(a.finish()) == finish, "messages finish() is not repeatable");
     if let Ok(text) = &finish {
         validate_json(text)
             .map_err(|e| format!("messages finish() is not valid json ({e}): {text:?}"))?;
@@ -849,12 +849,7 @@ pub fn check_sse(data: &[u8]) -> Check {
         "split {sizes:?} changed the events: {}",
         first_diff(&got, &whole)
     );
-    let (ones, _) = parse_chunked(input, &[1], None)?;
-    ensure!(
-        ones == whole,
-        "one-byte pushes changed the events: {}",
-        first_diff(&ones, &whole)
-    );
+    // (One-byte pushes are one of the chunkings the steering bytes choose.)
     let again = parse_whole(&reframe(&whole))?;
     ensure!(
         again == whole,
@@ -865,10 +860,10 @@ pub fn check_sse(data: &[u8]) -> Check {
         let limit = usize::from(l) * 2;
         let a = parse_chunked(input, &[input.len().max(1)], Some(limit))?;
         let b = parse_chunked(input, &sizes, Some(limit))?;
-        let c = parse_chunked(input, &[1], Some(limit))?;
+
         ensure!(
-            a == b && b == c,
-            "the limit {limit} verdict depends on the split: {a:?} / {b:?} / {c:?}"
+            a == b,
+            "the limit {limit} verdict depends on the split: {a:?} / {b:?}"
         );
         ensure!(
             whole.starts_with(&a.0),
@@ -909,16 +904,11 @@ pub fn check_chat(input: &[u8]) -> Check {
     Ok(())
 }
 
-/// Messages: the same properties (finish() may fail only on a tool input that is not JSON).
+/// Messages: the same properties (finish() always gives valid JSON).
 pub fn check_messages(input: &[u8]) -> Check {
     let evs = events(input);
     let a = run_msgs(&evs, input.len() % 4 == 0)?;
-    if let Err(e) = &a.finish {
-        ensure!(
-            matches!(e, ChunkError::Shape("tool input is not valid json")),
-            "finish() failed with {e:?}"
-        );
-    }
+    ensure!(a.finish.is_ok(), "finish() failed: {:?}", a.finish);
     Ok(())
 }
 
@@ -971,22 +961,15 @@ pub fn check_replay(body: &str) -> Check {
                 .map_err(|err| format!("replayed event fails ({err:?}): {}", e.data))?;
         }
         ensure!(acc.stopped(), "replayed message has no message_stop");
-        if let Ok(once) = acc.finish() {
-            let again =
-                aibadgr::replay::message(&once).ok_or("a replayed message does not replay")?;
-            let mut acc2 = MessagesAccumulator::new();
-            for e in parse_whole(again.as_bytes())? {
-                acc2.push(e.event.as_deref(), &e.data)
-                    .map_err(|err| format!("second replay fails ({err:?})"))?;
-            }
-            let twice = acc2
-                .finish()
-                .map_err(|e| format!("second replay does not finish: {e:?}"))?;
-            ensure!(
-                twice == once,
-                "replay of a message is not a fixed point:\n{once}\n{twice}"
-            );
+        let once = acc.finish();
+        let again = aibadgr::replay::message(&once).ok_or("a replayed message does not replay")?;
+        let mut acc2 = MessagesAccumulator::new();
+        for e in parse_whole(again.as_bytes())? {
+            acc2.push(e.event.as_deref(), &e.data)
+                .map_err(|err| format!("second replay fails ({err:?})"))?;
         }
+        let twice = acc2.finish();
+        ensure!(twice == once, "replay of a message is not a fixed point:\n{once}\n{twice}");
     }
     Ok(())
 }
@@ -1127,65 +1110,7 @@ pub fn check_retry(data: &[u8]) -> Check {
 }
 
 // ------------------------------------------------------------------------------------------
-// Sniffing and redaction
-
-/// Sniffing a body in steered chunks: it stops exactly at the first byte that is not blank,
-/// keeps little while the body is blank, and what it kept parses to the same events.
-pub fn check_sniff(data: &[u8]) -> Check {
-    use aibadgr::sniff::{Sniff, Step};
-    let (head, input) = steer(data, 8);
-    let sizes = sizes(head);
-    let limit = 64;
-    let blank = |b: &u8| b.is_ascii_whitespace() || matches!(b, 0xEF | 0xBB | 0xBF);
-    let mut s = Sniff::new(limit);
-    let mut got = Vec::new();
-    let (mut at, mut i, mut step) = (0, 0, Step::More);
-    while at < input.len() {
-        let n = sizes
-            .get(i % sizes.len().max(1))
-            .copied()
-            .unwrap_or(input.len())
-            .max(1);
-        let end = (at + n).min(input.len());
-        got.extend_from_slice(&input[at..end]);
-        at = end;
-        i += 1;
-        step = s.step(&mut got);
-        match step {
-            Step::More => {
-                ensure!(
-                    input[..at].iter().all(blank),
-                    "More after a byte that is not blank"
-                );
-                ensure!(
-                    got.len() <= limit + 1
-                        || got.iter().skip(1).all(|b| *b != b'\n' && *b != b'\r'),
-                    "kept blank lines"
-                );
-            }
-            Step::Found => {
-                ensure!(!input[..at].iter().all(blank), "Found in blank space");
-                break;
-            }
-            Step::TooBig => {
-                ensure!(got.len() > limit, "TooBig at {} bytes", got.len());
-                return Ok(());
-            }
-        }
-    }
-    ensure!(
-        step != Step::More || input.iter().all(blank),
-        "the sniffer missed a byte that is not blank"
-    );
-    got.extend_from_slice(&input[at..]);
-    let (want, kept) = (reference_sse(input), reference_sse(&got));
-    ensure!(
-        kept == want,
-        "what the sniffer kept parses differently: {}",
-        first_diff(&kept, &want)
-    );
-    Ok(())
-}
+// Redaction
 
 /// Redaction: whatever the text, secret and cut, no piece of the secret of 8 bytes or more
 /// is left, the result is bounded, and a text without the secret is only cut.
@@ -1238,6 +1163,65 @@ pub fn check_redact(data: &[u8]) -> Check {
             out == aibadgr::error::truncate(&text, max),
             "a text without the key was changed"
         );
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Partial JSON
+
+/// `full` extends `part`: same kind, strings grow at the end, arrays and objects gain members
+/// (their last member may itself be extended). As in `src/partial.rs`'s property test.
+pub fn extends(full: &J, part: &J) -> bool {
+    match (full, part) {
+        (J::String(f), J::String(p)) => f.starts_with(p.as_str()),
+        (J::Array(f), J::Array(p)) => {
+            p.len() <= f.len()
+                && p.iter().zip(f).enumerate().all(|(i, (pi, fi))| {
+                    if i + 1 == p.len() {
+                        extends(fi, pi)
+                    } else {
+                        fi == pi
+                    }
+                })
+        }
+        (J::Object(f), J::Object(p)) => p.iter().all(|(k, pv)| f.get(k).is_some_and(|fv| extends(fv, pv))),
+        (f, p) => f == p,
+    }
+}
+
+fn has_duplicate_keys(v: &json::Value) -> bool {
+    match v {
+        json::Value::Object(m) => {
+            m.iter().enumerate().any(|(i, (k, _))| m[..i].iter().any(|(k2, _)| k2 == k))
+                || m.iter().any(|(_, v)| has_duplicate_keys(v))
+        }
+        json::Value::Array(a) => a.iter().any(has_duplicate_keys),
+        _ => false,
+    }
+}
+
+/// The partial-JSON parser: never panics on any text; on a valid document (not a bare number,
+/// no duplicate keys) every prefix parses to a value the whole document extends, and the whole
+/// parses to the document itself.
+pub fn check_partial(text: &str) -> Check {
+    use aibadgr::partial::parse;
+    let whole = parse(text);
+    let Ok(v) = json::parse(text) else { return Ok(()) };
+    if matches!(v, json::Value::Number(_)) || has_duplicate_keys(&v) {
+        return Ok(());
+    }
+    let Ok(doc) = serde_json::from_str::<J>(text) else { return Ok(()) };
+    let got = whole.ok_or("a valid document gave nothing")?;
+    let back: J = serde_json::from_str(&got.to_json()).map_err(|e| format!("partial output is not JSON: {e}"))?;
+    ensure!(back == doc, "the whole document parses to {back}, not {doc}");
+    for (cut, _) in text.char_indices() {
+        let prefix = &text[..cut];
+        if let Some(p) = parse(prefix) {
+            let out = p.to_json();
+            let part: J = serde_json::from_str(&out).map_err(|e| format!("partial output of {prefix:?} is not JSON ({e}): {out}"))?;
+            ensure!(extends(&doc, &part), "prefix {prefix:?} gave {part}, which {doc} does not extend");
+        }
     }
     Ok(())
 }

@@ -66,6 +66,8 @@ class ResponseStream extends Iterable {
   text() { return this.#sub(2); }
   toSSE() { return this.#sub(3); }
   final() { return this.#core.final(this.locked); }
+  // The answer's token usage once the stream ended (undefined before).
+  get usage() { return this.#core.usage(); }
   #sub(mode) { this.#core.claim(mode, this.locked); return new Iterable(source(this.#core, mode), lazy); }
   // `for await` reads batches directly (one promise per event, not several through the
   // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.

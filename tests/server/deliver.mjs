@@ -76,6 +76,13 @@ const ERROR_FRAME = {
   anthropic: { event: "error", data: JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }) },
 };
 
+function firstErrorFrame(protocol, type) {
+  const message = { overloaded_error: "Overloaded", rate_limit_error: "Rate limit reached", invalid_request_error: "Invalid request" }[type] ?? "Upstream error";
+  return protocol === "anthropic"
+    ? { event: "error", data: JSON.stringify({ type: "error", error: { type, message } }) }
+    : { data: JSON.stringify({ error: { message, type, code: null, param: null } }) };
+}
+
 function frameText(f, eol) {
   return (f.event ? `event: ${f.event}${eol}` : "") + `data: ${f.data}${eol}${eol}`;
 }
@@ -95,6 +102,10 @@ function editFrames(frames, fault, protocol) {
       const cut = content.length >= 2 ? content[1] : lastContent;
       return [...frames.slice(0, cut + 1), ERROR_FRAME[protocol]];
     }
+    case "error_first":
+      // 200 with an event stream whose first event is an error (an overloaded or rate-limited
+      // upstream); fault.type picks the error type (default overloaded_error).
+      return [firstErrorFrame(protocol, fault.type ?? "overloaded_error")];
     default:
       return frames;
   }

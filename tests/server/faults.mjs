@@ -3,7 +3,7 @@
 /** Faults applied while delivering a successful body (stream or JSON), not before it. */
 export const BODY_FAULTS = new Set([
   "reset_mid_stream", "no_done", "malformed_chunk", "slow_drip", "big_event",
-  "error_event", "hang_body", "keepalive", "split_utf8",
+  "error_event", "hang_body", "keepalive", "split_utf8", "error_first",
 ]);
 /** Faults that replace the whole response before the route runs. */
 const EARLY_FAULTS = new Set(["html_502", "reset_before_headers", "empty_200", "wrong_content_type", "hang"]);
