@@ -27,6 +27,8 @@ core() {
   # The shipped .wasm rebuilds std (pkg-template/build.mjs): it needs the standard library's source.
   rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
   command -v wasm-pack >/dev/null || { log "cargo install wasm-pack"; cargo install wasm-pack --locked -q; }
+  # Coverage-guided fuzzing (the fuzz suite); runs on stable with RUSTC_BOOTSTRAP=1.
+  command -v cargo-fuzz >/dev/null || { log "cargo install cargo-fuzz"; cargo install cargo-fuzz --locked -q; }
   local want; want=$(wb_version)
   if [ -z "$want" ]; then log "Cargo.lock has no wasm-bindgen entry"; exit 1; fi
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then

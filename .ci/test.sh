@@ -11,7 +11,7 @@ start=$(date +%s)
 
 bash .ci/install.sh all || { echo "install failed"; exit 1; }
 
-SUITES=(native server node chrome chrome-worker firefox js consumers litellm demo bench)
+SUITES=(native fuzz server node chrome chrome-worker firefox js consumers litellm demo bench)
 [ $# -gt 0 ] && SUITES=("$@")
 
 results=()
@@ -43,6 +43,7 @@ run_suite() {
 has() { for s in "${SUITES[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 if has native; then run_suite native bash tests/native.sh; fi
+if has fuzz; then run_suite fuzz bash fuzz/run.sh; fi
 if has server; then run_suite server bash tests/node-count.sh node --test tests/server/; fi
 
 # Everything below uses the built package.

@@ -110,6 +110,18 @@ export interface AiBadgrOptions {
    * it. Prefer a server or Worker that holds the key (see the README).
    */
   allowBrowser?: boolean;
+  /**
+   * The most bytes one stream event may hold (its data lines plus the line being read).
+   * Past it the stream fails with kind `"stream"` naming this option, having held no more than
+   * that. Defaults to 16777216 (16 MiB); 1 to 4294967295.
+   */
+  maxEventBytes?: number;
+  /**
+   * The most bytes a whole response body may hold (a non-stream answer, or a JSON answer to a
+   * stream request). Past it the call fails with kind `"api"` naming this option, having held no
+   * more than that. Defaults to 67108864 (64 MiB); 1 to 4294967295.
+   */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -129,6 +141,10 @@ export interface CallOptions {
   maxRetries?: number;
   /** Models to fall back to for this call. */
   fallbackModels?: readonly ModelName[];
+  /** The most bytes one stream event of this call may hold. */
+  maxEventBytes?: number;
+  /** The most bytes this call's whole response body may hold. */
+  maxBodyBytes?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ use crate::jsval::{get, set};
 use crate::open::{self, Opened};
 use crate::stream::{Proto, StreamCore};
 use crate::validate::{self, Api};
-use js_sys::{Promise, Uint8Array};
+use js_sys::Promise;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::Response;
 
 /// The API version header the messages endpoint expects.
@@ -232,6 +232,10 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
     let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
     let max_retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
     let mut call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
+    call.set_limits(crate::limits::Limits {
+        max_event_bytes: job.opts.max_event_bytes.unwrap_or(cfg.max_event_bytes),
+        max_body_bytes: job.opts.max_body_bytes.unwrap_or(cfg.max_body_bytes),
+    });
     let extra: &[(&str, &str)] = if job.op.proto() == Proto::Messages {
         &[("anthropic-version", ANTHROPIC_VERSION)]
     } else {
@@ -313,12 +317,8 @@ async fn respond(job: &Job, resp: Response, opened: Option<Opened>, mut call: Ca
 /// Reads an embeddings response we asked for as base64 and turns each vector into a
 /// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
 async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
-    let buf = resp.array_buffer().map_err(|e| call.fail(e, true))?;
-    let buf = JsFuture::from(buf).await.map_err(|e| call.fail(e, true))?;
+    let bytes = crate::body::bytes(&call, &resp).await?;
     call.finish();
-    let view = Uint8Array::new(&buf);
-    let mut bytes = vec![0; view.length() as usize];
-    view.copy_to(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
     match embed::split(&text) {
         Some((rest, vectors)) => {

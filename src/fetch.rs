@@ -35,6 +35,7 @@ pub struct Call {
     timeout_ms: f64,
     idle_ms: f64,
     secret: Option<String>,
+    limits: crate::limits::Limits,
 }
 
 impl Call {
@@ -49,7 +50,18 @@ impl Call {
             .map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController; use a current browser, Node 18+, Deno or Workers").with_cause(e))?;
         let unlink = signal.map(|s| Timer::link(s, &ctrl));
         let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT));
-        Ok(Call { ctrl, unlink, deadline, idle: None, timeout_ms, idle_ms, secret })
+        let limits = crate::limits::Limits::default();
+        Ok(Call { ctrl, unlink, deadline, idle: None, timeout_ms, idle_ms, secret, limits })
+    }
+
+    /// Sets the buffer limits (`maxEventBytes`, `maxBodyBytes`) this call's bodies obey.
+    pub fn set_limits(&mut self, limits: crate::limits::Limits) {
+        self.limits = limits;
+    }
+
+    /// Returns the buffer limits this call's bodies obey.
+    pub fn limits(&self) -> crate::limits::Limits {
+        self.limits
     }
 
     /// Returns the signal every fetch and body read of this call uses.
@@ -223,16 +235,15 @@ pub fn request_id(resp: &Response) -> Option<String> {
     header(resp, "x-request-id").or_else(|| header(resp, "request-id"))
 }
 
-/// Reads a response body as text (abortable through the call's signal).
+/// Reads a response body as text (abortable through the call's signal), failing past
+/// `maxBodyBytes` without holding more than that.
 pub async fn text(call: &Call, resp: &Response) -> Result<String, Error> {
-    let p = resp.text().map_err(|e| call.fail(e, true))?;
-    let v = JsFuture::from(p).await.map_err(|e| call.fail(e, true))?;
-    Ok(v.as_string().unwrap_or_default())
+    crate::body::text(call, resp).await
 }
 
 async fn error_from(call: &Call, resp: &Response) -> Error {
     let status = resp.status();
-    let body = match text(call, resp).await {
+    let body = match crate::body::head(call, resp).await {
         Ok(t) => t,
         Err(e) if matches!(e.kind, Kind::Aborted | Kind::Timeout) => return e,
         Err(_) => String::new(),

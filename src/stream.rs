@@ -110,6 +110,9 @@ impl Io {
         while !self.done {
             let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
+                None if self.parser.exceeded() => {
+                    return Err(crate::limits::event_too_big(self.call.limits().max_event_bytes))
+                }
                 None if self.eof => match self.parser.finish() {
                     Some(e) => e,
                     None => break,
