@@ -39,20 +39,29 @@ execFileSync("wasm-pack", ["build", "--release", "--target", "web", "--no-pack",
 const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
 const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
 
+/** The per-runtime entry files (package.json "exports"), copied as they are. */
+const ENTRIES = ["node.js", "deno.js", "browser.js", "workerd.js", "edge-light.js"];
+
 // Writes the package into `dir`.
 function assemble(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (const f of ["aibadgr.js", "aibadgr_bg.wasm"]) fs.copyFileSync(path.join(build, f), path.join(dir, f));
   fs.cpSync(path.join(build, "snippets"), path.join(dir, "snippets"), { recursive: true });
-  for (const f of ["node.js", "deno.js", "workerd.js", "browser.js", "index.d.ts", "README.md"]) {
-    fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
-  }
-  // The shared exports: the wasm-bindgen class and the JS classes from the glue snippet.
+  for (const f of ENTRIES.concat(["index.d.ts", "README.md"])) fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
   const snippet = fs.readdirSync(path.join(dir, "snippets")).find((d) => d.startsWith("aibadgr-"));
   if (!snippet) throw new Error("build: wasm-bindgen produced no aibadgr snippet directory");
+  // The loader (the AiBadgr constructor over the wasm-bindgen class) and the embedded .wasm.
+  const fill = (f, key, value) => {
+    const text = fs.readFileSync(path.join(tpl, f), "utf8");
+    if (!text.includes(key)) throw new Error(`build: ${f} has no ${key}`);
+    fs.writeFileSync(path.join(dir, f), text.replace(key, () => value));
+  };
+  fill("load.js", "__GLUE__", snippet);
+  fill("wasm-inline.js", "__WASM_BASE64__", fs.readFileSync(path.join(build, "aibadgr_bg.wasm")).toString("base64"));
+  // The shared exports: the AiBadgr class and the JS classes from the glue snippet.
   fs.writeFileSync(path.join(dir, "api.js"),
-    `export { AiBadgr } from "./aibadgr.js";\n` +
+    `export { AiBadgr } from "./load.js";\n` +
     `export { AiBadgrError, ChatStream, MessageStream, TIERS } from "./snippets/${snippet}/src/js/glue.js";\n`);
   const pkg = JSON.parse(fs.readFileSync(path.join(tpl, "package.json"), "utf8"));
   pkg.version = version;
