@@ -30,6 +30,10 @@ for (const key of Reflect.ownKeys(Wasm)) {
   }
 }
 
+/** Whether `m` is a WebAssembly.Module made by another realm (another global object). */
+const isForeignModule = (m) =>
+  typeof m === "object" && m !== null && !(m instanceof WebAssembly.Module) && Object.prototype.toString.call(m) === "[object WebAssembly.Module]";
+
 const kindOf = (x) => (x === null ? "null" : typeof x === "object" ? Object.prototype.toString.call(x).slice(8, -1) : typeof x);
 
 /** The sentence that says what to do about a failed load. */
@@ -78,6 +82,9 @@ export function load(source) {
   try {
     if (typeof WebAssembly !== "object" || WebAssembly === null) throw new Error("WebAssembly is not defined");
     module = source();
+    // Next.js runs edge routes in a separate realm and hands over a WebAssembly.Module of the
+    // outer one: wasm-bindgen's `instanceof` check would reject it (instantiating it works).
+    if (isForeignModule(module)) Object.setPrototypeOf(module, WebAssembly.Module.prototype);
     initSync({ module });
     return Promise.resolve();
   } catch (e) {

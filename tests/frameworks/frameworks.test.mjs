@@ -182,10 +182,19 @@ job("next16", NEXT_ROWS, async (row) => {
       cwd: dir, env: { ...NEXT_ENV, AIBADGR_BASE_URL: srv.url }, ready: /Ready in|started server|Local:/,
     });
     const origin = `http://127.0.0.1:${port}`;
+    // A failed row carries what next start printed (a route's error is logged there, not sent).
+    const logged = (check) => async () => {
+      try {
+        return await check();
+      } catch (e) {
+        e.message += `\n--- next start output\n${server.output().slice(-3000)}`;
+        throw e;
+      }
+    };
     try {
-      await row(`${bundler}/node`, () => readChatSse(`${origin}/api/node`, { content: `node route, ${bundler}` }));
-      await row(`${bundler}/edge`, () => readChatSse(`${origin}/api/edge`, { content: `edge route, ${bundler}` }));
-      await row(`${bundler}/client`, () => pageResult(`${origin}/chat#${encodeURIComponent(srv.url)}`));
+      await row(`${bundler}/node`, logged(() => readChatSse(`${origin}/api/node`, { content: `node route, ${bundler}` })));
+      await row(`${bundler}/edge`, logged(() => readChatSse(`${origin}/api/edge`, { content: `edge route, ${bundler}` })));
+      await row(`${bundler}/client`, logged(() => pageResult(`${origin}/chat#${encodeURIComponent(srv.url)}`)));
     } finally {
       const out = server.output();
       await server.stop();

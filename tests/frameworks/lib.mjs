@@ -116,17 +116,14 @@ export async function readChatSse(url, body) {
   return { type, done, raw, text: chunks.map((c) => c.choices?.[0]?.delta?.content ?? "").join(""), chunks };
 }
 
-let browser;
+let browser; // a promise, so that jobs asking at the same time share one Chromium
 /** Headless Chromium, launched on first use; close with closeBrowser(). */
-async function getBrowser() {
-  if (!browser) {
-    const { chromium } = await import(path.join(toolsDir, "playwright-core", "index.mjs"));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }
+function getBrowser() {
+  browser ??= import(path.join(toolsDir, "playwright-core", "index.mjs")).then(({ chromium }) => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }));
   return browser;
 }
 export async function closeBrowser() {
-  if (browser) await browser.close().catch(() => {});
+  if (browser) await (await browser.catch(() => null))?.close().catch(() => {});
   browser = undefined;
 }
 

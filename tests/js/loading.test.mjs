@@ -48,6 +48,11 @@ test("loading: the entries hold no top-level await (esbuild can emit each as Com
   }
 });
 
+test("loading: no file of the package uses import.meta.url (bundlers would emit the .wasm as an unused asset)", () => {
+  const files = fs.readdirSync(pkgDir, { recursive: true }).filter((f) => f.endsWith(".js"));
+  for (const f of files) assert.doesNotMatch(fs.readFileSync(path.join(pkgDir, f), "utf8"), /import\.meta\.url/, f);
+});
+
 test("loading: require(\"aibadgr\") works from CommonJS (Node ≥ 20.19 loads ESM without top-level await)", () => {
   const r = spawnSync(process.execPath, ["-e", `
     const { AiBadgr, AiBadgrError } = require(${JSON.stringify(path.join(pkgDir, "node.js"))});

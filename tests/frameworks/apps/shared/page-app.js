@@ -13,7 +13,8 @@ export async function run(baseUrl, prompt) {
     } catch (e) {
       badOption = e instanceof AiBadgrError ? e.kind : `not an AiBadgrError: ${e}`;
     }
-    const client = new AiBadgr({ baseUrl });
+    // The test server wants a key; a real page would leave it out and call its own server.
+    const client = new AiBadgr({ baseUrl, apiKey: "sk-page", allowBrowser: true });
     const stream = await client.chatStream({ messages: [{ role: "user", content: prompt }] });
     let text = "";
     let chunks = 0;
