@@ -25,8 +25,16 @@ export function sizes(buf) {
 
 const add = (a, b) => ({ min: a.min + b.min, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
 
-/** Bundles one entry; returns `{ js, assets: [{ file, ...sizes }], total }`. */
+/** The start of the embedded .wasm's base64 text in pkg/wasm-inline.js (undefined: not embedded). */
+function embedMarker(pkgDir) {
+  const file = path.join(pkgDir, "wasm-inline.js");
+  if (!fs.existsSync(file)) return undefined;
+  return /const b64 = "([A-Za-z0-9+/]{64})/.exec(fs.readFileSync(file, "utf8"))?.[1];
+}
+
+/** Bundles one entry; returns `{ js, assets: [{ file, ...sizes }], embedsWasm }`. */
 async function bundle(esbuild, entry, pkgDir) {
+  const marker = embedMarker(pkgDir);
   const aibadgr = {
     name: "aibadgr-snapshot",
     setup(b) {
@@ -53,7 +61,7 @@ async function bundle(esbuild, entry, pkgDir) {
     const s = sizes(Buffer.from(f.contents));
     if (f.path.endsWith(".js")) {
       js = add(js, s);
-      embedsWasm ||= Buffer.from(f.contents).includes("AGFzbQ"); // base64 of the "\0asm" magic
+      embedsWasm ||= marker !== undefined && Buffer.from(f.contents).includes(marker);
     } else assets.push({ file: path.basename(f.path), ...s });
   }
   return { js, assets, embedsWasm };

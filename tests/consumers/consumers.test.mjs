@@ -194,7 +194,10 @@ test("workerd: examples/worker bundles with the package's \"workerd\" entry", as
   assert.ok(app.outputs.some((o) => o.endsWith(".wasm")), "the .wasm is emitted as a module file");
   const code = fs.readFileSync(path.join(dir, "dist", "app", "index.js"), "utf8");
   assert.match(code, /^import \w+ from "\.\/aibadgr_bg-\w+\.wasm";$/m, "the bundle imports the .wasm module");
-  assert.match(code, /^initSync\(\{ module: \w+ \}\);$/m, "the workerd entry's initSync survives tree shaking");
+  assert.match(code, /\bload\(\(\) => \w+\)/, "the workerd entry's load() survives tree shaking");
+  const example = JSON.parse(fs.readFileSync(path.join(examples, "worker", "package.json"), "utf8"));
+  assert.equal(path.resolve(examples, "worker", example.dependencies.aibadgr.replace(/^file:/, "")), pkgDir.replace(/\/$/, ""),
+    "examples/worker installs this repository's build (file:../../pkg), so npm install works before a release");
   await bundleWorker(path.join(dir, "src", "usage-worker.mjs"), path.join(dir, "dist", "usage"));
   workerBundle = dir;
 });
@@ -350,8 +353,8 @@ test("workerd: examples/typescript/usage.ts runs every call inside workerd", asy
 // Deno
 // ---------------------------------------------------------------------------------------------
 
-test("deno: import pkg/deno.js directly → chat, chatStream, embed", async () => {
-  const r = await runOk(bin("deno"), ["run", "--no-lock", "--allow-net=127.0.0.1", `--allow-read=${pkgDir}`, path.join(here, "consumer.mjs"), srv.url, path.join(pkgDir, "deno.js")], { env: DENO_ENV });
+test("deno: import pkg/deno.js directly → chat, chatStream, embed (no --allow-read: nothing is read from disk)", async () => {
+  const r = await runOk(bin("deno"), ["run", "--no-lock", "--allow-net=127.0.0.1", path.join(here, "consumer.mjs"), srv.url, path.join(pkgDir, "deno.js")], { env: DENO_ENV });
   const out = lastJson(r.stdout);
   timing("deno", "main module start → import (deno.js entry)", out.importMs);
   timing("deno", "main module start → first chat() answered", out.firstCallMs);

@@ -175,7 +175,8 @@ job("next16", NEXT_ROWS, async (row) => {
       continue;
     }
     const chunks = path.join(dir, ".next", "static");
-    const size = shipped(chunks, (f) => fs.readFileSync(path.join(chunks, f), "latin1").includes("AGFzbQ"));
+    const marker = /const b64 = "([A-Za-z0-9+/]{64})/.exec(fs.readFileSync(path.join(pkgDir, "wasm-inline.js"), "utf8"))[1];
+    const size = shipped(chunks, (f) => fs.readFileSync(path.join(chunks, f), "latin1").includes(marker));
     sizes.push({ stack: `Next.js 16 client component (${bundler}), the chunks that carry aibadgr`, ...size });
     const port = await freePort();
     const server = await startProcess(bin(dir, "next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
