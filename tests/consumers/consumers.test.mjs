@@ -353,8 +353,15 @@ test("workerd: examples/typescript/usage.ts runs every call inside workerd", asy
 // Deno
 // ---------------------------------------------------------------------------------------------
 
-test("deno: import pkg/deno.js directly → chat, chatStream, embed (no --allow-read: nothing is read from disk)", async () => {
-  const r = await runOk(bin("deno"), ["run", "--no-lock", "--allow-net=127.0.0.1", path.join(here, "consumer.mjs"), srv.url, path.join(pkgDir, "deno.js")], { env: DENO_ENV });
+test("deno: a static import of pkg/deno.js needs no permission at all (nothing is read from disk)", async () => {
+  const dir = tempDir("deno-static");
+  fs.writeFileSync(path.join(dir, "main.mjs"), `import { AiBadgr, ready } from ${JSON.stringify(path.join(pkgDir, "deno.js"))};\nawait ready;\nconsole.log(new AiBadgr({ apiKey: "sk" }).baseUrl);\n`);
+  const r = await runOk(bin("deno"), ["run", "--no-lock", "--no-prompt", path.join(dir, "main.mjs")], { env: DENO_ENV });
+  assert.equal(r.stdout.trim(), "https://aibadgr.com/api/v1");
+});
+
+test("deno: import pkg/deno.js directly → chat, chatStream, embed", async () => {
+  const r = await runOk(bin("deno"), ["run", "--no-lock", "--allow-net=127.0.0.1", `--allow-read=${pkgDir}`, path.join(here, "consumer.mjs"), srv.url, path.join(pkgDir, "deno.js")], { env: DENO_ENV });
   const out = lastJson(r.stdout);
   timing("deno", "main module start → import (deno.js entry)", out.importMs);
   timing("deno", "main module start → first chat() answered", out.firstCallMs);

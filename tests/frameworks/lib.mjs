@@ -32,6 +32,10 @@ export async function installApp(name) {
   const dir = path.join(cacheRoot, `${name}-${hash}`);
   const stamp = path.join(dir, "node_modules", ".aibadgr-installed");
   if (fs.existsSync(stamp)) return { dir, installMs: 0 };
+  // A new lockfile: drop this app's caches for older ones.
+  if (fs.existsSync(cacheRoot)) {
+    for (const old of fs.readdirSync(cacheRoot)) if (old.startsWith(`${name}-`) && /^[0-9a-f]{16}$/.test(old.slice(name.length + 1))) fs.rmSync(path.join(cacheRoot, old), { recursive: true, force: true });
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   copy(path.join(src, "package.json"), path.join(dir, "package.json"));
