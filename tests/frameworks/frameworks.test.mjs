@@ -9,9 +9,10 @@
 //   Next.js 16        a Node route, an edge route and a client component, built with Turbopack
 //                     (the default) and with next build --webpack, served by next start
 //   Bun               bun build (browser page) and bun run (a script)
+//   wrangler dev      examples/worker as it is, with wrangler's bundling and local workerd
 //   Node require()    CommonJS (npm init's "type": "commonjs") requiring the ESM package
-// Rows already covered by tests/consumers (esbuild bundle, Miniflare/workerd, Deno, tsc --strict,
-// Node import) are not repeated here.
+// Rows already covered by tests/consumers (esbuild bundle, Miniflare, Deno, tsc --strict, Node
+// import) are not repeated here.
 //
 // node_modules are cached per lockfile under ~/.cache/aibadgr/frameworks (warm runs skip npm);
 // apps are prepared and built two at a time (2 cores). Run: bash tests/frameworks/run.sh.
@@ -20,7 +21,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startServer } from "../server/server.mjs";
-import { pkgDir, tempDir, cleanup, run, runOk, lastJson, replyTo, timing, printTimings } from "../consumers/lib.mjs";
+import { pkgDir, tempDir, cleanup, run, runOk, lastJson, parseSse, replyTo, timing, printTimings } from "../consumers/lib.mjs";
 import { here, apps, prepareApp, freePort, startProcess, readChatSse, pageResult, closeBrowser, shipped, pool } from "./lib.mjs";
 
 const PAGE_APP = path.join(apps, "shared", "page-app.js");
@@ -35,6 +36,11 @@ const sizes = []; // shipped gzip bytes per bundler, printed at the end
 const closers = [];
 
 const schedule = pool(Number(process.env.AIBADGR_FRAMEWORKS_JOBS || 2));
+// AIBADGR_FRAMEWORKS_ONLY=vite8,next16 runs only those apps (the others' tests are skipped).
+const only = process.env.AIBADGR_FRAMEWORKS_ONLY?.split(",").filter(Boolean);
+const enabled = (app) => !only || only.includes(app);
+/** A test of one app's rows, skipped when the app is filtered out. */
+const appTest = (app, name, fn) => test(name, { skip: !enabled(app) && "not in AIBADGR_FRAMEWORKS_ONLY" }, fn);
 
 /**
  * Registers a job: `fn(row)` prepares and builds one app; `row(name, check)` runs a check and
@@ -42,6 +48,7 @@ const schedule = pool(Number(process.env.AIBADGR_FRAMEWORKS_JOBS || 2));
  */
 const pending = [];
 function job(app, rows, fn) {
+  if (!enabled(app)) return;
   const settle = {};
   for (const r of rows) {
     results.set(`${app}/${r}`, new Promise((resolve) => (settle[r] = resolve)));
@@ -124,10 +131,10 @@ for (const major of [8, 7, 6, 5]) {
 }
 
 for (const major of [8, 7, 6, 5]) {
-  test(`Vite ${major}: dev server (dependency pre-bundling) streams a chat in Chromium`, async () => {
+  appTest(`vite${major}`, `Vite ${major}: dev server (dependency pre-bundling) streams a chat in Chromium`, async () => {
     checkPage(await outcome(`vite${major}`, "dev"), "hi from vite");
   });
-  test(`Vite ${major}: vite build, served as static files, streams a chat in Chromium`, async () => {
+  appTest(`vite${major}`, `Vite ${major}: vite build, served as static files, streams a chat in Chromium`, async () => {
     const { page, size } = await outcome(`vite${major}`, "build");
     checkPage(page, "hi from vite");
     assert.ok(size.files.every((f) => !f.includes(".wasm")), `nothing to copy: the .wasm is inside the bundle (${size.files.join(", ")})`);
@@ -152,7 +159,7 @@ job("webpack5", ["build"], async (row) => {
   });
 });
 
-test("webpack 5: the default build (no config) streams a chat in Chromium", async () => {
+appTest("webpack5", "webpack 5: the default build (no config) streams a chat in Chromium", async () => {
   checkPage(await outcome("webpack5", "build"), "hi from webpack");
 });
 
@@ -207,7 +214,7 @@ job("next16", NEXT_ROWS, async (row) => {
 for (const bundler of ["turbopack", "webpack"]) {
   const how = bundler === "webpack" ? "next build --webpack" : "next build (Turbopack)";
   for (const [rt, what] of [["node", "a Node.js route handler"], ["edge", "an edge route handler (runtime = \"edge\")"]]) {
-    test(`Next.js 16, ${how}: ${what} streams SSE until [DONE]`, async () => {
+    appTest("next16", `Next.js 16, ${how}: ${what} streams SSE until [DONE]`, async () => {
       const r = await outcome("next16", `${bundler}/${rt}`);
       assert.match(r.type, /^text\/event-stream/);
       assert.equal(r.done, true, `the body ends with data: [DONE]: ${r.raw.slice(-200)}`);
@@ -215,7 +222,7 @@ for (const bundler of ["turbopack", "webpack"]) {
       assert.ok(r.chunks.length >= 3);
     });
   }
-  test(`Next.js 16, ${how}: a client component (pre-rendered, then in Chromium) streams a chat`, async () => {
+  appTest("next16", `Next.js 16, ${how}: a client component (pre-rendered, then in Chromium) streams a chat`, async () => {
     checkPage(await outcome("next16", `${bundler}/client`), "hi from a client component");
   });
 }
@@ -240,13 +247,13 @@ job("bun", ["build", "run"], async (row) => {
   });
 });
 
-test("Bun: bun build (default target browser) streams a chat in Chromium, nothing copied", async () => {
+appTest("bun", "Bun: bun build (default target browser) streams a chat in Chromium, nothing copied", async () => {
   const { page, files } = await outcome("bun", "build");
   checkPage(page, "hi from bun build");
   assert.deepEqual(files.filter((f) => f.endsWith(".wasm")), [], "no .wasm beside the bundle");
 });
 
-test("Bun: bun run of a script importing \"aibadgr\" → chat, chatStream, embed", async () => {
+appTest("bun", "Bun: bun run of a script importing \"aibadgr\" → chat, chatStream, embed", async () => {
   const { out, dir } = await outcome("bun", "run");
   assert.equal(out.resolved, `file://${path.join(dir, "node_modules", "aibadgr", "node.js")}`, "Bun resolves the \"node\" condition");
   assert.equal(out.chat, replyTo("hi from a consumer"));
@@ -257,10 +264,51 @@ test("Bun: bun run of a script importing \"aibadgr\" → chat, chatStream, embed
 });
 
 // ---------------------------------------------------------------------------------------------
+// wrangler dev: examples/worker as it is, bundled by wrangler and run in its local workerd
+// ---------------------------------------------------------------------------------------------
+
+const WORKER_ORIGIN = "http://localhost:5173"; // listed in examples/worker/wrangler.toml
+job("wrangler", ["dev"], async (row) => {
+  const example = path.join(here, "..", "..", "examples", "worker");
+  const { dir, installMs } = await prepareApp("wrangler", tarball, { [path.join(example, "src")]: "src", [path.join(example, "wrangler.toml")]: "wrangler.toml" });
+  if (installMs) timing("wrangler", "npm ci (cold cache)", installMs);
+  // The secret and the base URL the way the example's README says: a .dev.vars file.
+  fs.writeFileSync(path.join(dir, ".dev.vars"), `AIBADGR_API_KEY=sk-wrangler\nAIBADGR_BASE_URL=${srv.url}\n`);
+  await row("dev", async () => {
+    const port = await freePort();
+    const dev = await startProcess(bin(dir, "wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port)], {
+      cwd: dir, env: { CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" }, ready: /Ready on (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs: 180_000,
+    });
+    try {
+      const res = await fetch(`${dev.match[1]}/api/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: WORKER_ORIGIN },
+        body: JSON.stringify({ messages: [{ role: "user", content: "hi from wrangler dev" }] }),
+      });
+      const raw = await res.text();
+      if (res.status !== 200) throw new Error(`POST /api/chat: ${res.status} ${raw.slice(0, 1000)}\n${dev.output().slice(-3000)}`);
+      return { raw, type: res.headers.get("content-type"), cors: res.headers.get("access-control-allow-origin") };
+    } finally {
+      await dev.stop();
+    }
+  });
+});
+
+appTest("wrangler", "wrangler dev: examples/worker (wrangler's own bundling, local workerd) streams SSE until [DONE]", async () => {
+  const { raw, type, cors } = await outcome("wrangler", "dev");
+  assert.match(type, /^text\/event-stream/);
+  assert.equal(cors, WORKER_ORIGIN);
+  const events = parseSse(raw);
+  assert.equal(events.at(-1)?.data, "[DONE]");
+  const text = events.slice(0, -1).map((e) => JSON.parse(e.data).choices?.[0]?.delta?.content ?? "").join("");
+  assert.equal(text, replyTo("hi from wrangler dev"));
+});
+
+// ---------------------------------------------------------------------------------------------
 // Node require() from CommonJS (no dependencies to install)
 // ---------------------------------------------------------------------------------------------
 
-test(`Node ${process.version}: require("aibadgr") from a CommonJS project streams a chat`, async () => {
+appTest("node-cjs", `Node ${process.version}: require("aibadgr") from a CommonJS project streams a chat`, async () => {
   const { dir } = await prepareApp("node-cjs", tarball);
   const r = await runOk(process.execPath, ["index.js", srv.url], { cwd: dir });
   const out = lastJson(r.stdout);
