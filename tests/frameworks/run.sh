@@ -2,9 +2,9 @@
 # The packed tarball in a minimal app of every stack people build on (Vite 8/7/6/5 dev and
 # build, webpack 5, Next.js 16 Node/edge routes and a client component with Turbopack and
 # webpack, bun build and bun run, wrangler dev, Node require()), each with its tool's default
-# config, against
-# the local test server. Needs `.ci/install.sh all` and a built pkg/. node_modules are cached
-# per lockfile under ~/.cache/aibadgr/frameworks. Prints shipped sizes and timings, then
+# config, against the local test server. Needs `.ci/install.sh all` and a built pkg/.
+# node_modules are cached per lockfile under ~/.cache/aibadgr/frameworks. Prints shipped sizes
+# and timings, then
 # "frameworks: N passed, N failed" as its last line.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
