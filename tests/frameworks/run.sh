@@ -4,8 +4,7 @@
 # webpack, bun build and bun run, wrangler dev, Node require()), each with its tool's default
 # config, against the local test server. Needs `.ci/install.sh all` and a built pkg/.
 # node_modules are cached per lockfile under ~/.cache/aibadgr/frameworks. Prints shipped sizes
-# and timings, then
-# "frameworks: N passed, N failed" as its last line.
+# and timings, then "frameworks: N passed, N failed" as its last line.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
