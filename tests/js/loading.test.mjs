@@ -53,6 +53,13 @@ test("loading: no file of the package uses import.meta.url (bundlers would emit 
   for (const f of files) assert.doesNotMatch(fs.readFileSync(path.join(pkgDir, f), "utf8"), /import\.meta\.url/, f);
 });
 
+test("loading: the .wasm stays far below Chrome's 8 MB limit for synchronous compiles on the main thread", () => {
+  // Above it, new WebAssembly.Module() throws a RangeError in a page and the browser entry
+  // would have to compile asynchronously (and the constructor could not validate at once).
+  const size = fs.statSync(path.join(pkgDir, "aibadgr_bg.wasm")).size;
+  assert.ok(size < 2_000_000, `aibadgr_bg.wasm is ${size} B`);
+});
+
 test("loading: require(\"aibadgr\") works from CommonJS (Node ≥ 20.19 loads ESM without top-level await)", () => {
   const r = spawnSync(process.execPath, ["-e", `
     const { AiBadgr, AiBadgrError } = require(${JSON.stringify(path.join(pkgDir, "node.js"))});
@@ -108,6 +115,9 @@ function checkFailedLoad(out, pattern) {
 test("loading: Node without WebAssembly (--jitless): a catchable AiBadgrError of kind load on every call", () => {
   const out = child(`const m = await import("./node.js"); ${PROBE}`, ["--jitless"]);
   checkFailedLoad(out, /no WebAssembly.*--jitless/);
+  // Nobody awaiting `ready` must not end the process with an unhandled rejection.
+  const quiet = child(`await import("./node.js"); await new Promise((r) => setTimeout(r, 50)); console.log("{\\"exited\\":\\"normally\\"}");`, ["--jitless"]);
+  assert.deepEqual(quiet, { exited: "normally" });
 });
 
 test("loading: a broken .wasm import (a bundler that turned it into a URL) → AiBadgrError of kind load naming the URL", async () => {
