@@ -132,6 +132,36 @@ test("loading: a broken .wasm import (a bundler that turned it into a URL) → A
   }
 });
 
+test("loading: a WebAssembly.Module from another realm (what Next.js hands an edge route) is instantiated", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aibadgr-realm-"));
+  try {
+    // The workerd/edge entries import the .wasm as a module; here that import yields a Module
+    // compiled in a separate vm context, as Next.js's edge sandbox does.
+    const realm = {
+      name: "foreign-module",
+      setup(b) {
+        b.onResolve({ filter: /\.wasm(\?module)?$/ }, (a) => ({ path: path.join(a.resolveDir, a.path.replace(/\?module$/, "")), namespace: "realm" }));
+        b.onLoad({ filter: /.*/, namespace: "realm" }, (a) => ({
+          contents: `import vm from "node:vm"; import fs from "node:fs";\nexport default vm.runInNewContext("new WebAssembly.Module(b)", { b: fs.readFileSync(${JSON.stringify(a.path)}) });`,
+          loader: "js", resolveDir: pkgDir,
+        }));
+      },
+    };
+    for (const entry of ["edge-light.js", "workerd.js"]) {
+      const out = path.join(dir, `${entry}.mjs`);
+      await esbuild.build({ entryPoints: [path.join(pkgDir, entry)], bundle: true, format: "esm", platform: "node", outfile: out, plugins: [realm], logLevel: "silent" });
+      const r = child(`
+        const m = await import(${JSON.stringify(out)});
+        let kind; try { new m.AiBadgr({ timeoutMs: -1 }); } catch (e) { kind = e.kind; }
+        const c = new m.AiBadgr({ apiKey: "sk", baseUrl: "http://127.0.0.1:9/v1" });
+        console.log(JSON.stringify({ ready: await m.ready.then(() => "ok", (e) => e.message), baseUrl: c.baseUrl, kind, isClient: c instanceof m.AiBadgr }));`);
+      assert.deepEqual(r, { ready: "ok", baseUrl: "http://127.0.0.1:9/v1", kind: "config", isClient: true }, entry);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("loading: a runtime that forbids compiling from bytes gets told which export condition to use", () => {
   // What workerd and Vercel's edge runtime throw when code compiles wasm from bytes.
   const out = child(`
