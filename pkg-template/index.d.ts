@@ -10,9 +10,11 @@
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Resolves once the WebAssembly module is loaded. Importing the package already waits for it
- * (every entry loads the `.wasm` before the import completes), so awaiting `ready` is never
- * required; it exists for code that wants an explicit start-up point.
+ * Settles once the WebAssembly module is loaded. Every entry instantiates the `.wasm`
+ * synchronously while the import runs (no top-level await), so `ready` is already settled when
+ * your code runs and awaiting it is never required. It rejects with the {@link AiBadgrError} of
+ * kind `"load"` when the module could not be loaded (that rejection is marked handled); every
+ * client call then rejects with the same error.
  */
 export declare const ready: Promise<void>;
 
@@ -159,9 +161,11 @@ export interface CallOptions {
  * - `"aborted"`: the caller's signal aborted, or a stream was cancelled (`name` is `"AbortError"`);
  * - `"stream"`: a stream broke its protocol or carried an error event;
  * - `"invalid_request"`: the request or call options failed validation (nothing was sent);
- * - `"config"`: the client options are unusable.
+ * - `"config"`: the client options are unusable;
+ * - `"load"`: the WebAssembly module could not be loaded in this runtime (the message says why and
+ *   what to do, e.g. a Content-Security-Policy without `'wasm-unsafe-eval'`).
  */
-export type AiBadgrErrorKind = "api" | "network" | "timeout" | "aborted" | "stream" | "invalid_request" | "config";
+export type AiBadgrErrorKind = "api" | "network" | "timeout" | "aborted" | "stream" | "invalid_request" | "config" | "load";
 
 /**
  * The one error type every call rejects with. The message says what happened and what to do;
@@ -278,7 +282,8 @@ export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
 export declare class AiBadgr {
   /**
    * Creates a client.
-   * @throws {AiBadgrError} kind `"config"` for unusable or unknown options.
+   * @throws {AiBadgrError} kind `"config"` for unusable or unknown options. (If the WebAssembly
+   * module failed to load, the constructor still returns, and every call rejects with kind `"load"`.)
    */
   constructor(options?: AiBadgrOptions);
 
