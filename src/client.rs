@@ -9,6 +9,10 @@ use crate::replay;
 use crate::error::{Error, Kind};
 use crate::fetch::{self, header, Call, Prepared};
 use crate::jsval::{get, set};
+use crate::log::{self, Level};
+use crate::meta::{Meta, Track};
+use crate::usage::Totals;
+use std::cell::RefCell;
 use crate::stream::{Proto, StreamCore};
 use crate::validate::{self, Api};
 use js_sys::{Promise, Uint8Array};
@@ -25,6 +29,7 @@ const ANTHROPIC_VERSION: &str = "2023-06-01";
 #[wasm_bindgen]
 pub struct AiBadgr {
     cfg: Rc<Config>,
+    totals: Rc<RefCell<Totals>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,6 +39,7 @@ enum Op {
     Embed,
     Messages,
     MessagesStream,
+    Models,
 }
 
 impl Op {
@@ -41,7 +47,7 @@ impl Op {
         match self {
             Op::Chat | Op::ChatStream => Api::Chat,
             Op::Messages | Op::MessagesStream => Api::Messages,
-            Op::Embed => Api::Embeddings,
+            Op::Embed | Op::Models => Api::Embeddings,
         }
     }
     fn streaming(self) -> bool {
@@ -57,6 +63,7 @@ impl Op {
         match self {
             Op::Chat | Op::ChatStream => "/chat/completions",
             Op::Embed => "/embeddings",
+            Op::Models => "/models",
             Op::Messages | Op::MessagesStream => "/messages", // see Config::messages_url
         }
     }
@@ -117,6 +124,33 @@ impl AiBadgr {
         self.start(Op::MessagesStream, &request, &options)
     }
 
+    /// Lists the models the server offers: `GET {baseUrl}/models`, with the same retries,
+    /// timeouts and errors as every call. Resolves to `{ object, data: [{ id, ... }] }`.
+    pub fn models(&self, options: JsValue) -> Promise {
+        let opts = match CallOptions::from_js(&options) {
+            Ok(o) => o,
+            Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
+        };
+        let job = Job { op: Op::Models, request: String::new(), body: String::new(), models: vec![String::new()], opts, decode_embeddings: false };
+        let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
+        future_to_promise(async move { run(&cfg, job, totals).await })
+    }
+
+    /// Token usage since the client was made (or `resetUsage()`): `{ total, models }`, each
+    /// `{ requests, promptTokens, completionTokens, totalTokens, cachedTokens }`; streams count
+    /// once they end.
+    #[wasm_bindgen(getter)]
+    pub fn usage(&self) -> JsValue {
+        let text = self.totals.borrow().to_json();
+        js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Sets every usage total back to zero.
+    #[wasm_bindgen(js_name = resetUsage)]
+    pub fn reset_usage(&self) {
+        self.totals.borrow_mut().reset();
+    }
+
     /// The base URL requests go to.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
@@ -141,7 +175,7 @@ impl AiBadgr {
             )
             .into_js());
         }
-        Ok(AiBadgr { cfg: Rc::new(cfg) })
+        Ok(AiBadgr { cfg: Rc::new(cfg), totals: Rc::new(RefCell::new(Totals::default())) })
     }
 
     fn start(&self, op: Op, request: &JsValue, options: &JsValue) -> Promise {
@@ -149,8 +183,8 @@ impl AiBadgr {
             Ok(j) => j,
             Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
         };
-        let cfg = self.cfg.clone();
-        future_to_promise(async move { run(&cfg, job).await })
+        let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
+        future_to_promise(async move { run(&cfg, job, totals).await })
     }
 }
 
@@ -221,7 +255,9 @@ fn can_fall_back(e: &Error) -> bool {
     }
 }
 
-async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
+async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsValue, JsValue> {
+    let started = js_sys::Date::now();
+    let mut attempts = 0;
     let secret = cfg.api_key.clone();
     let timeout = job.opts.timeout_ms.unwrap_or(cfg.timeout_ms);
     let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
@@ -232,12 +268,17 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
     } else {
         &[]
     };
-    let headers = cfg.request_headers(extra, &job.opts.headers);
+    let mut headers = cfg.request_headers(extra, &job.opts.headers);
+    if job.op == Op::Models {
+        headers.retain(|(k, _)| k != "content-type");
+    }
     let url = if job.op.proto() == Proto::Messages { cfg.messages_url() } else { cfg.url(job.op.path()) };
     let mut resp = None;
     let mut last = None;
     for (i, model) in job.models.iter().enumerate() {
-        let body = if i == 0 {
+        let body = if job.op == Op::Models {
+            JsValue::UNDEFINED
+        } else if i == 0 {
             JsValue::from_str(&job.body)
         } else {
             match json::parse(&job.request) {
@@ -245,24 +286,100 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
                 Err(_) => break,
             }
         };
-        match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, body), retries).await {
+        let model_name = (job.op != Op::Models).then_some(model.as_str());
+        cfg.log.log(Level::Info, || log::request(if body.is_undefined() { "GET" } else { "POST" }, &url, model_name, job.op.streaming()));
+        cfg.log.log(Level::Debug, || log::body("request body", &body.as_string().unwrap_or_default()));
+        match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, body), retries, &mut attempts).await {
             Ok(r) => {
-                resp = Some(r);
+                resp = Some((r, model));
                 break;
             }
-            Err(e) if can_fall_back(&e) => last = Some(e),
-            Err(e) => return Err(e.into()),
+            Err(e) if can_fall_back(&e) => {
+                if let Some(next) = job.models.get(i + 1) {
+                    cfg.log.log(Level::Warn, || log::fallback(model, next, &e.message));
+                }
+                last = Some(with_meta(e, started, attempts, model_name));
+            }
+            Err(e) => return Err(failed(cfg, with_meta(e, started, attempts, model_name).into_js())),
         }
     }
-    let resp = match resp {
+    let (resp, model) = match resp {
         Some(r) => r,
-        None => return Err(last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into()),
+        None => return Err(failed(cfg, last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into_js())),
     };
-    match job.op {
-        Op::ChatStream | Op::MessagesStream => Ok(open_stream(job.op.proto(), resp, call).await?),
-        Op::Embed if job.decode_embeddings => Ok(embeddings(resp, call).await?),
+    let mut meta = Meta::from_response(&resp, call.secret());
+    meta.started = started;
+    meta.attempts = attempts;
+    meta.model = (job.op != Op::Models).then(|| model.clone());
+    cfg.log.log(Level::Info, || log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
+    let track = Track { meta, totals, log: cfg.log.clone(), counts: job.op != Op::Models };
+    let out = match job.op {
+        Op::ChatStream | Op::MessagesStream => {
+            let meta = track.meta.clone();
+            return match open_stream(job.op.proto(), resp, call, track).await {
+                Ok(s) => {
+                    meta.attach(&s);
+                    Ok(s)
+                }
+                Err(e) => Err(failed_after(cfg, e.into_js(), &meta)),
+            };
+        }
+        Op::Embed if job.decode_embeddings => embeddings(resp, call).await.map_err(Error::into_js),
+        Op::Models => whole(job.op.proto(), resp, call).await.and_then(check_models),
         _ => whole(job.op.proto(), resp, call).await,
+    };
+    match out {
+        Ok(v) => {
+            track.result(&v);
+            Ok(v)
+        }
+        Err(e) => Err(failed_after(cfg, e, &track.meta)),
     }
+}
+
+/// Completes the metadata an error brought from the fetch layer (which saw one response).
+fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> Error {
+    if let Some(m) = e.response.as_mut() {
+        m.started = started;
+        m.attempts = attempts;
+        m.model = model.map(str::to_owned);
+    }
+    e
+}
+
+/// Logs a failed call (an abort at `warn`, anything else at `error`) and returns its error.
+fn failed(cfg: &Config, e: JsValue) -> JsValue {
+    let kind = get(&e, "kind").as_string().unwrap_or_default();
+    let level = if kind == "aborted" { Level::Warn } else { Level::Error };
+    cfg.log.log(level, || {
+        let status = get(&e, "status").as_f64().map(|s| s as u16);
+        log::failed(&kind, status, &get(&e, "message").as_string().unwrap_or_default())
+    });
+    e
+}
+
+/// Like [`failed`], for an error after the response arrived: it carries that response.
+fn failed_after(cfg: &Config, e: JsValue, meta: &Meta) -> JsValue {
+    if e.is_object() && get(&e, "response").is_undefined() {
+        let mut m = meta.clone();
+        m.ended = js_sys::Date::now();
+        m.attach(&e);
+    }
+    failed(cfg, e)
+}
+
+/// Checks a `/models` answer: an object whose `data` lists objects with a string `id`.
+fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
+    let data = get(&v, "data");
+    let ok = js_sys::Array::is_array(&data) && js_sys::Array::from(&data).iter().all(|m| m.is_object() && get(&m, "id").is_string());
+    if ok {
+        return Ok(v);
+    }
+    let mut e = Error::new(Kind::Api, "the server's /models answer is not a model list like { data: [{ id }] } (see err.body); check baseUrl");
+    e.status = Some(200);
+    let text = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    e.body = Some(crate::error::truncate(&text, 512).to_owned());
+    Err(e.into_js())
 }
 
 fn is_event_stream(resp: &Response) -> bool {
@@ -316,7 +433,7 @@ fn body_reader(resp: &Response) -> Result<ReadableStreamDefaultReader, Error> {
 
 /// Opens a stream once headers arrived: SSE (also when a proxy mislabels it), or a JSON
 /// error body sent with status 200.
-async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue, Error> {
+async fn open_stream(proto: Proto, resp: Response, call: Call, track: Track) -> Result<JsValue, Error> {
     let ctype = header(&resp, "content-type").unwrap_or_default().to_ascii_lowercase();
     if ctype.contains("application/json") {
         // A server that ignored `stream: true`: replay its whole answer as the stream it
@@ -336,7 +453,7 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
         let replayed = Response::new_with_opt_str(Some(&sse))
             .map_err(|e| Error::new(Kind::Stream, "could not replay the answer as a stream").with_cause(e))?;
         let reader = body_reader(&replayed)?;
-        return Ok(StreamCore::new(proto, reader, call, None).into_js(proto));
+        return Ok(StreamCore::new(proto, reader, call, None).tracked(track).into_js(proto));
     }
     let reader = body_reader(&resp)?;
     let mut first = None;
@@ -374,7 +491,7 @@ async fn open_stream(proto: Proto, resp: Response, call: Call) -> Result<JsValue
         }
         first = Some(got);
     }
-    Ok(StreamCore::new(proto, reader, call, first).into_js(proto))
+    Ok(StreamCore::new(proto, reader, call, first).tracked(track).into_js(proto))
 }
 
 /// Reads an embeddings response we asked for as base64 and turns each vector into a

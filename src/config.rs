@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The largest delay `setTimeout` accepts.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser";
+const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser, logLevel, logger";
 const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels";
 
 /// Everything a client needs to send requests.
@@ -50,6 +50,8 @@ pub struct Config {
     pub fallback_models: Vec<String>,
     /// Whether a browser page may hold the API key.
     pub allow_browser: bool,
+    /// Where log lines go (`logLevel`, `logger`, `AIBADGR_LOG`).
+    pub log: crate::logger::Logger,
 }
 
 impl core::fmt::Debug for Config {
@@ -109,7 +111,6 @@ impl Config {
             })?),
         };
         Ok(Config {
-            api_key,
             base_url,
             model: opt_string(&o, "model", Error::config)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
             embedding_model: opt_string(&o, "embeddingModel", Error::config)?
@@ -125,6 +126,8 @@ impl Config {
                 v if v.is_undefined() => false,
                 v => v.as_bool().ok_or_else(|| Error::config("allowBrowser", "must be true or false"))?,
             },
+            log: logger(&o, env, api_key.clone())?,
+            api_key,
         })
     }
 
@@ -197,6 +200,28 @@ impl CallOptions {
             fallback_models: opt_models(&o, Error::invalid)?,
         })
     }
+}
+
+/// Reads `logLevel` (else `AIBADGR_LOG` from `env` / `process.env`; default "off") and `logger`.
+fn logger(o: &js_sys::Object, env: &JsValue, secret: Option<String>) -> Result<crate::logger::Logger, Error> {
+    use crate::log::{Level, LEVELS};
+    let bad = |name: &str| {
+        let mut what = String::from("must be ");
+        what.push_str(LEVELS);
+        Error::config(name, &what)
+    };
+    let level = match opt_string(o, "logLevel", Error::config)? {
+        Some(l) => Level::parse(&l).ok_or_else(|| bad("logLevel"))?,
+        None => match env_string(env, "AIBADGR_LOG") {
+            Some(l) => Level::parse(&l).ok_or_else(|| bad("AIBADGR_LOG"))?,
+            None => Level::Off,
+        },
+    };
+    let target = get(o, "logger");
+    if !target.is_undefined() && !target.is_object() {
+        return Err(Error::config("logger", "must be an object with error, warn, info and debug methods, like console"));
+    }
+    Ok(crate::logger::Logger::new(level, target, secret))
 }
 
 fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -439,6 +464,7 @@ mod tests {
             max_retries: 0,
             fallback_models: vec![],
             allow_browser: false,
+            log: crate::logger::Logger::new(crate::log::Level::Off, wasm_bindgen::JsValue::UNDEFINED, None),
         }
     }
 

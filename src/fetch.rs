@@ -194,9 +194,13 @@ impl Prepared {
 
 async fn fetch_once(cfg: &Config, call: &Call, req: &Prepared) -> Result<Response, Error> {
     let init = Object::new();
-    set(&init, "method", &JsValue::from_str("POST"));
+    // A request without a body (`models()`) is a GET.
+    let no_body = req.body.is_undefined();
+    set(&init, "method", &JsValue::from_str(if no_body { "GET" } else { "POST" }));
     set(&init, "headers", &req.headers);
-    set(&init, "body", &req.body);
+    if !no_body {
+        set(&init, "body", &req.body);
+    }
     set(&init, "signal", &call.signal());
     let started = match &cfg.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init),
@@ -238,6 +242,7 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
         Err(_) => String::new(),
     };
     let mut e = Error::from_response(status, &body, request_id(resp)).redact(call.secret());
+    e.response = Some(Box::new(crate::meta::Meta::from_response(resp, call.secret())));
     e.retryable = retry::should_retry(status, header(resp, "x-should-retry").as_deref());
     let number = |s: Option<String>| {
         s.filter(|s| !s.trim().is_empty()).map(|s| to_number(s.trim())).filter(|n| !n.is_nan())
@@ -255,10 +260,11 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
 
 /// Sends `req` with retries: network failures before a response, and retryable statuses,
 /// are retried up to `max_retries` times with the server's `retry-after` or backoff.
-/// Returns the first 2xx response.
-pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32) -> Result<Response, Error> {
+/// Returns the first 2xx response. `attempts` counts every request made (for `response`).
+pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32, attempts: &mut u32) -> Result<Response, Error> {
     let mut retries = 0;
     loop {
+        *attempts += 1;
         let err = match fetch_once(cfg, call, req).await {
             Ok(resp) if (200..300).contains(&resp.status()) => return Ok(resp),
             Ok(resp) => error_from(call, &resp).await,
@@ -271,6 +277,7 @@ pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32) -
             Some(ms) => f64::from(ms),
             None => retry::backoff_ms(retries, js_sys::Math::random()),
         };
+        cfg.log.log(crate::log::Level::Warn, || crate::log::retry(retries + 1, max_retries, wait as u64, &err.message));
         JsFuture::from(Timer::sleep(wait, &call.signal())).await.map_err(|e| call.fail(e, false))?;
         retries += 1;
     }
