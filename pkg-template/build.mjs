@@ -45,7 +45,7 @@ function assemble(dir) {
   fs.mkdirSync(dir, { recursive: true });
   for (const f of ["aibadgr.js", "aibadgr_bg.wasm"]) fs.copyFileSync(path.join(build, f), path.join(dir, f));
   fs.cpSync(path.join(build, "snippets"), path.join(dir, "snippets"), { recursive: true });
-  for (const f of ["node.js", "deno.js", "workerd.js", "browser.js", "index.d.ts", "README.md"]) {
+  for (const f of ["node.js", "deno.js", "workerd.js", "browser.js", "index.d.ts", "ai-sdk.js", "ai-sdk.d.ts", "README.md"]) {
     fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
   }
   // The shared exports: the wasm-bindgen class and the JS classes from the glue snippet.
