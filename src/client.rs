@@ -288,7 +288,9 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
         };
         let model_name = (job.op != Op::Models).then_some(model.as_str());
         cfg.log.log(Level::Info, || log::request(if body.is_undefined() { "GET" } else { "POST" }, &url, model_name, job.op.streaming()));
-        cfg.log.log(Level::Debug, || log::body("request body", &body.as_string().unwrap_or_default()));
+        if let Some(text) = body.as_string() {
+            cfg.log.log(Level::Debug, || log::body("request body", &text));
+        }
         match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, body), retries, &mut attempts).await {
             Ok(r) => {
                 resp = Some((r, model));
