@@ -287,10 +287,7 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
             }
         };
         let model_name = (job.op != Op::Models).then_some(model.as_str());
-        cfg.log.log(Level::Info, || log::request(if body.is_undefined() { "GET" } else { "POST" }, &url, model_name, job.op.streaming()));
-        if let Some(text) = body.as_string() {
-            cfg.log.log(Level::Debug, || log::body("request body", &text));
-        }
+        log_request(cfg, &url, model_name, job.op.streaming(), &body);
         match fetch::send(cfg, &call, &Prepared::new(url.clone(), &headers, body), retries, &mut attempts).await {
             Ok(r) => {
                 resp = Some((r, model));
@@ -309,12 +306,7 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
         Some(r) => r,
         None => return Err(failed(cfg, last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into_js())),
     };
-    let mut meta = Meta::from_response(&resp, call.secret());
-    meta.started = started;
-    meta.attempts = attempts;
-    meta.model = (job.op != Op::Models).then(|| model.clone());
-    cfg.log.log(Level::Info, || log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
-    let track = Track { meta, totals, log: cfg.log.clone(), counts: job.op != Op::Models };
+    let track = answered(cfg, &resp, started, attempts, (job.op != Op::Models).then_some(model.as_str()), totals);
     let out = match job.op {
         Op::ChatStream | Op::MessagesStream => {
             let meta = track.meta.clone();
@@ -339,7 +331,29 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
     }
 }
 
+/// Logs a request's start (and its body at debug).
+#[inline(never)]
+fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
+    let text = body.as_string();
+    cfg.log.log(Level::Info, || log::request(if text.is_none() { "GET" } else { "POST" }, url, model, stream));
+    if let Some(text) = text {
+        cfg.log.log(Level::Debug, || log::body("request body", &text));
+    }
+}
+
+/// Reads the metadata of the answering response, logs it, and returns what the call records.
+#[inline(never)]
+fn answered(cfg: &Config, resp: &Response, started: f64, attempts: u32, model: Option<&str>, totals: Rc<RefCell<Totals>>) -> Track {
+    let mut meta = Meta::from_response(resp, cfg.api_key.as_deref());
+    meta.started = started;
+    meta.attempts = attempts;
+    meta.model = model.map(str::to_owned);
+    cfg.log.log(Level::Info, || log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
+    Track { meta, totals, log: cfg.log.clone(), counts: model.is_some() }
+}
+
 /// Completes the metadata an error brought from the fetch layer (which saw one response).
+#[inline(never)]
 fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> Error {
     if let Some(m) = e.response.as_mut() {
         m.started = started;
@@ -350,6 +364,7 @@ fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> 
 }
 
 /// Logs a failed call (an abort at `warn`, anything else at `error`) and returns its error.
+#[inline(never)]
 fn failed(cfg: &Config, e: JsValue) -> JsValue {
     let kind = get(&e, "kind").as_string().unwrap_or_default();
     let level = if kind == "aborted" { Level::Warn } else { Level::Error };
@@ -361,6 +376,7 @@ fn failed(cfg: &Config, e: JsValue) -> JsValue {
 }
 
 /// Like [`failed`], for an error after the response arrived: it carries that response.
+#[inline(never)]
 fn failed_after(cfg: &Config, e: JsValue, meta: &Meta) -> JsValue {
     if e.is_object() && get(&e, "response").is_undefined() {
         let mut m = meta.clone();
@@ -371,6 +387,7 @@ fn failed_after(cfg: &Config, e: JsValue, meta: &Meta) -> JsValue {
 }
 
 /// Checks a `/models` answer: an object whose `data` lists objects with a string `id`.
+#[inline(never)]
 fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
     let data = get(&v, "data");
     let ok = js_sys::Array::is_array(&data) && js_sys::Array::from(&data).iter().all(|m| m.is_object() && get(&m, "id").is_string());

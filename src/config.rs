@@ -203,6 +203,7 @@ impl CallOptions {
 }
 
 /// Reads `logLevel` (else `AIBADGR_LOG` from `env` / `process.env`; default "off") and `logger`.
+#[inline(never)]
 fn logger(o: &js_sys::Object, env: &JsValue, secret: Option<String>) -> Result<crate::logger::Logger, Error> {
     use crate::log::{Level, LEVELS};
     let bad = |name: &str| {

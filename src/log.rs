@@ -61,6 +61,7 @@ fn num(out: &mut String, n: u64) {
 }
 
 /// `aibadgr: POST https://…/chat/completions model=premium stream` (info).
+#[inline(never)]
 pub fn request(method: &str, url: &str, model: Option<&str>, stream: bool) -> String {
     let mut l = start();
     l.push_str(method);
@@ -77,6 +78,7 @@ pub fn request(method: &str, url: &str, model: Option<&str>, stream: bool) -> St
 }
 
 /// `aibadgr: retry 1 of 2 in 500 ms after 503 (…)` (warn).
+#[inline(never)]
 pub fn retry(retry: u32, max: u32, wait_ms: u64, reason: &str) -> String {
     let mut l = start();
     l.push_str("retry ");
@@ -91,6 +93,7 @@ pub fn retry(retry: u32, max: u32, wait_ms: u64, reason: &str) -> String {
 }
 
 /// `aibadgr: model premium failed (…); falling back to normal` (warn).
+#[inline(never)]
 pub fn fallback(from: &str, to: &str, reason: &str) -> String {
     let mut l = start();
     l.push_str("model ");
@@ -103,6 +106,7 @@ pub fn fallback(from: &str, to: &str, reason: &str) -> String {
 }
 
 /// `aibadgr: 200 in 35 ms, request id req_…, 2 attempts` (info).
+#[inline(never)]
 pub fn response(status: u16, ms: u64, request_id: Option<&str>, attempts: u32) -> String {
     let mut l = start();
     num(&mut l, u64::from(status));
@@ -122,6 +126,7 @@ pub fn response(status: u16, ms: u64, request_id: Option<&str>, attempts: u32) -
 }
 
 /// `aibadgr: stream ended after 12 events in 80 ms, tokens 5 prompt + 7 completion = 12` (info).
+#[inline(never)]
 pub fn stream_end(events: u64, ms: u64, usage: Option<Usage>) -> String {
     let mut l = start();
     l.push_str("stream ended after ");
@@ -153,6 +158,7 @@ pub fn stream_end(events: u64, ms: u64, usage: Option<Usage>) -> String {
 }
 
 /// `aibadgr: failed (kind api, status 401): …` (error); also for a stream that broke.
+#[inline(never)]
 pub fn failed(kind: &str, status: Option<u16>, message: &str) -> String {
     let mut l = start();
     l.push_str("failed (");
@@ -167,6 +173,7 @@ pub fn failed(kind: &str, status: Option<u16>, message: &str) -> String {
 }
 
 /// `aibadgr: request body: {…}` (debug), cut at [`BODY_CHARS`].
+#[inline(never)]
 pub fn body(what: &str, text: &str) -> String {
     let mut l = start();
     l.push_str(what);
@@ -182,6 +189,7 @@ pub fn body(what: &str, text: &str) -> String {
 }
 
 /// Replaces every occurrence of `secret` (4 characters or more) with `[redacted]`.
+#[inline(never)]
 pub fn redact(line: String, secret: Option<&str>) -> String {
     match secret {
         Some(s) if s.len() >= 4 && line.contains(s) => line.replace(s, "[redacted]"),

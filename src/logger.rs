@@ -39,6 +39,7 @@ impl Logger {
 
     /// Logs on a later microtask: for code that holds a `RefCell` borrow (a stream ending),
     /// since the caller's logger is JavaScript that may call back into this module.
+    #[inline(never)]
     pub fn later(&self, level: Level, line: impl FnOnce() -> String) {
         if self.on(level) {
             let me = self.clone();
@@ -47,6 +48,7 @@ impl Logger {
         }
     }
 
+    #[inline(never)]
     fn emit(&self, level: Level, line: String) {
         let line = JsValue::from_str(&redact(line, self.secret.as_deref()));
         let target = if self.target.is_undefined() {

@@ -36,6 +36,7 @@ pub struct Meta {
 
 impl Meta {
     /// Reads status, headers, request id and rate limits from a response.
+    #[inline(never)]
     pub fn from_response(resp: &Response, secret: Option<&str>) -> Meta {
         let mut headers = Vec::new();
         if let Ok(Some(it)) = js_sys::try_iter(&resp.headers()) {
@@ -80,6 +81,7 @@ impl Meta {
     }
 
     /// Builds `{ status, headers, requestId, attempts, model, elapsedMs, rateLimit }`.
+    #[inline(never)]
     pub fn to_js(&self) -> JsValue {
         let o: JsValue = Object::new().into();
         set(&o, "status", &JsValue::from(self.status));
@@ -102,6 +104,7 @@ impl Meta {
     }
 
     /// Defines `target.response` (non-enumerable, so JSON and spreads leave it out).
+    #[inline(never)]
     pub fn attach(&self, target: &JsValue) {
         if !target.is_object() {
             return;
@@ -119,6 +122,7 @@ impl Meta {
 }
 
 /// Reads the usage of a result object (`result.usage`) in the normalized shape.
+#[inline(never)]
 pub fn usage_of(result: &JsValue) -> Option<Usage> {
     let u = get(result, "usage");
     if !u.is_object() {
@@ -147,6 +151,7 @@ pub struct Track {
 
 impl Track {
     /// Records a whole result: attaches `response`, adds its usage, logs its body at debug.
+    #[inline(never)]
     pub fn result(mut self, v: &JsValue) {
         self.meta.ended = js_sys::Date::now();
         self.meta.attach(v);
@@ -165,6 +170,7 @@ impl Track {
 
     /// Records a stream's end (called with the stream's state borrowed: the log line waits
     /// for a microtask). `events` counts the events the stream delivered.
+    #[inline(never)]
     pub fn stream_ended(mut self, result: Option<&Result<JsValue, JsValue>>, events: usize) {
         self.meta.ended = js_sys::Date::now();
         let v = match result {
@@ -184,6 +190,7 @@ impl Track {
     }
 
     /// Logs a stream that broke (see [`Track::stream_ended`] about the borrow).
+    #[inline(never)]
     pub fn stream_failed(mut self, err: &JsValue) {
         self.meta.ended = js_sys::Date::now();
         self.meta.attach(err);

@@ -36,6 +36,7 @@ pub struct RateLimit {
 /// Reads the rate-limit headers. `header(name)` returns a header's value (names are lowercase);
 /// `date_from_now_ms(text)` turns an HTTP date into milliseconds from now (the caller has a
 /// clock; this module does not). Returns `None` when the response carries none of them.
+#[inline(never)]
 pub fn parse(
     header: impl Fn(&str) -> Option<String>,
     date_from_now_ms: impl Fn(&str) -> Option<f64>,
@@ -125,6 +126,7 @@ fn round(ms: f64) -> u64 {
 
 /// Reads a reset time as milliseconds: a Go duration (`6m0s`, `1s`, `20ms`, `1h2m3.5s`,
 /// `250us`, `1.5m`) or a bare number of seconds (`"12"`, `"0.5"`). Anything else is `None`.
+#[inline(never)]
 pub fn duration_ms(s: &str) -> Option<u64> {
     let s = s.trim();
     if let Some(secs) = number(s) {

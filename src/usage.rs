@@ -24,6 +24,7 @@ pub struct Usage {
 /// Reads a response's `usage` object. `field(path)` returns the number at a dotted path under
 /// `usage` (`"prompt_tokens"`, `"prompt_tokens_details.cached_tokens"`), `None` when absent or
 /// not a number. Returns `None` when the usage has neither the chat nor the messages fields.
+#[inline(never)]
 pub fn normalize(field: impl Fn(&str) -> Option<f64>) -> Option<Usage> {
     let n = |path: &str| {
         field(path)
@@ -68,6 +69,7 @@ pub struct ModelTotals {
 }
 
 impl ModelTotals {
+    #[inline(never)]
     fn add(&mut self, u: Option<Usage>) {
         self.requests = self.requests.saturating_add(1);
         if let Some(u) = u {
