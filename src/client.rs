@@ -132,8 +132,7 @@ impl AiBadgr {
             Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
         };
         let job = Job { op: Op::Models, request: String::new(), body: String::new(), models: vec![String::new()], opts, decode_embeddings: false };
-        let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
-        future_to_promise(async move { run(&cfg, job, totals).await })
+        self.spawn(job)
     }
 
     /// Token usage since the client was made (or `resetUsage()`): `{ total, models }`, each
@@ -183,6 +182,10 @@ impl AiBadgr {
             Ok(j) => j,
             Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
         };
+        self.spawn(job)
+    }
+
+    fn spawn(&self, job: Job) -> Promise {
         let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
         future_to_promise(async move { run(&cfg, job, totals).await })
     }
@@ -295,7 +298,7 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
             }
             Err(e) if can_fall_back(&e) => {
                 if let Some(next) = job.models.get(i + 1) {
-                    cfg.log.log(Level::Warn, || log::fallback(model, next, &e.message));
+                    cfg.log.log(Level::Warn, &|| log::fallback(model, next, &e.message));
                 }
                 last = Some(with_meta(e, started, attempts, model_name));
             }
@@ -335,9 +338,9 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
 #[inline(never)]
 fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
     let text = body.as_string();
-    cfg.log.log(Level::Info, || log::request(if text.is_none() { "GET" } else { "POST" }, url, model, stream));
+    cfg.log.log(Level::Info, &|| log::request(if text.is_none() { "GET" } else { "POST" }, url, model, stream));
     if let Some(text) = text {
-        cfg.log.log(Level::Debug, || log::body("request body", &text));
+        cfg.log.log(Level::Debug, &|| log::body("request body", &text));
     }
 }
 
@@ -348,7 +351,7 @@ fn answered(cfg: &Config, resp: &Response, started: f64, attempts: u32, model: O
     meta.started = started;
     meta.attempts = attempts;
     meta.model = model.map(str::to_owned);
-    cfg.log.log(Level::Info, || log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
+    cfg.log.log(Level::Info, &|| log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
     Track { meta, totals, log: cfg.log.clone(), counts: model.is_some() }
 }
 
@@ -368,7 +371,7 @@ fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> 
 fn failed(cfg: &Config, e: JsValue) -> JsValue {
     let kind = get(&e, "kind").as_string().unwrap_or_default();
     let level = if kind == "aborted" { Level::Warn } else { Level::Error };
-    cfg.log.log(level, || {
+    cfg.log.log(level, &|| {
         let status = get(&e, "status").as_f64().map(|s| s as u16);
         log::failed(&kind, status, &get(&e, "message").as_string().unwrap_or_default())
     });

@@ -277,7 +277,7 @@ pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32, a
             Some(ms) => f64::from(ms),
             None => retry::backoff_ms(retries, js_sys::Math::random()),
         };
-        cfg.log.log(crate::log::Level::Warn, || crate::log::retry(retries + 1, max_retries, wait as u64, &err.message));
+        cfg.log.log(crate::log::Level::Warn, &|| crate::log::retry(retries + 1, max_retries, wait as u64, &err.message));
         JsFuture::from(Timer::sleep(wait, &call.signal())).await.map_err(|e| call.fail(e, false))?;
         retries += 1;
     }

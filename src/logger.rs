@@ -31,25 +31,24 @@ impl Logger {
     }
 
     /// Logs the line `line()` writes, if `level` is on (the text is only built then).
-    pub fn log(&self, level: Level, line: impl FnOnce() -> String) {
+    #[inline(never)]
+    pub fn log(&self, level: Level, line: &dyn Fn() -> String) {
         if self.on(level) {
-            self.emit(level, line());
+            self.emit(level, line(), false);
         }
     }
 
     /// Logs on a later microtask: for code that holds a `RefCell` borrow (a stream ending),
     /// since the caller's logger is JavaScript that may call back into this module.
     #[inline(never)]
-    pub fn later(&self, level: Level, line: impl FnOnce() -> String) {
+    pub fn later(&self, level: Level, line: &dyn Fn() -> String) {
         if self.on(level) {
-            let me = self.clone();
-            let line = line();
-            wasm_bindgen_futures::spawn_local(async move { me.emit(level, line) });
+            self.emit(level, line(), true);
         }
     }
 
     #[inline(never)]
-    fn emit(&self, level: Level, line: String) {
+    fn emit(&self, level: Level, line: String, later: bool) {
         let line = JsValue::from_str(&redact(line, self.secret.as_deref()));
         let target = if self.target.is_undefined() {
             get(&js_sys::global(), "console")
@@ -63,6 +62,17 @@ impl Logger {
                 Err(_) => return,
             },
         };
+        if later {
+            // `Promise.resolve().then(f.bind(target, line))`, marked handled: a logger that
+            // throws there breaks nothing either.
+            let p = js_sys::Promise::resolve(&JsValue::UNDEFINED);
+            if let Ok(then) = get(&p, "then").dyn_into::<Function>() {
+                if let Ok(q) = then.call1(&p, &f.bind1(&target, &line)) {
+                    crate::fetch::quiet(q.unchecked_ref());
+                }
+            }
+            return;
+        }
         // A logger that throws must not break the call it reports on.
         let _ = f.call1(&target, &line);
     }

@@ -14,12 +14,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Response;
 
 /// The response metadata of one call.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Meta {
     /// The HTTP status.
     pub status: u16,
-    /// The response headers (lowercase names; values holding the API key are redacted).
-    pub headers: Vec<(String, String)>,
+    /// The response headers as a plain object (lowercase names; values holding the API key
+    /// are redacted).
+    pub headers: JsValue,
     /// `x-request-id`, else `request-id`.
     pub request_id: Option<String>,
     /// HTTP requests made for the call: retries and fallback models included.
@@ -38,35 +39,24 @@ impl Meta {
     /// Reads status, headers, request id and rate limits from a response.
     #[inline(never)]
     pub fn from_response(resp: &Response, secret: Option<&str>) -> Meta {
-        let mut headers = Vec::new();
-        if let Ok(Some(it)) = js_sys::try_iter(&resp.headers()) {
-            for pair in it.flatten().take(256) {
-                let (k, v) = (Reflect::get_u32(&pair, 0), Reflect::get_u32(&pair, 1));
-                if let (Some(k), Some(mut v)) = (
-                    k.ok().and_then(|k| k.as_string()),
-                    v.ok().and_then(|v| v.as_string()),
-                ) {
-                    if secret.is_some_and(|s| s.len() >= 4 && v.contains(s)) {
-                        v = "[redacted]".into();
+        let headers: JsValue = Object::from_entries(&resp.headers()).map(JsValue::from).unwrap_or_else(|_| Object::new().into());
+        if let Some(s) = secret.filter(|s| s.len() >= 4) {
+            let text = js_sys::JSON::stringify(&headers).ok().and_then(|t| t.as_string()).unwrap_or_default();
+            if text.contains(s) {
+                for k in crate::jsval::keys(&headers) {
+                    if get(&headers, &k).as_string().is_some_and(|v| v.contains(s)) {
+                        set(&headers, &k, &JsValue::from_str("[redacted]"));
                     }
-                    headers.push((k.to_ascii_lowercase(), v));
                 }
             }
         }
-        let find = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-        let rate_limit = ratelimit::parse(find, |d| {
-            Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
-        });
-        let request_id = headers
-            .iter()
-            .find(|(k, _)| k == "x-request-id")
-            .or_else(|| headers.iter().find(|(k, _)| k == "request-id"))
-            .map(|(_, v)| v.clone());
+        let find = |n: &str| crate::fetch::header(resp, n);
+        let rate_limit = ratelimit::parse(find, |d| Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan()));
         let now = js_sys::Date::now();
         Meta {
             status: resp.status(),
             headers,
-            request_id,
+            request_id: crate::fetch::request_id(resp),
             attempts: 1,
             model: None,
             started: now,
@@ -85,11 +75,7 @@ impl Meta {
     pub fn to_js(&self) -> JsValue {
         let o: JsValue = Object::new().into();
         set(&o, "status", &JsValue::from(self.status));
-        let h: JsValue = Object::new().into();
-        for (k, v) in &self.headers {
-            set(&h, k, &JsValue::from_str(v));
-        }
-        set(&o, "headers", &h);
+        set(&o, "headers", &self.headers);
         let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
         set(&o, "requestId", &opt(&self.request_id));
         set(&o, "attempts", &JsValue::from(self.attempts));
@@ -159,7 +145,7 @@ impl Track {
             let model = self.meta.model.clone().unwrap_or_default();
             self.totals.borrow_mut().add(&model, usage_of(v));
         }
-        self.log.log(Level::Debug, || {
+        self.log.log(Level::Debug, &|| {
             let text = js_sys::JSON::stringify(v)
                 .ok()
                 .and_then(|s| s.as_string())
@@ -186,7 +172,7 @@ impl Track {
         }
         let ms = self.meta.elapsed_ms() as u64;
         self.log
-            .later(Level::Info, || log::stream_end(events as u64, ms, usage));
+            .later(Level::Info, &|| log::stream_end(events as u64, ms, usage));
     }
 
     /// Logs a stream that broke (see [`Track::stream_ended`] about the borrow).
@@ -194,7 +180,7 @@ impl Track {
     pub fn stream_failed(mut self, err: &JsValue) {
         self.meta.ended = js_sys::Date::now();
         self.meta.attach(err);
-        self.log.later(Level::Error, || {
+        self.log.later(Level::Error, &|| {
             let kind = get(err, "kind")
                 .as_string()
                 .unwrap_or_else(|| "stream".into());

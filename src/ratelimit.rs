@@ -86,9 +86,8 @@ fn count(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 15 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.bytes().try_fold(0u64, |n, b| {
-        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
+    // At most 15 digits: no overflow.
+    Some(s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
 }
 
 /// Reads a non-negative decimal (`"20"`, `"3.5"`, `".5"`) without the float parser.
