@@ -63,11 +63,11 @@ impl Logger {
             },
         };
         if later {
-            // `Promise.resolve().then(f.bind(target, line))`, marked handled: a logger that
-            // throws there breaks nothing either.
-            let p = js_sys::Promise::resolve(&JsValue::UNDEFINED);
+            // `Promise.resolve(line).then(f.bind(target))` (so `f` gets just the line), marked
+            // handled: a logger that throws there breaks nothing either.
+            let p = js_sys::Promise::resolve(&line);
             if let Ok(then) = get(&p, "then").dyn_into::<Function>() {
-                if let Ok(q) = then.call1(&p, &f.bind1(&target, &line)) {
+                if let Ok(q) = then.call1(&p, &f.bind(&target)) {
                     crate::fetch::quiet(q.unchecked_ref());
                 }
             }

@@ -206,7 +206,7 @@ async function everyLine(opts) {
 }
 
 const KINDS = {
-  request: /^aibadgr: (POST|GET) http:\/\/127\.0\.0\.1:\d+\/v1\/(chat\/completions|embeddings|messages|models)( model=\S+)?( stream)?$/,
+  request: /^aibadgr: (POST|GET) (http:\/\/127\.0\.0\.1:\d+|https:\/\/example\.invalid)\/v1\/(chat\/completions|embeddings|messages|models)( model=\S+)?( stream)?$/,
   response: /^aibadgr: 200 in \d+ ms, request id (req_\S+)(, \d+ attempts)?$/,
   retry: /^aibadgr: retry 1 of 2 in \d+ ms after: 503 /,
   fallback: /^aibadgr: model basic failed \(404 .*\); falling back to normal$/,
