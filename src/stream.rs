@@ -81,8 +81,9 @@ struct Inner {
     final_value: Option<Result<JsValue, JsValue>>,
     waiters: Vec<(Function, Function)>,
     final_scheduled: bool,
-    /// What the call records when the stream ends (response metadata, usage, log line).
-    track: Option<crate::meta::Track>,
+    /// What the call records when the stream ends (response metadata, usage, log line);
+    /// boxed and taken at the end, so an ended stream keeps only the pointer until GC.
+    track: Option<Box<crate::meta::Track>>,
 }
 
 /// The Rust side of one streamed response. JavaScript never constructs it.
@@ -457,7 +458,7 @@ impl StreamCore {
 
     /// Sets what the stream records when it ends or fails (see [`crate::meta::Track`]).
     pub fn tracked(self, track: crate::meta::Track) -> StreamCore {
-        self.inner.borrow_mut().track = Some(track);
+        self.inner.borrow_mut().track = Some(Box::new(track));
         self
     }
 
