@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import { streamText, generateText, generateObject, embed, embedMany, stepCountIs, tool, APICallError } from "ai";
 import { z } from "zod";
 import { createAiBadgr, aibadgr, toChatMessages } from "../../pkg/ai-sdk.js";
@@ -293,4 +294,10 @@ test("the provider is its own entry: the main entry does not load it, and it imp
   const src = fs.readFileSync(new URL("../../pkg/ai-sdk.js", import.meta.url), "utf8");
   const imports = [...src.matchAll(/^\s*import\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
   assert.deepEqual(imports, ["aibadgr"]);
+});
+
+test("types: pkg/ai-sdk.d.ts with the AI SDK's own types under tsc --strict (tests/aisdk/types.ts)", () => {
+  const tsc = new URL("../../.ci/tools/node_modules/.bin/tsc", import.meta.url).pathname;
+  const r = spawnSync(tsc, ["-p", new URL(".", import.meta.url).pathname, "--pretty", "false"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });
