@@ -11,7 +11,7 @@ start=$(date +%s)
 
 bash .ci/install.sh all || { echo "install failed"; exit 1; }
 
-SUITES=(native server node chrome chrome-worker firefox js consumers litellm demo bench)
+SUITES=(native server node chrome chrome-worker firefox js aisdk consumers litellm demo bench)
 [ $# -gt 0 ] && SUITES=("$@")
 
 results=()
@@ -46,7 +46,7 @@ if has native; then run_suite native bash tests/native.sh; fi
 if has server; then run_suite server bash tests/node-count.sh node --test tests/server/; fi
 
 # Everything below uses the built package.
-if has node || has chrome || has chrome-worker || has firefox || has js || has consumers || has litellm || has demo || has bench; then
+if has node || has chrome || has chrome-worker || has firefox || has js || has aisdk || has consumers || has litellm || has demo || has bench; then
   if ! node pkg-template/build.mjs; then echo "package build failed"; exit 1; fi
 fi
 if has node; then run_suite node bash tests/wasm.sh node; fi
@@ -54,7 +54,7 @@ if has chrome; then run_suite chrome bash tests/wasm.sh chrome; fi
 if has chrome-worker; then run_suite chrome-worker bash tests/wasm.sh chrome-worker; fi
 if has firefox; then run_suite firefox bash tests/wasm.sh firefox; fi
 if has js; then run_suite js bash tests/node-count.sh node --test --test-concurrency=1 tests/js/; fi
-for s in consumers litellm demo bench; do
+for s in aisdk consumers litellm demo bench; do
   if has $s; then
     if [ -f "tests/$s/run.sh" ]; then run_suite $s bash "tests/$s/run.sh"; else echo "(suite $s not present yet)"; fi
   fi
