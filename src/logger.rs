@@ -67,7 +67,7 @@ impl Logger {
             // handled: a logger that throws there breaks nothing either.
             let p = js_sys::Promise::resolve(&line);
             if let Ok(then) = get(&p, "then").dyn_into::<Function>() {
-                if let Ok(q) = then.call1(&p, &f.bind(&target)) {
+                if let Ok(q) = then.call1(&p, &f.bind0(&target)) {
                     crate::fetch::quiet(q.unchecked_ref());
                 }
             }

@@ -39,9 +39,14 @@ impl Meta {
     /// Reads status, headers, request id and rate limits from a response.
     #[inline(never)]
     pub fn from_response(resp: &Response, secret: Option<&str>) -> Meta {
-        let headers: JsValue = Object::from_entries(&resp.headers()).map(JsValue::from).unwrap_or_else(|_| Object::new().into());
+        let headers: JsValue = Object::from_entries(&resp.headers())
+            .map(JsValue::from)
+            .unwrap_or_else(|_| Object::new().into());
         if let Some(s) = secret.filter(|s| s.len() >= 4) {
-            let text = js_sys::JSON::stringify(&headers).ok().and_then(|t| t.as_string()).unwrap_or_default();
+            let text = js_sys::JSON::stringify(&headers)
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
             if text.contains(s) {
                 for k in crate::jsval::keys(&headers) {
                     if get(&headers, &k).as_string().is_some_and(|v| v.contains(s)) {
@@ -51,7 +56,9 @@ impl Meta {
             }
         }
         let find = |n: &str| crate::fetch::header(resp, n);
-        let rate_limit = ratelimit::parse(find, |d| Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan()));
+        let rate_limit = ratelimit::parse(find, |d| {
+            Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
+        });
         let now = js_sys::Date::now();
         Meta {
             status: resp.status(),

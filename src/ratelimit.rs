@@ -242,6 +242,50 @@ mod tests {
     }
 
     #[test]
+    fn generated_durations_and_junk() {
+        // A seeded, bounded property check: composed Go durations parse to their sum, and any
+        // string over a hostile alphabet parses without panicking.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..20_000 {
+            let (h, m, sec, ms) = (next(30), next(60), next(60), next(1000));
+            let mut text = String::new();
+            let mut want = 0;
+            for (v, unit, per) in [
+                (h, "h", 3_600_000),
+                (m, "m", 60_000),
+                (sec, "s", 1000),
+                (ms, "ms", 1),
+            ] {
+                if next(2) == 0 {
+                    text.push_str(&v.to_string());
+                    text.push_str(unit);
+                    want += v * per;
+                }
+            }
+            if text.is_empty() {
+                text.push_str("0s");
+            }
+            assert_eq!(duration_ms(&text), Some(want), "{text}");
+            const ALPHABET: [char; 19] = [
+                '0', '1', '5', '9', '.', 'h', 'm', 's', 'u', 'n', '\u{b5}', '\u{3bc}', ' ', '-',
+                'x', '+', 'e', '\u{e9}', '9',
+            ];
+            let junk: String = (0..next(12)).map(|_| ALPHABET[next(19) as usize]).collect();
+            let _ = duration_ms(&junk);
+            let _ = parse(
+                |n| (n == "x-ratelimit-reset-tokens" || n == "retry-after").then(|| junk.clone()),
+                |_| None,
+            );
+        }
+    }
+
+    #[test]
     fn openai_headers() {
         let h = [
             ("x-ratelimit-limit-requests", "60"),
