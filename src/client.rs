@@ -273,7 +273,9 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
     };
     let mut headers = cfg.request_headers(extra, &job.opts.headers);
     if job.op == Op::Models {
-        headers.retain(|(k, _)| k != "content-type");
+        if let Some(i) = headers.iter().position(|(k, _)| k == "content-type") {
+            headers.remove(i);
+        }
     }
     let url = if job.op.proto() == Proto::Messages { cfg.messages_url() } else { cfg.url(job.op.path()) };
     let mut resp = None;

@@ -31,14 +31,18 @@ pub const BODY_CHARS: usize = 2000;
 impl Level {
     /// Reads a level name (case-insensitive, surrounding spaces ignored).
     pub fn parse(s: &str) -> Option<Level> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "off" | "none" | "silent" => Some(Level::Off),
-            "error" => Some(Level::Error),
-            "warn" | "warning" => Some(Level::Warn),
-            "info" => Some(Level::Info),
-            "debug" => Some(Level::Debug),
-            _ => None,
-        }
+        let s = s.trim();
+        let names: [(&str, Level); 8] = [
+            ("off", Level::Off),
+            ("none", Level::Off),
+            ("silent", Level::Off),
+            ("error", Level::Error),
+            ("warn", Level::Warn),
+            ("warning", Level::Warn),
+            ("info", Level::Info),
+            ("debug", Level::Debug),
+        ];
+        names.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)).map(|(_, l)| *l)
     }
 
     /// Returns the logger method a line of this level goes to.

@@ -122,11 +122,12 @@ pub fn usage_of(result: &JsValue) -> Option<Usage> {
         return None;
     }
     usage::normalize(|path| {
-        let mut cur = u.clone();
-        for part in path.split('.') {
-            cur = get(&cur, part);
-        }
-        cur.as_f64()
+        // At most one level of nesting ("prompt_tokens_details.cached_tokens").
+        let v = match path.bytes().position(|b| b == b'.') {
+            Some(i) => get(&get(&u, path.get(..i)?), path.get(i + 1..)?),
+            None => get(&u, path),
+        };
+        v.as_f64()
     })
 }
 

@@ -92,27 +92,27 @@ fn count(s: &str) -> Option<u64> {
 
 /// Reads a non-negative decimal (`"20"`, `"3.5"`, `".5"`) without the float parser.
 fn number(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (s, ""),
-    };
-    if (int.is_empty() && frac.is_empty())
-        || int.len() > 15
-        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-    {
-        return None;
+    // One pass: digits, at most one '.', at least one digit, at most 15 before the point.
+    let (mut v, mut scale, mut digits, mut point) = (0.0, 1.0, 0, false);
+    for b in s.trim().bytes() {
+        match b {
+            b'.' if !point => point = true,
+            b'0'..=b'9' if point => {
+                scale /= 10.0;
+                v += f64::from(b - b'0') * scale;
+                digits += 1;
+            }
+            b'0'..=b'9' => {
+                v = v * 10.0 + f64::from(b - b'0');
+                digits += 1;
+                if digits > 15 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
     }
-    let mut v = 0.0;
-    for b in int.bytes() {
-        v = v * 10.0 + f64::from(b - b'0');
-    }
-    let mut scale = 0.1;
-    for b in frac.bytes().take(9) {
-        v += f64::from(b - b'0') * scale;
-        scale /= 10.0;
-    }
-    Some(v)
+    (digits > 0).then_some(v)
 }
 
 fn round(ms: f64) -> u64 {
