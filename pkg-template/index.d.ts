@@ -179,6 +179,8 @@ export interface AiBadgrEnv {
   readonly AIBADGR_API_KEY?: string;
   /** Overrides the base URL, e.g. a proxy's address. */
   readonly AIBADGR_BASE_URL?: string;
+  /** The default `logLevel`: `"off"`, `"error"`, `"warn"`, `"info"` or `"debug"`. */
+  readonly AIBADGR_LOG?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
