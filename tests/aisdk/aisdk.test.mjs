@@ -4,6 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { streamText, generateText, generateObject, embed, embedMany, stepCountIs, tool, APICallError } from "ai";
 import { z } from "zod";
@@ -300,4 +302,24 @@ test("types: pkg/ai-sdk.d.ts with the AI SDK's own types under tsc --strict (tes
   const tsc = new URL("../../.ci/tools/node_modules/.bin/tsc", import.meta.url).pathname;
   const r = spawnSync(tsc, ["-p", new URL(".", import.meta.url).pathname, "--pretty", "false"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test("bundled with esbuild (aibadgr resolved through its exports), the provider streams", async () => {
+  const esbuild = new URL("../../.ci/tools/node_modules/.bin/esbuild", import.meta.url).pathname;
+  const pkg = new URL("../../pkg", import.meta.url).pathname;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aibadgr-aisdk-"));
+  try {
+    const out = path.join(dir, "app.mjs");
+    const r = spawnSync(esbuild, [new URL("./bundle-entry.mjs", import.meta.url).pathname, "--bundle", "--format=esm", "--platform=node", `--alias:aibadgr=${pkg}`, `--outfile=${out}`, "--log-level=error",
+      // The usual banner for an ESM Node bundle whose dependencies require() Node built-ins.
+      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const code = fs.readFileSync(out, "utf8");
+    assert.ok(code.includes("aibadgr_bg.wasm") && code.includes("initSync"), "the node entry of aibadgr is in the bundle");
+    fs.copyFileSync(path.join(pkg, "aibadgr_bg.wasm"), path.join(dir, "aibadgr_bg.wasm")); // the entry reads it next to itself
+    const app = await import(out);
+    assert.deepEqual(await app.run(srv.url + "/v1"), { text: "Hello! You said: from a bundle", finish: "stop" });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
