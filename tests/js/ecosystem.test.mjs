@@ -222,6 +222,10 @@ test("logLevel, logger and AIBADGR_LOG: validated, filtered, and a throwing logg
   assert.equal(lines.length, 1);
   assert.equal(lines[0][0], "warn");
   assert.match(lines[0][1], /^aibadgr: retry 1 of 2 in 1 ms after: 500 /);
+  // AIBADGR_LOG from the env object given to fromEnv (a Worker's env).
+  lines.length = 0;
+  await AiBadgr.fromEnv({ AIBADGR_API_KEY: "sk-env-123456", AIBADGR_BASE_URL: srv.url + "/v1", AIBADGR_LOG: "info" }, { logger }).models();
+  assert.deepEqual(lines.map(([m, l]) => [m, l.replace(/\d+ ms.*/, "")]), [["info", `aibadgr: GET ${srv.url}/v1/models`], ["info", "aibadgr: 200 in "]]);
   // A logger that throws, or lacks a method (falls back to log(), else nothing).
   const angry = { error() { throw new Error("x"); }, warn() { throw new Error("x"); }, info() { throw new Error("x"); }, debug() { throw new Error("x"); } };
   const c2 = client(srv, { logger: angry, logLevel: "debug" });
