@@ -367,7 +367,12 @@ class ChatModel {
       },
       async cancel(reason) {
         done = true;
-        await it.return?.(reason);
+        // Cancel the client's stream itself (it aborts the request at once, even while a read
+        // is pending), then let the iterator finish.
+        try {
+          await stream.cancel(reason);
+        } catch {}
+        it.return?.().catch?.(() => {});
       },
     }, { highWaterMark: 0 });
     return { stream: sdkStream, request: { url, body }, response: { headers: response?.headers } };

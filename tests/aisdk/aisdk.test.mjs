@@ -184,6 +184,21 @@ test("an abort passes through: streamText stops and the request is cancelled", a
   assert.equal((await stats(id)).clientAborts, 1, "the HTTP request was aborted");
 });
 
+test("cancelling the model's stream (no abort signal) closes the request at once", async () => {
+  const id = uid();
+  const { stream } = await provider("premium").doStream({ prompt: [{ role: "user", content: [{ type: "text", text: "a b c d e f g h" }] }], providerOptions: { aibadgr: { _test: { id, paceMs: 200 } } } });
+  const reader = stream.getReader();
+  const first = [];
+  for (let i = 0; i < 3; i++) first.push((await reader.read()).value.type);
+  assert.deepEqual(first, ["stream-start", "response-metadata", "text-start"]);
+  const t0 = Date.now();
+  await reader.cancel("enough");
+  const end = Date.now() + 3000;
+  while ((await stats(id)).clientAborts !== 1 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+  assert.equal((await stats(id)).clientAborts, 1, "the HTTP request was aborted");
+  assert.ok(Date.now() - t0 < 1000, "without waiting for the next chunk");
+});
+
 test("an abort before the answer rejects generateText with an AbortError", async () => {
   const ctrl = new AbortController();
   const p = generateText({ model: provider("basic"), prompt: "hi", abortSignal: ctrl.signal, providerOptions: { aibadgr: { _test: { fault: "hang" } } } });
