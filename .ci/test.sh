@@ -12,7 +12,7 @@ start=$(date +%s)
 bash .ci/install.sh all || { echo "install failed"; exit 1; }
 
 # Every suite, in run order. To add one: a name here and a line in suite_cmd below.
-SUITES=(native fuzz server node chrome chrome-worker firefox js js22 js24 consumers frameworks litellm demo bench)
+SUITES=(native fuzz server node chrome chrome-worker firefox js js22 js24 aisdk consumers frameworks litellm demo bench)
 [ $# -gt 0 ] && SUITES=("$@")
 
 # The JS suite under another Node: .ci/tools/node<major> (installed by .ci/install.sh).

@@ -67,7 +67,7 @@ function assemble(dir) {
   if (!fallback.test(glue)) throw new Error("build: wasm-bindgen's init() no longer has the URL fallback this build removes; check aibadgr.js for import.meta.url");
   fs.writeFileSync(path.join(dir, "aibadgr.js"), glue.replace(fallback, () => `throw new Error("aibadgr: the package's entry files load the .wasm; import 'aibadgr' instead");`));
   fs.cpSync(path.join(build, "snippets"), path.join(dir, "snippets"), { recursive: true });
-  for (const f of ENTRIES.concat(["index.d.ts", "README.md"])) fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
+  for (const f of ENTRIES.concat(["index.d.ts", "ai-sdk.js", "ai-sdk.d.ts", "README.md"])) fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
   const snippet = fs.readdirSync(path.join(dir, "snippets")).find((d) => d.startsWith("aibadgr-"));
   if (!snippet) throw new Error("build: wasm-bindgen produced no aibadgr snippet directory");
   // The loader (the AiBadgr constructor over the wasm-bindgen class), and the .wasm embedded

@@ -28,7 +28,7 @@ const MAX_LIMIT_BYTES: f64 = 4_294_967_295.0;
 /// The largest delay `setTimeout` accepts.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser, maxEventBytes, maxBodyBytes";
+const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser, maxEventBytes, maxBodyBytes, logLevel, logger";
 const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, maxEventBytes, maxBodyBytes";
 
 /// Everything a client needs to send requests.
@@ -60,6 +60,8 @@ pub struct Config {
     pub max_event_bytes: usize,
     /// The most bytes a whole response body may hold.
     pub max_body_bytes: usize,
+    /// Where log lines go (`logLevel`, `logger`, `AIBADGR_LOG`).
+    pub log: crate::logger::Logger,
 }
 
 impl core::fmt::Debug for Config {
@@ -123,7 +125,6 @@ impl Config {
             })?),
         };
         Ok(Config {
-            api_key,
             base_url,
             model: opt_string(&o, "model", Error::config)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
             embedding_model: opt_string(&o, "embeddingModel", Error::config)?
@@ -141,6 +142,8 @@ impl Config {
             },
             max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::config)?.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
             max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::config)?.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            log: logger(&o, env, api_key.clone())?,
+            api_key,
         })
     }
 
@@ -215,6 +218,29 @@ impl CallOptions {
             max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::invalid)?,
         })
     }
+}
+
+/// Reads `logLevel` (else `AIBADGR_LOG` from `env` / `process.env`; default "off") and `logger`.
+#[inline(never)]
+fn logger(o: &js_sys::Object, env: &JsValue, secret: Option<String>) -> Result<crate::logger::Logger, Error> {
+    use crate::log::{Level, LEVELS};
+    let bad = |name: &str| {
+        let mut what = String::from("must be ");
+        what.push_str(LEVELS);
+        Error::config(name, &what)
+    };
+    let level = match opt_string(o, "logLevel", Error::config)? {
+        Some(l) => Level::parse(&l).ok_or_else(|| bad("logLevel"))?,
+        None => match env_string(env, "AIBADGR_LOG") {
+            Some(l) => Level::parse(&l).ok_or_else(|| bad("AIBADGR_LOG"))?,
+            None => Level::Off,
+        },
+    };
+    let target = get(o, "logger");
+    if !target.is_undefined() && !target.is_object() {
+        return Err(Error::config("logger", "must be an object with error, warn, info and debug methods, like console"));
+    }
+    Ok(crate::logger::Logger::new(level, target, secret))
 }
 
 fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -470,6 +496,7 @@ mod tests {
             allow_browser: false,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            log: crate::logger::Logger::new(crate::log::Level::Off, wasm_bindgen::JsValue::UNDEFINED, None),
         }
     }
 

@@ -65,6 +65,8 @@ pub struct Error {
     pub retryable: bool,
     /// A server-requested wait before retrying, in milliseconds.
     pub retry_after_ms: Option<u32>,
+    /// The response behind the error, when one arrived (`err.response`).
+    pub response: Option<Box<crate::meta::Meta>>,
 }
 
 impl core::fmt::Debug for Error {
@@ -102,6 +104,7 @@ impl Error {
             cause: None,
             retryable: false,
             retry_after_ms: None,
+            response: None,
         }
     }
 
@@ -225,6 +228,15 @@ impl Error {
             &cause,
             name,
         );
+        if let Some(m) = &self.response {
+            m.attach(&e);
+        }
+        // `err.retryable`: whether another attempt could succeed (non-enumerable, like
+        // `err.response`, so the error's JSON is unchanged).
+        let desc = js_sys::Object::new();
+        crate::jsval::set(&desc, "value", &JsValue::from_bool(self.retryable));
+        crate::jsval::set(&desc, "configurable", &JsValue::TRUE);
+        let _ = js_sys::Reflect::define_property(e.unchecked_ref::<js_sys::Object>(), &JsValue::from_str("retryable"), &desc);
         // Format the stack now: until then V8 keeps each frame's receiver alive, and Rust may
         // hold this error (a failed stream does), which would keep those objects alive for good.
         let _ = js_sys::Reflect::get(&e, &JsValue::from_str("stack"));

@@ -82,11 +82,11 @@ function checkUsageReport(r) {
 // ---------------------------------------------------------------------------------------------
 
 const SHIPPED = [
-  /^README\.md$/, /^LICENSE[-.\w]*$/, /^package\.json$/, /^index\.d\.ts$/,
+  /^README\.md$/, /^LICENSE[-.\w]*$/, /^package\.json$/, /^index\.d\.ts$/, /^ai-sdk\.(js|d\.ts)$/,
   /^aibadgr\.js$/, /^aibadgr_bg\.wasm$/, /^(api|load|wasm-inline|inflate)\.js$/, /^(node|deno|workerd|edge-light|browser)\.js$/,
   /^snippets\/aibadgr-[0-9a-f]+\/src\/js\/[\w-]+\.js$/,
 ];
-const REQUIRED = ["package.json", "README.md", "index.d.ts", "aibadgr.js", "aibadgr_bg.wasm", "api.js", "load.js", "wasm-inline.js", "inflate.js", "node.js", "deno.js", "workerd.js", "edge-light.js", "browser.js"];
+const REQUIRED = ["package.json", "README.md", "index.d.ts", "aibadgr.js", "aibadgr_bg.wasm", "api.js", "load.js", "wasm-inline.js", "inflate.js", "node.js", "deno.js", "workerd.js", "edge-light.js", "browser.js", "ai-sdk.js", "ai-sdk.d.ts"];
 
 test("pack: npm pack ./pkg holds only what a user needs", async () => {
   const dir = tempDir("pack");

@@ -79,7 +79,15 @@ function planChat(body, test, fault) {
     return { choices: [{ calls }], finish: test.finishReason ?? "tool_calls" };
   }
   const toolResult = last.role === "tool" ? textOf(last.content) : undefined;
-  const text = defaultReply(test, fault, userText, toolResult);
+  // Structured output: an object that fits the requested JSON schema (or a JSON object).
+  const format = body.response_format?.type;
+  const structured = typeof test.reply !== "string" && (format === "json_schema" || format === "json_object");
+  const text = structured
+    ? JSON.stringify(toolArgs(body.response_format.json_schema?.schema ?? { properties: { answer: {} }, required: ["answer"] }, userText, 0))
+    : defaultReply(test, fault, userText, toolResult);
+  // `_test.scenario: "reasoning"`: reasoning_content (DeepSeek / vLLM style) before the answer.
+  const reasoning = scenario === "reasoning" ? (typeof test.reasoning === "string" ? test.reasoning : `The user said "${userText}". A short friendly answer fits.`) : undefined;
+  if (reasoning !== undefined) return { choices: [{ text, reasoning }], finish: test.finishReason ?? "stop" };
   const n = scenario === "n2" ? 2 : intOr(body.n, 1, 8, 1);
   const choices = [];
   const whole = fault.name === "big_event"; // one chunk carries the whole text
@@ -94,12 +102,14 @@ function usageOf(body, plan) {
     if (c.calls) for (const call of c.calls) completion += smallPieces(call.args).length + 2;
     else completion += Math.max(c.whole ? countWords(c.text) : pieces(c.text).length, 1);
   }
+  const reasoning = pieces(plan.choices[0]?.reasoning ?? "").length;
+  completion += reasoning;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
 
@@ -115,7 +125,7 @@ function chatJson(body, plan) {
         index,
         message: c.calls
           ? { role: "assistant", content: null, tool_calls: c.calls.map((k) => ({ id: k.id, type: "function", function: { name: k.name, arguments: k.args } })), refusal: null, annotations: [] }
-          : { role: "assistant", content: c.text, refusal: null, annotations: [] },
+          : { role: "assistant", content: c.text, ...(c.reasoning !== undefined ? { reasoning_content: c.reasoning } : {}), refusal: null, annotations: [] },
         logprobs: null,
         finish_reason: plan.finish,
       })),
@@ -155,6 +165,7 @@ function chatFrames(body, plan) {
   } else {
     const split = plan.choices.map((c) => (c.whole ? [c.text] : pieces(c.text)));
     plan.choices.forEach((_, i) => frames.push(chunk(i, { role: "assistant", content: "" })));
+    for (const p of pieces(plan.choices[0].reasoning ?? "")) frames.push(content(chunk(0, { reasoning_content: p })));
     for (let j = 0; j < Math.max(...split.map((s) => s.length)); j++) {
       split.forEach((s, i) => { if (j < s.length) frames.push(content(chunk(i, { content: s[j] }))); });
     }
