@@ -336,11 +336,6 @@ impl MessagesAccumulator {
         self.stopped
     }
 
-    /// Returns the `usage` of the message so far, as JSON text.
-    pub fn usage(&self) -> Option<String> {
-        self.message.as_ref()?.get("usage").filter(|u| u.as_object().is_some()).map(Value::to_json)
-    }
-
     /// Returns the accumulated message as JSON text (see the module docs for what an
     /// incomplete tool input gives).
     pub fn finish(&self) -> String {
