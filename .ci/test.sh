@@ -34,40 +34,80 @@ suite_cmd() {
   esac
 }
 
-results=()
-total_pass=0; total_fail=0; failed_suites=()
+mkdir -p tests/out
+rm -f tests/out/*.result
 
-# Runs one suite: its output goes to the terminal and to tests/out/<name>.log; its last
-# "N passed, N failed" line is the count.
+# Runs one suite: its output goes to tests/out/<name>.log (and to the terminal: live when suites
+# run one at a time, whole when it ends otherwise); its last "N passed, N failed" line is the
+# count, written with the exit code and seconds to tests/out/<name>.result.
 run_suite() {
-  local name=$1; shift
-  mkdir -p tests/out
-  echo
-  echo "=== suite: $name"
+  local name=$1 live=$2
   local t0; t0=$(date +%s)
-  "$@" 2>&1 | tee "tests/out/$name.log"
-  local rc=${PIPESTATUS[0]}
+  if [ "$live" = 1 ]; then
+    echo; echo "=== suite: $name"
+    suite_cmd "$name" 2>&1 | tee "tests/out/$name.log"
+    local rc=${PIPESTATUS[0]}
+  else
+    suite_cmd "$name" > "tests/out/$name.log" 2>&1
+    local rc=$?
+    { flock 9; echo; echo "=== suite: $name"; cat "tests/out/$name.log"; } 9>tests/out/.print.lock
+  fi
   local line; line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "tests/out/$name.log" | tail -n 1)
   local p f
-  p=$(awk '{print $1}' <<<"$line")
-  f=$(awk '{print $3}' <<<"$line")
+  p=$(awk '{print $1}' <<<"$line"); f=$(awk '{print $3}' <<<"$line")
   p=${p:-0}; f=${f:-0}
   if [ -z "$line" ]; then echo "suite $name printed no count"; rc=1; fi
   if [ "$p" -eq 0 ]; then echo "suite $name ran zero tests"; rc=1; fi
   if [ "$f" -gt 0 ]; then rc=1; fi
-  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
-  [ $rc -ne 0 ] && failed_suites+=("$name")
-  results+=("$(printf '%-14s %5s passed %4s failed %5ss  %s' "$name" "$p" "$f" "$(( $(date +%s) - t0 ))" "$([ $rc -eq 0 ] && echo ok || echo FAILED)")")
+  echo "$p $f $(( $(date +%s) - t0 )) $rc" > "tests/out/$name.result"
 }
 
-# Every suite but native and server uses the built package: build it once, first.
+# The suites that need the built package build it first (once); the others do not wait for it.
+needs_pkg() { case $1 in native|fuzz|server|node|chrome|chrome-worker|firefox) return 1 ;; *) return 0 ;; esac; }
+# Runs suites in order; "@build" builds the package (on failure the rest of the lane is skipped).
+lane() {
+  local live=$1; shift
+  for s in "$@"; do
+    if [ "$s" = @build ]; then
+      node pkg-template/build.mjs > tests/out/build.log 2>&1 || { cat tests/out/build.log; echo "package build failed"; touch tests/out/build.failed; return 1; }
+      { flock 9; tail -n 1 tests/out/build.log; } 9>tests/out/.print.lock
+    else
+      run_suite "$s" "$live"
+    fi
+  done
+}
+
+# Two lanes side by side on the two cores: the Rust builds and the wasm-bindgen suites in one,
+# the package and everything that uses it in the other (npm installs, browsers and servers
+# overlap the compiles). AIBADGR_SERIAL=1 runs every suite one after the other, live.
+rust_lane=(); pkg_lane=(); pkg_needed=0
 for s in "${SUITES[@]}"; do
-  if [ "$s" != native ] && [ "$s" != fuzz ] && [ "$s" != server ]; then
-    if ! node pkg-template/build.mjs; then echo "package build failed"; exit 1; fi
-    break
-  fi
+  if needs_pkg "$s"; then
+    [ $pkg_needed = 0 ] && pkg_lane+=(@build); pkg_needed=1; pkg_lane+=("$s")
+  elif [ "$s" = server ]; then pkg_lane=("$s" "${pkg_lane[@]}")
+  else rust_lane+=("$s"); fi
 done
-for s in "${SUITES[@]}"; do run_suite "$s" suite_cmd "$s"; done
+rm -f tests/out/build.failed
+if [ "${AIBADGR_SERIAL:-0}" = 1 ]; then
+  lane 1 "${rust_lane[@]}" "${pkg_lane[@]}"
+else
+  lane 0 "${rust_lane[@]}" &
+  rust_pid=$!
+  lane 0 "${pkg_lane[@]}"
+  wait $rust_pid
+fi
+
+results=()
+total_pass=0; total_fail=0; failed_suites=()
+for s in "${SUITES[@]}"; do
+  if [ ! -f "tests/out/$s.result" ]; then
+    failed_suites+=("$s"); results+=("$(printf '%-14s %5s passed %4s failed %5ss  %s' "$s" 0 0 0 "NOT RUN")"); continue
+  fi
+  read -r p f secs rc < "tests/out/$s.result"
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  [ "$rc" -ne 0 ] && failed_suites+=("$s")
+  results+=("$(printf '%-14s %5s passed %4s failed %5ss  %s' "$s" "$p" "$f" "$secs" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)")")
+done
 
 echo
 echo "=== summary ($(( $(date +%s) - start ))s)"
