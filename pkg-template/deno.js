@@ -1,8 +1,8 @@
 /* @ts-self-types="./index.d.ts" */
-// Deno: read the .wasm next to this file and instantiate it synchronously at import.
-import { initSync } from "./aibadgr.js";
-
-initSync({ module: Deno.readFileSync(new URL("./aibadgr_bg.wasm", import.meta.url)) });
+// Deno: the .wasm's bytes are embedded (wasm-inline.js) and compiled synchronously
+// at import, so no file is read, fetched or copied, no init() is needed and no top-level await.
+import { load } from "./load.js";
+import { wasmBytes } from "./wasm-inline.js";
 
 export * from "./api.js";
-export const ready = Promise.resolve();
+export const ready = load(wasmBytes);

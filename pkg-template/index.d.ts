@@ -10,9 +10,11 @@
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Resolves once the WebAssembly module is loaded. Importing the package already waits for it
- * (every entry loads the `.wasm` before the import completes), so awaiting `ready` is never
- * required; it exists for code that wants an explicit start-up point.
+ * Settles once the WebAssembly module is loaded. Every entry instantiates the `.wasm`
+ * synchronously while the import runs (no top-level await), so `ready` is already settled when
+ * your code runs and awaiting it is never required. It rejects with the {@link AiBadgrError} of
+ * kind `"load"` when the module could not be loaded (that rejection is marked handled); every
+ * client call then rejects with the same error.
  */
 export declare const ready: Promise<void>;
 
@@ -25,12 +27,126 @@ export declare const TIERS: readonly ["basic", "normal", "premium"];
  */
 export type Tier = (typeof TIERS)[number];
 
+/** AI Badgr's own model names (the models behind the tiers), which the API also accepts. */
+export type AiBadgrModel = "phi-3-mini" | "mistral-7b" | "llama3-8b-instruct";
+
 /**
  * A model name: a {@link Tier}, the same tier with the `aibadgr/` prefix (sent as the bare tier),
- * or any other name the API accepts (OpenAI model names are mapped to AI Badgr tiers by the
- * server).
+ * one of AI Badgr's own models ({@link AiBadgrModel}), or any other name the API accepts (OpenAI
+ * model names are mapped to AI Badgr tiers by the server). Editors suggest the known names;
+ * any string is accepted.
  */
-export type ModelName = Tier | `aibadgr/${Tier}` | (string & {});
+export type ModelName = Tier | `aibadgr/${Tier}` | AiBadgrModel | `aibadgr/${AiBadgrModel}` | (string & {});
+
+/** An embeddings model name: the default `"text-embedding-ada-002"` or any other. */
+export type EmbeddingModelName = "text-embedding-ada-002" | `aibadgr/text-embedding-ada-002` | (string & {});
+
+// ---------------------------------------------------------------------------------------------
+// Response metadata, rate limits, usage totals, logging
+// ---------------------------------------------------------------------------------------------
+
+/** One rate-limit budget, from `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`. */
+export interface RateLimitBudget {
+  /** What the window allows (`x-ratelimit-limit-*`). */
+  readonly limit?: number;
+  /** What is left in the window (`x-ratelimit-remaining-*`). */
+  readonly remaining?: number;
+  /** Milliseconds until the window refills (`x-ratelimit-reset-*`, e.g. `6m0s` → 360000). */
+  readonly resetMs?: number;
+}
+
+/** The rate-limit state a response reported; parts the server did not send are absent. */
+export interface RateLimit {
+  /** The request budget. */
+  readonly requests?: RateLimitBudget;
+  /** The token budget. */
+  readonly tokens?: RateLimitBudget;
+  /** The wait the server asked for (`retry-after-ms`, else `retry-after` seconds or date), in ms. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * What the HTTP exchange behind a result (or an error) looked like: `result.response`,
+ * `stream.response`, `(await stream.final()).response`, `err.response`. Non-enumerable, so
+ * `JSON.stringify(result)` does not include it.
+ */
+export interface ResponseInfo {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The response headers, lowercase names (in browsers only the CORS-exposed ones). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `x-request-id` (else `request-id`), worth quoting to support. */
+  readonly requestId?: string;
+  /** HTTP requests made for the call, retries and fallback models included. */
+  readonly attempts: number;
+  /** The model the answering request was sent with (after any fallback); absent for `models()`. */
+  readonly model?: string;
+  /**
+   * Milliseconds from the call to its result: the whole body for `chat`/`embed`/`messages`,
+   * the headers for a stream object, the end of the stream for `final()`'s value.
+   */
+  readonly elapsedMs: number;
+  /** The parsed rate-limit headers; `undefined` when the response had none. */
+  readonly rateLimit?: RateLimit;
+}
+
+/** A result with its {@link ResponseInfo} attached as `response`. */
+export type WithResponse<T> = T & { readonly response: ResponseInfo };
+
+/** Running token totals (see {@link AiBadgr.usage}). */
+export interface UsageTotals {
+  /** Successful calls (streams once they ended). */
+  readonly requests: number;
+  /** Input tokens, cached ones included (messages: input + cache read + cache creation). */
+  readonly promptTokens: number;
+  /** Output tokens. */
+  readonly completionTokens: number;
+  /** Prompt plus completion tokens. */
+  readonly totalTokens: number;
+  /** Input tokens served from the prompt cache, where the server reports them (a part of promptTokens). */
+  readonly cachedTokens: number;
+}
+
+/** `client.usage`: totals since the client was made (or `resetUsage()`). */
+export interface ClientUsage {
+  /** The sum over every model. */
+  readonly total: UsageTotals;
+  /** Per model, keyed by the model each request was sent with (after fallback). */
+  readonly models: Readonly<Record<string, UsageTotals>>;
+}
+
+/** How much the client logs; each level includes the ones before it. */
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+
+/** Where log lines go: an object with these methods (`console` is one). Each gets one string. */
+export interface Logger {
+  error(line: string): void;
+  warn(line: string): void;
+  info(line: string): void;
+  debug(line: string): void;
+}
+
+/** One model of `models()`. */
+export interface ModelInfo {
+  /** The model name to send. */
+  id: string;
+  /** Always `"model"` on OpenAI-compatible servers. */
+  object?: string;
+  /** Unix seconds. */
+  created?: number;
+  /** The owner, e.g. `"aibadgr"`. */
+  owned_by?: string;
+  /** Other fields pass through. */
+  [key: string]: unknown;
+}
+
+/** The answer of `GET {baseUrl}/models`. */
+export interface ModelList {
+  /** Usually `"list"`. */
+  object?: string;
+  /** The models. */
+  data: ModelInfo[];
+}
 
 /** A JSON Schema object (for tool parameters and structured output). */
 export type JsonSchema = { [key: string]: unknown };
@@ -65,6 +181,8 @@ export interface AiBadgrEnv {
   readonly AIBADGR_API_KEY?: string;
   /** Overrides the base URL, e.g. a proxy's address. */
   readonly AIBADGR_BASE_URL?: string;
+  /** The default `logLevel`: `"off"`, `"error"`, `"warn"`, `"info"` or `"debug"`. */
+  readonly AIBADGR_LOG?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,7 +207,7 @@ export interface AiBadgrOptions {
   /** The default chat/messages model. Defaults to `"basic"`. */
   model?: ModelName;
   /** The default embeddings model. Defaults to `"text-embedding-ada-002"`. */
-  embeddingModel?: string;
+  embeddingModel?: EmbeddingModelName;
   /** Extra headers sent with every request (a plain object of strings). */
   headers?: HeaderRecord;
   /** A custom fetch function. Defaults to the global `fetch`. */
@@ -110,6 +228,27 @@ export interface AiBadgrOptions {
    * it. Prefer a server or Worker that holds the key (see the README).
    */
   allowBrowser?: boolean;
+  /**
+   * The most bytes one stream event may hold (its data lines plus the line being read).
+   * Past it the stream fails with kind `"stream"` naming this option, having held no more than
+   * that. Defaults to 16777216 (16 MiB); 1 to 4294967295.
+   */
+  maxEventBytes?: number;
+  /**
+   * The most bytes a whole response body may hold (a non-stream answer, or a JSON answer to a
+   * stream request). Past it the call fails with kind `"api"` naming this option, having held no
+   * more than that. Defaults to 67108864 (64 MiB); 1 to 4294967295.
+   */
+  maxBodyBytes?: number;
+  /**
+   * How much to log: `"off"` (the default), `"error"` (failed calls), `"warn"` (retries and
+   * fallbacks too), `"info"` (every request, response and stream end too) or `"debug"`
+   * (request and response bodies too). Defaults to `AIBADGR_LOG` from `process.env` (or the
+   * `env` of `fromEnv`). The API key never appears in a line.
+   */
+  logLevel?: LogLevel;
+  /** Where log lines go. Defaults to the global `console`. */
+  logger?: Logger;
 }
 
 /**
@@ -129,6 +268,10 @@ export interface CallOptions {
   maxRetries?: number;
   /** Models to fall back to for this call. */
   fallbackModels?: readonly ModelName[];
+  /** The most bytes one stream event of this call may hold. */
+  maxEventBytes?: number;
+  /** The most bytes this call's whole response body may hold. */
+  maxBodyBytes?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,10 +287,12 @@ export interface CallOptions {
  * - `"stream"`: a stream broke its protocol or carried an error event;
  * - `"invalid_request"`: the request or call options failed validation (nothing was sent);
  * - `"config"`: the client options are unusable;
+ * - `"load"`: the WebAssembly module could not be loaded in this runtime (the message says why and
+ *   what to do, e.g. a Content-Security-Policy without `'wasm-unsafe-eval'`);
  * - `"output"`: `parse()` got an answer that is not JSON or does not match the schema after
  *   every repair, or a refusal (see `issues`, `text`, `refusal`).
  */
-export type AiBadgrErrorKind = "api" | "network" | "timeout" | "aborted" | "stream" | "invalid_request" | "config" | "output";
+export type AiBadgrErrorKind = "api" | "network" | "timeout" | "aborted" | "stream" | "invalid_request" | "config" | "load" | "output";
 
 /**
  * The one error type every call rejects with. The message says what happened and what to do;
@@ -172,6 +317,10 @@ export declare class AiBadgrError extends Error {
   readonly requestId?: string;
   /** The start of an error body that was not JSON (e.g. a proxy's HTML page). */
   readonly body?: string;
+  /** Whether another attempt could succeed (a retryable status or a network failure). */
+  readonly retryable: boolean;
+  /** The response behind the error, when one arrived (status, headers, rate limits, attempts). */
+  readonly response?: ResponseInfo;
   /** The underlying error: a fetch `TypeError`, an abort reason, and so on. */
   readonly cause?: unknown;
   /** Kind `"output"`: what does not match, each with its path (keys and indexes) and message. */
@@ -209,6 +358,8 @@ export interface IterableStream<T> extends ReadableStream<T> {
  */
 export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
   private constructor();
+  /** The response the stream is reading (status, headers, rate limits; `elapsedMs` to the headers). */
+  readonly response: ResponseInfo;
   /** The content deltas of the first choice, as strings. Consumes the stream. */
   text(): IterableStream<string>;
   /**
@@ -230,7 +381,7 @@ export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
    * arguments, finish reasons, usage), as a non-streamed call would return it. Alone, it reads
    * the stream itself; beside iteration, `text()` or `toSSE()` it resolves when they finish.
    */
-  final(): Promise<ChatCompletion>;
+  final(): Promise<WithResponse<ChatCompletion>>;
   /**
    * The answer's token usage once the stream ended; `undefined` before, or when the server
    * sent none. The usage chunk (`choices: []`) that the client asks for is kept out of
@@ -249,6 +400,8 @@ export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
  */
 export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
   private constructor();
+  /** The response the stream is reading (status, headers, rate limits; `elapsedMs` to the headers). */
+  readonly response: ResponseInfo;
   /** The text deltas (`text_delta`) as strings. Consumes the stream. */
   text(): IterableStream<string>;
   /** The stream re-encoded as server-sent events with `event:` lines. Consumes the stream. */
@@ -260,7 +413,7 @@ export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
    * parsed tool inputs, stop reason, usage). Alone, it reads the stream itself; beside another
    * reader it resolves when that one finishes.
    */
-  final(): Promise<Message>;
+  final(): Promise<WithResponse<Message>>;
   /** The message's token usage once the stream ended; `undefined` before. */
   readonly usage: MessagesUsage | undefined;
   /** Iterates the events; leaving the loop early cancels the stream (and its request). */
@@ -280,7 +433,8 @@ export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
 export declare class AiBadgr {
   /**
    * Creates a client.
-   * @throws {AiBadgrError} kind `"config"` for unusable or unknown options.
+   * @throws {AiBadgrError} kind `"config"` for unusable or unknown options. (If the WebAssembly
+   * module failed to load, the constructor still returns, and every call rejects with kind `"load"`.)
    */
   constructor(options?: AiBadgrOptions);
 
@@ -298,7 +452,7 @@ export declare class AiBadgr {
   /**
    * Creates a chat completion: `POST {baseUrl}/chat/completions`. Use {@link chatStream} to stream.
    */
-  chat(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion>;
+  chat(request: ChatCompletionRequest, options?: CallOptions): Promise<WithResponse<ChatCompletion>>;
 
   /**
    * Streams a chat completion. Resolves to a {@link ChatStream} once the response headers
@@ -311,24 +465,43 @@ export declare class AiBadgr {
    * Creates embeddings: `POST {baseUrl}/embeddings`. Without `encoding_format` the vectors are
    * fetched compactly (base64) and arrive as `Float32Array`s.
    */
-  embed(request: EmbeddingRequest & { encoding_format?: undefined }, options?: CallOptions): Promise<EmbeddingResponse<Float32Array>>;
+  embed(request: EmbeddingRequest & { encoding_format?: undefined }, options?: CallOptions): Promise<WithResponse<EmbeddingResponse<Float32Array>>>;
   /** Creates embeddings with `encoding_format: "float"`: the vectors arrive as `number[]`. */
-  embed(request: EmbeddingRequest & { encoding_format: "float" }, options?: CallOptions): Promise<EmbeddingResponse<number[]>>;
+  embed(request: EmbeddingRequest & { encoding_format: "float" }, options?: CallOptions): Promise<WithResponse<EmbeddingResponse<number[]>>>;
   /** Creates embeddings with `encoding_format: "base64"`: the vectors arrive as base64 strings (little-endian float32). */
-  embed(request: EmbeddingRequest & { encoding_format: "base64" }, options?: CallOptions): Promise<EmbeddingResponse<string>>;
+  embed(request: EmbeddingRequest & { encoding_format: "base64" }, options?: CallOptions): Promise<WithResponse<EmbeddingResponse<string>>>;
   /** Creates embeddings; the vector type follows `encoding_format`. */
-  embed(request: EmbeddingRequest, options?: CallOptions): Promise<EmbeddingResponse<Float32Array | number[] | string>>;
+  embed(request: EmbeddingRequest, options?: CallOptions): Promise<WithResponse<EmbeddingResponse<Float32Array | number[] | string>>>;
 
   /**
    * Creates a message with the Anthropic-compatible Messages API: `POST {baseUrl}/messages`
    * (with `anthropic-version: 2023-06-01`). `max_tokens` is required. Use {@link messagesStream} to stream.
    */
-  messages(request: MessagesRequest, options?: CallOptions): Promise<Message>;
+  messages(request: MessagesRequest, options?: CallOptions): Promise<WithResponse<Message>>;
 
   /**
    * Streams a message. Resolves to a {@link MessageStream} once the response headers arrived.
    */
   messagesStream(request: MessagesStreamRequest, options?: CallOptions): Promise<MessageStream>;
+
+  /**
+   * Lists the models the server offers: `GET {baseUrl}/models`, with the same retries,
+   * timeouts and errors as every call. Rejects (kind `"api"`) when the answer is not a model list.
+   */
+  models(options?: CallOptions): Promise<WithResponse<ModelList>>;
+
+  /**
+   * Token usage since the client was made (or {@link resetUsage}), per model and in total.
+   * Every successful call counts; streams once they end. Chat and embeddings usage is read
+   * from `prompt_tokens` / `completion_tokens` / `prompt_tokens_details.cached_tokens`; messages
+   * usage from `input_tokens + cache_read_input_tokens + cache_creation_input_tokens` (prompt),
+   * `output_tokens` (completion) and `cache_read_input_tokens` (cached). A snapshot: read it again
+   * for new totals.
+   */
+  readonly usage: ClientUsage;
+
+  /** Sets every usage total back to zero. */
+  resetUsage(): void;
 
   /**
    * Runs a tool loop: calls the model, runs the tools it asks for, sends the results back, and
@@ -847,7 +1020,7 @@ export interface EmbeddingRequest {
    */
   input: string | readonly string[] | readonly number[] | readonly (readonly number[])[];
   /** The model; defaults to the client's `embeddingModel` (`"text-embedding-ada-002"`). */
-  model?: string;
+  model?: EmbeddingModelName;
   /**
    * Leave it out to get `Float32Array`s (fetched compactly as base64 and decoded); `"float"`
    * returns `number[]`, `"base64"` returns the base64 text.

@@ -1,9 +1,8 @@
 /* @ts-self-types="./index.d.ts" */
-// Cloudflare Workers (workerd): the .wasm import arrives as a compiled WebAssembly.Module.
+// Cloudflare Workers (workerd): compiling wasm from bytes is forbidden there; the .wasm import
+// arrives as a compiled WebAssembly.Module (wrangler's default rules) and is instantiated at import.
 import wasm from "./aibadgr_bg.wasm";
-import { initSync } from "./aibadgr.js";
-
-initSync({ module: wasm });
+import { load } from "./load.js";
 
 export * from "./api.js";
-export const ready = Promise.resolve();
+export const ready = load(() => wasm);

@@ -566,11 +566,6 @@ impl ChatAccumulator {
         self.chunks
     }
 
-    /// Returns the JSON text of the last non-null `usage`, if one came.
-    pub fn usage(&self) -> Option<&str> {
-        self.usage.as_deref()
-    }
-
     /// Returns the accumulated `chat.completion` as JSON text.
     pub fn finish(&self) -> String {
         let mut out = String::from("{");

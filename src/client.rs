@@ -9,13 +9,17 @@ use crate::error::{Error, Kind};
 use crate::fetch::{self, Call, Prepared};
 use crate::json;
 use crate::jsval::{get, set};
+use crate::log::{self, Level};
+use crate::meta::{Meta, Track};
 use crate::open::{self, Opened};
+use crate::usage::Totals;
+use std::cell::RefCell;
 use crate::stream::{Proto, StreamCore};
 use crate::validate::{self, Api};
-use js_sys::{Promise, Uint8Array};
+use js_sys::Promise;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::Response;
 
 /// The API version header the messages endpoint expects.
@@ -25,6 +29,7 @@ const ANTHROPIC_VERSION: &str = "2023-06-01";
 #[wasm_bindgen]
 pub struct AiBadgr {
     pub(crate) cfg: Rc<Config>,
+    totals: Rc<RefCell<Totals>>,
 }
 
 /// Which call a request makes.
@@ -35,6 +40,7 @@ pub(crate) enum Op {
     Embed,
     Messages,
     MessagesStream,
+    Models,
 }
 
 impl Op {
@@ -42,7 +48,7 @@ impl Op {
         match self {
             Op::Chat | Op::ChatStream => Api::Chat,
             Op::Messages | Op::MessagesStream => Api::Messages,
-            Op::Embed => Api::Embeddings,
+            Op::Embed | Op::Models => Api::Embeddings,
         }
     }
     fn streaming(self) -> bool {
@@ -58,6 +64,7 @@ impl Op {
         match self {
             Op::Chat | Op::ChatStream => "/chat/completions",
             Op::Embed => "/embeddings",
+            Op::Models => "/models",
             Op::Messages | Op::MessagesStream => "/messages", // see Config::messages_url
         }
     }
@@ -121,6 +128,32 @@ impl AiBadgr {
         self.start(Op::MessagesStream, &request, &options)
     }
 
+    /// Lists the models the server offers: `GET {baseUrl}/models`, with the same retries,
+    /// timeouts and errors as every call. Resolves to `{ object, data: [{ id, ... }] }`.
+    pub fn models(&self, options: JsValue) -> Promise {
+        let opts = match CallOptions::from_js(&options) {
+            Ok(o) => o,
+            Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
+        };
+        let job = Job { op: Op::Models, request: String::new(), body: String::new(), models: vec![String::new()], opts, decode_embeddings: false, hide_usage_chunk: false };
+        self.spawn(job)
+    }
+
+    /// Token usage since the client was made (or `resetUsage()`): `{ total, models }`, each
+    /// `{ requests, promptTokens, completionTokens, totalTokens, cachedTokens }`; streams count
+    /// once they end.
+    #[wasm_bindgen(getter)]
+    pub fn usage(&self) -> JsValue {
+        let text = self.totals.borrow().to_json();
+        js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Sets every usage total back to zero.
+    #[wasm_bindgen(js_name = resetUsage)]
+    pub fn reset_usage(&self) {
+        self.totals.borrow_mut().reset();
+    }
+
     /// The base URL requests go to.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
@@ -145,7 +178,7 @@ impl AiBadgr {
             )
             .into_js());
         }
-        Ok(AiBadgr { cfg: Rc::new(cfg) })
+        Ok(AiBadgr { cfg: Rc::new(cfg), totals: Rc::new(RefCell::new(Totals::default())) })
     }
 
     fn start(&self, op: Op, request: &JsValue, options: &JsValue) -> Promise {
@@ -153,15 +186,27 @@ impl AiBadgr {
             Ok(j) => j,
             Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
         };
-        let cfg = self.cfg.clone();
-        future_to_promise(async move { run(&cfg, job).await })
+        self.spawn(job)
+    }
+
+    fn spawn(&self, job: Job) -> Promise {
+        let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
+        future_to_promise(async move { run(&cfg, job, totals).await })
     }
 }
 
-/// Starts one call exactly as the public methods do (validation, retries, timeouts, fallback);
-/// the tool loop and `parse()` call the model through it for every step.
-pub(crate) fn call(cfg: &Rc<Config>, op: Op, request: &JsValue, options: &JsValue) -> Promise {
-    AiBadgr { cfg: cfg.clone() }.start(op, request, options)
+/// Starts one call exactly as the public methods do (validation, retries, timeouts, fallback,
+/// usage totals); the tool loop and `parse()` call the model through it for every step.
+pub(crate) fn call(client: &AiBadgr, op: Op, request: &JsValue, options: &JsValue) -> Promise {
+    client.start(op, request, options)
+}
+
+impl AiBadgr {
+    /// Another handle on the same client (configuration and usage totals), for a call that
+    /// outlives the method that started it.
+    pub(crate) fn handle(&self) -> AiBadgr {
+        AiBadgr { cfg: self.cfg.clone(), totals: self.totals.clone() }
+    }
 }
 
 fn in_browser_page() -> bool {
@@ -233,22 +278,36 @@ fn can_fall_back(e: &Error) -> bool {
     }
 }
 
-async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
+async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsValue, JsValue> {
+    let started = js_sys::Date::now();
+    let mut attempts = 0;
     let secret = cfg.api_key.clone();
     let timeout = job.opts.timeout_ms.unwrap_or(cfg.timeout_ms);
     let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
     let max_retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
     let mut call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
+    call.set_limits(crate::limits::Limits {
+        max_event_bytes: job.opts.max_event_bytes.unwrap_or(cfg.max_event_bytes),
+        max_body_bytes: job.opts.max_body_bytes.unwrap_or(cfg.max_body_bytes),
+    });
     let extra: &[(&str, &str)] = if job.op.proto() == Proto::Messages {
         &[("anthropic-version", ANTHROPIC_VERSION)]
     } else {
         &[]
     };
-    let headers = cfg.request_headers(extra, &job.opts.headers);
+    let mut headers = cfg.request_headers(extra, &job.opts.headers);
+    if job.op == Op::Models {
+        if let Some(i) = headers.iter().position(|(k, _)| k == "content-type") {
+            headers.remove(i);
+        }
+    }
     let url = if job.op.proto() == Proto::Messages { cfg.messages_url() } else { cfg.url(job.op.path()) };
+    let mut answer = None;
     let mut last = None;
     for (i, model) in job.models.iter().enumerate() {
-        let body = if i == 0 {
+        let body = if job.op == Op::Models {
+            JsValue::UNDEFINED
+        } else if i == 0 {
             JsValue::from_str(&job.body)
         } else {
             match json::parse(&job.request) {
@@ -256,21 +315,62 @@ async fn run(cfg: &Config, job: Job) -> Result<JsValue, JsValue> {
                 Err(_) => break,
             }
         };
+        let model_name = (job.op != Op::Models).then_some(model.as_str());
+        log_request(cfg, &url, model_name, job.op.streaming(), &body);
         let req = Prepared::new(url.clone(), &headers, body);
         let more_models = i + 1 < job.models.len();
-        match attempt(cfg, &mut call, &req, job.op, max_retries, more_models).await {
-            Ok((resp, opened)) => return respond(&job, resp, opened, call).await,
-            Err(e) if can_fall_back(&e) => last = Some(e),
-            Err(e) => return Err(e.into()),
+        match attempt(cfg, &mut call, &req, job.op, max_retries, more_models, &mut attempts).await {
+            Ok(r) => {
+                answer = Some((r, model));
+                break;
+            }
+            Err(e) if can_fall_back(&e) => {
+                if let Some(next) = job.models.get(i + 1) {
+                    cfg.log.log(Level::Warn, &|| log::fallback(model, next, &e.message));
+                }
+                last = Some(with_meta(e, started, attempts, model_name));
+            }
+            Err(e) => return Err(failed(cfg, with_meta(e, started, attempts, model_name).into_js())),
         }
     }
-    Err(last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into())
+    let ((resp, opened), model) = match answer {
+        Some(r) => r,
+        None => return Err(failed(cfg, last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into_js())),
+    };
+    let track = answered(cfg, &resp, started, attempts, (job.op != Op::Models).then_some(model.as_str()), totals);
+    let proto = job.op.proto();
+    let out = match (job.op, opened) {
+        (Op::ChatStream | Op::MessagesStream, Some(o)) => {
+            let meta = track.meta.clone();
+            let s = StreamCore::new(proto, o, call, job.hide_usage_chunk).tracked(track).into_js(proto);
+            meta.attach(&s);
+            return Ok(s);
+        }
+        // A server that streamed an answer nobody asked to stream: collected.
+        (_, Some(o)) => StreamCore::new(proto, o, call, false).collect().await,
+        (Op::Embed, None) if job.decode_embeddings => embeddings(resp, call).await.map_err(Error::into_js),
+        (op, None) => {
+            let v = json_body(&resp, call).await.map_err(Error::into_js);
+            if op == Op::Models {
+                v.and_then(check_models)
+            } else {
+                v
+            }
+        }
+    };
+    match out {
+        Ok(v) => {
+            track.result(&v);
+            Ok(v)
+        }
+        Err(e) => Err(failed_after(cfg, e, &track.meta)),
+    }
 }
 
 /// Calls one model with retries. A streamed answer is opened up to its first event: an error
 /// sent as that event (nothing reached the caller yet) is retried, or handed to the next model,
 /// exactly as the status it stands for; on the last try it stays in the stream, which then
-/// fails with it as before.
+/// fails with it as before. `attempts` counts every request made.
 async fn attempt(
     cfg: &Config,
     call: &mut Call,
@@ -278,10 +378,11 @@ async fn attempt(
     op: Op,
     max_retries: u32,
     more_models: bool,
+    attempts: &mut u32,
 ) -> Result<(Response, Option<Opened>), Error> {
     let mut retries = 0;
     loop {
-        let resp = fetch::send(cfg, call, req, max_retries, &mut retries).await?;
+        let resp = fetch::send(cfg, call, req, max_retries, &mut retries, attempts).await?;
         if !op.streaming() && !is_event_stream(&resp) {
             return Ok((resp, None));
         }
@@ -289,7 +390,7 @@ async fn attempt(
         match opened.retry.take() {
             Some(e) if e.retryable && retries < max_retries => {
                 opened.cancel();
-                fetch::pause(call, &e, retries).await?;
+                fetch::pause(cfg, call, &e, retries, max_retries).await?;
                 retries += 1;
             }
             Some(e) if more_models && can_fall_back(&e) => {
@@ -301,31 +402,88 @@ async fn attempt(
     }
 }
 
-/// Turns the answer into what the method resolves to.
-async fn respond(job: &Job, resp: Response, opened: Option<Opened>, mut call: Call) -> Result<JsValue, JsValue> {
-    let proto = job.op.proto();
-    match (job.op, opened) {
-        (Op::ChatStream | Op::MessagesStream, Some(o)) => Ok(StreamCore::new(proto, o, call, job.hide_usage_chunk).into_js(proto)),
-        // A server that streamed an answer nobody asked to stream: collected.
-        (_, Some(o)) => StreamCore::new(proto, o, call, false).collect().await,
-        (Op::Embed, None) if job.decode_embeddings => Ok(embeddings(resp, call).await?),
-        (_, None) => {
-            let text = fetch::text(&call, &resp).await?;
-            call.finish();
-            Ok(parse_body(&resp, &text, call.secret())?)
-        }
+/// Reads a JSON answer (an error body reports its error).
+async fn json_body(resp: &Response, mut call: Call) -> Result<JsValue, Error> {
+    let text = fetch::text(&call, resp).await?;
+    call.finish();
+    parse_body(resp, &text, call.secret())
+}
+
+/// Logs a request's start (and its body at debug).
+#[inline(never)]
+fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
+    let text = body.as_string();
+    cfg.log.log(Level::Info, &|| log::request(if text.is_none() { "GET" } else { "POST" }, url, model, stream));
+    if let Some(text) = text {
+        cfg.log.log(Level::Debug, &|| log::body("request body", &text));
     }
+}
+
+/// Reads the metadata of the answering response, logs it, and returns what the call records.
+#[inline(never)]
+fn answered(cfg: &Config, resp: &Response, started: f64, attempts: u32, model: Option<&str>, totals: Rc<RefCell<Totals>>) -> Track {
+    let mut meta = Meta::from_response(resp, cfg.api_key.as_deref());
+    meta.started = started;
+    meta.attempts = attempts;
+    meta.model = model.map(str::to_owned);
+    cfg.log.log(Level::Info, &|| log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
+    Track { meta, totals, log: cfg.log.clone(), counts: model.is_some() }
+}
+
+/// Completes the metadata an error brought from the fetch layer (which saw one response).
+#[inline(never)]
+fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> Error {
+    if let Some(m) = e.response.as_mut() {
+        m.started = started;
+        m.attempts = attempts;
+        m.model = model.map(str::to_owned);
+    }
+    e
+}
+
+/// Logs a failed call (an abort at `warn`, anything else at `error`) and returns its error.
+#[inline(never)]
+fn failed(cfg: &Config, e: JsValue) -> JsValue {
+    let kind = get(&e, "kind").as_string().unwrap_or_default();
+    let level = if kind == "aborted" { Level::Warn } else { Level::Error };
+    cfg.log.log(level, &|| {
+        let status = get(&e, "status").as_f64().map(|s| s as u16);
+        log::failed(&kind, status, &get(&e, "message").as_string().unwrap_or_default())
+    });
+    e
+}
+
+/// Like [`failed`], for an error after the response arrived: it carries that response.
+#[inline(never)]
+fn failed_after(cfg: &Config, e: JsValue, meta: &Meta) -> JsValue {
+    if e.is_object() && get(&e, "response").is_undefined() {
+        let mut m = meta.clone();
+        m.ended = js_sys::Date::now();
+        m.attach(&e);
+    }
+    failed(cfg, e)
+}
+
+/// Checks a `/models` answer: an object whose `data` lists objects with a string `id`.
+#[inline(never)]
+fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
+    let data = get(&v, "data");
+    let ok = js_sys::Array::is_array(&data) && js_sys::Array::from(&data).iter().all(|m| m.is_object() && get(&m, "id").is_string());
+    if ok {
+        return Ok(v);
+    }
+    let mut e = Error::new(Kind::Api, "the server's /models answer is not a model list like { data: [{ id }] } (see err.body); check baseUrl");
+    e.status = Some(200);
+    let text = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    e.body = Some(crate::error::truncate(&text, 512).to_owned());
+    Err(e.into_js())
 }
 
 /// Reads an embeddings response we asked for as base64 and turns each vector into a
 /// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
 async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
-    let buf = resp.array_buffer().map_err(|e| call.fail(e, true))?;
-    let buf = JsFuture::from(buf).await.map_err(|e| call.fail(e, true))?;
+    let bytes = crate::body::bytes(&call, &resp).await?;
     call.finish();
-    let view = Uint8Array::new(&buf);
-    let mut bytes = vec![0; view.length() as usize];
-    view.copy_to(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
     match embed::split(&text) {
         Some((rest, vectors)) => {

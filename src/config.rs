@@ -19,11 +19,17 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
 pub const DEFAULT_IDLE_TIMEOUT_MS: f64 = 60_000.0;
 /// The default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The default most bytes one stream event may hold (`maxEventBytes`): 16 MiB.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 16 << 20;
+/// The default most bytes a whole (non-stream) response body may hold (`maxBodyBytes`): 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
+/// The largest byte limit accepted: wasm32 memory cannot hold more.
+const MAX_LIMIT_BYTES: f64 = 4_294_967_295.0;
 /// The largest delay `setTimeout` accepts.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser";
-const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels";
+const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser, maxEventBytes, maxBodyBytes, logLevel, logger";
+const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, maxEventBytes, maxBodyBytes";
 
 /// Everything a client needs to send requests.
 #[derive(Clone)]
@@ -50,6 +56,12 @@ pub struct Config {
     pub fallback_models: Vec<String>,
     /// Whether a browser page may hold the API key.
     pub allow_browser: bool,
+    /// The most bytes one stream event may hold.
+    pub max_event_bytes: usize,
+    /// The most bytes a whole response body may hold.
+    pub max_body_bytes: usize,
+    /// Where log lines go (`logLevel`, `logger`, `AIBADGR_LOG`).
+    pub log: crate::logger::Logger,
 }
 
 impl core::fmt::Debug for Config {
@@ -78,6 +90,10 @@ pub struct CallOptions {
     pub max_retries: Option<u32>,
     /// Overrides `fallbackModels`.
     pub fallback_models: Option<Vec<String>>,
+    /// Overrides `maxEventBytes`.
+    pub max_event_bytes: Option<usize>,
+    /// Overrides `maxBodyBytes`.
+    pub max_body_bytes: Option<usize>,
 }
 
 impl Config {
@@ -109,7 +125,6 @@ impl Config {
             })?),
         };
         Ok(Config {
-            api_key,
             base_url,
             model: opt_string(&o, "model", Error::config)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
             embedding_model: opt_string(&o, "embeddingModel", Error::config)?
@@ -125,6 +140,10 @@ impl Config {
                 v if v.is_undefined() => false,
                 v => v.as_bool().ok_or_else(|| Error::config("allowBrowser", "must be true or false"))?,
             },
+            max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::config)?.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
+            max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::config)?.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            log: logger(&o, env, api_key.clone())?,
+            api_key,
         })
     }
 
@@ -195,8 +214,33 @@ impl CallOptions {
             idle_timeout_ms: opt_ms(&o, "idleTimeoutMs", Error::invalid)?,
             max_retries: opt_retries(&o, Error::invalid)?,
             fallback_models: opt_models(&o, Error::invalid)?,
+            max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::invalid)?,
+            max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::invalid)?,
         })
     }
+}
+
+/// Reads `logLevel` (else `AIBADGR_LOG` from `env` / `process.env`; default "off") and `logger`.
+#[inline(never)]
+fn logger(o: &js_sys::Object, env: &JsValue, secret: Option<String>) -> Result<crate::logger::Logger, Error> {
+    use crate::log::{Level, LEVELS};
+    let bad = |name: &str| {
+        let mut what = String::from("must be ");
+        what.push_str(LEVELS);
+        Error::config(name, &what)
+    };
+    let level = match opt_string(o, "logLevel", Error::config)? {
+        Some(l) => Level::parse(&l).ok_or_else(|| bad("logLevel"))?,
+        None => match env_string(env, "AIBADGR_LOG") {
+            Some(l) => Level::parse(&l).ok_or_else(|| bad("AIBADGR_LOG"))?,
+            None => Level::Off,
+        },
+    };
+    let target = get(o, "logger");
+    if !target.is_undefined() && !target.is_object() {
+        return Err(Error::config("logger", "must be an object with error, warn, info and debug methods, like console"));
+    }
+    Ok(crate::logger::Logger::new(level, target, secret))
 }
 
 fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -247,6 +291,17 @@ fn opt_ms(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<f64>, 
     match num(&v) {
         Some(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(Some(n)),
         _ => Err(make(name, "must be a number of milliseconds between 1 and 2147483647")),
+    }
+}
+
+fn opt_bytes(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<usize>, Error> {
+    let v = get(o, name);
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    match num(&v) {
+        Some(n) if n.fract() == 0.0 && (1.0..=MAX_LIMIT_BYTES).contains(&n) => Ok(Some(n as usize)),
+        _ => Err(make(name, "must be a whole number of bytes from 1 to 4294967295")),
     }
 }
 
@@ -439,6 +494,9 @@ mod tests {
             max_retries: 0,
             fallback_models: vec![],
             allow_browser: false,
+            max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            log: crate::logger::Logger::new(crate::log::Level::Off, wasm_bindgen::JsValue::UNDEFINED, None),
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::json;
 use crate::jsval::get;
 use crate::glue::JsAiBadgrError;
+use crate::redact;
 use wasm_bindgen::prelude::*;
 
 
@@ -68,6 +69,8 @@ pub struct Error {
     pub retryable: bool,
     /// A server-requested wait before retrying, in milliseconds.
     pub retry_after_ms: Option<u32>,
+    /// The response behind the error, when one arrived (`err.response`).
+    pub response: Option<Box<crate::meta::Meta>>,
 }
 
 impl core::fmt::Debug for Error {
@@ -82,6 +85,13 @@ impl core::fmt::Debug for Error {
 
 /// How many bytes of a non-JSON error body are kept in `err.body`.
 const BODY_SNIPPET: usize = 512;
+/// How much of a body is kept until [`Error::redact`] (which redacts, then cuts to
+/// `BODY_SNIPPET`): enough that the key is whole in it, wherever the final cut falls.
+pub const BODY_KEEP: usize = crate::limits::ERROR_BODY_BYTES;
+/// The longest `err.message` (a server's error message is kept up to this).
+const MESSAGE_MAX: usize = 2048;
+/// The longest `err.code`, `err.type` or `err.param`.
+const FIELD_MAX: usize = 256;
 
 impl Error {
     /// Creates an error of `kind` with `message` and nothing else.
@@ -98,6 +108,7 @@ impl Error {
             cause: None,
             retryable: false,
             retry_after_ms: None,
+            response: None,
         }
     }
 
@@ -140,7 +151,7 @@ impl Error {
                     msg.push_str(" (empty body)");
                 } else {
                     msg.push_str(" (the body was not a JSON error; see err.body)");
-                    e.body = Some(truncate(trimmed, BODY_SNIPPET).to_owned());
+                    e.body = Some(truncate(trimmed, BODY_KEEP).to_owned());
                 }
             }
         }
@@ -179,27 +190,27 @@ impl Error {
         e
     }
 
-    /// Replaces every occurrence of `secret` in the error's texts with `[redacted]`.
-    /// Servers sometimes echo keys back in messages; they must never reach JavaScript.
+    /// Replaces every occurrence of `secret` in the error's texts with `[redacted]`, then cuts
+    /// them to their bounds (`body` to 512 bytes, `message` to 2 KiB), leaving no piece of the
+    /// key of 8 bytes or more. Servers sometimes echo keys back; they must never reach
+    /// JavaScript. Every error that carries server text passes through here.
     pub fn redact(mut self, secret: Option<&str>) -> Self {
-        if let Some(s) = secret {
-            if s.len() >= 4 {
-                for t in [&mut self.message, self.body.get_or_insert_with(String::new)] {
-                    if t.contains(s) {
-                        *t = t.replace(s, "[redacted]");
-                    }
-                }
-                if self.body.as_deref() == Some("") {
-                    self.body = None;
-                }
-                for t in [&mut self.code, &mut self.type_, &mut self.param].into_iter().flatten() {
-                    if t.contains(s) {
-                        *t = t.replace(s, "[redacted]");
-                    }
-                }
-                if self.cause.as_ref().is_some_and(|c| mentions(c, s, 4)) {
-                    self.cause = self.cause.take().map(|c| redacted_copy(&c, s));
-                }
+        let s = secret.filter(|s| s.len() >= 4);
+        if s.is_some_and(|s| self.message.contains(s)) || self.message.len() > MESSAGE_MAX {
+            self.message = redact::clean(&self.message, s, MESSAGE_MAX);
+        }
+        if let Some(b) = self.body.take() {
+            let b = redact::clean(&b, s, BODY_SNIPPET);
+            self.body = Some(b).filter(|b| !b.is_empty());
+        }
+        for t in [&mut self.code, &mut self.type_, &mut self.param].into_iter().flatten() {
+            if s.is_some_and(|s| t.contains(s)) || t.len() > FIELD_MAX {
+                *t = redact::clean(t, s, FIELD_MAX);
+            }
+        }
+        if let Some(s) = s {
+            if self.cause.as_ref().is_some_and(|c| mentions(c, s, 4)) {
+                self.cause = self.cause.take().map(|c| redacted_copy(&c, s));
             }
         }
         self
@@ -221,6 +232,15 @@ impl Error {
             &cause,
             name,
         );
+        if let Some(m) = &self.response {
+            m.attach(&e);
+        }
+        // `err.retryable`: whether another attempt could succeed (non-enumerable, like
+        // `err.response`, so the error's JSON is unchanged).
+        let desc = js_sys::Object::new();
+        crate::jsval::set(&desc, "value", &JsValue::from_bool(self.retryable));
+        crate::jsval::set(&desc, "configurable", &JsValue::TRUE);
+        let _ = js_sys::Reflect::define_property(e.unchecked_ref::<js_sys::Object>(), &JsValue::from_str("retryable"), &desc);
         // Format the stack now: until then V8 keeps each frame's receiver alive, and Rust may
         // hold this error (a failed stream does), which would keep those objects alive for good.
         let _ = js_sys::Reflect::get(&e, &JsValue::from_str("stack"));
@@ -393,6 +413,34 @@ mod tests {
         assert_eq!(e.code.as_deref(), Some("[redacted]"));
         let e = Error::from_response(502, "<p>sk-secret-123456</p>", None).redact(Some(key));
         assert_eq!(e.body.as_deref(), Some("<p>[redacted]</p>"));
+    }
+
+    #[test]
+    fn an_html_page_of_the_key_leaves_no_piece_of_it() {
+        let key = "sk-aibadgr-SECRET-1234567890";
+        for pad in 0..key.len() {
+            let page = "<html>".to_owned() + &"x".repeat(pad) + &key.repeat(40_000) + "</html>";
+            let e = Error::from_response(502, &page, None).redact(Some(key));
+            let body = e.body.as_deref().unwrap_or_default();
+            assert!(body.len() <= BODY_SNIPPET + 16, "{}", body.len());
+            assert!(body.starts_with("<html>"));
+            for piece in key.as_bytes().windows(8) {
+                let piece = std::str::from_utf8(piece).unwrap();
+                assert!(!body.contains(piece), "pad {pad}: {body}");
+                assert!(!e.message.contains(piece));
+            }
+        }
+    }
+
+    #[test]
+    fn long_server_texts_are_bounded_without_a_key() {
+        let msg = "m".repeat(1 << 20);
+        let body = format!(r#"{{"error":{{"message":"{msg}","code":"{msg}"}}}}"#);
+        let e = Error::from_response(400, &body, None).redact(None);
+        assert!(e.message.len() <= MESSAGE_MAX);
+        assert!(e.code.as_deref().unwrap_or_default().len() <= FIELD_MAX);
+        let e = Error::from_response(502, &"<p>".repeat(1 << 18), None).redact(None);
+        assert_eq!(e.body.as_deref().map(str::len), Some(BODY_SNIPPET));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct Call {
     timeout_ms: f64,
     idle_ms: f64,
     secret: Option<String>,
+    limits: crate::limits::Limits,
 }
 
 impl Call {
@@ -49,7 +50,18 @@ impl Call {
             .map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController; use a current browser, Node 18+, Deno or Workers").with_cause(e))?;
         let unlink = signal.map(|s| Timer::link(s, &ctrl));
         let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT));
-        Ok(Call { ctrl, unlink, deadline, idle: None, timeout_ms, idle_ms, secret })
+        let limits = crate::limits::Limits::default();
+        Ok(Call { ctrl, unlink, deadline, idle: None, timeout_ms, idle_ms, secret, limits })
+    }
+
+    /// Sets the buffer limits (`maxEventBytes`, `maxBodyBytes`) this call's bodies obey.
+    pub fn set_limits(&mut self, limits: crate::limits::Limits) {
+        self.limits = limits;
+    }
+
+    /// Returns the buffer limits this call's bodies obey.
+    pub fn limits(&self) -> crate::limits::Limits {
+        self.limits
     }
 
     /// Returns the signal every fetch and body read of this call uses.
@@ -194,9 +206,13 @@ impl Prepared {
 
 async fn fetch_once(cfg: &Config, call: &Call, req: &Prepared) -> Result<Response, Error> {
     let init = Object::new();
-    set(&init, "method", &JsValue::from_str("POST"));
+    // A request without a body (`models()`) is a GET.
+    let no_body = req.body.is_undefined();
+    set(&init, "method", &JsValue::from_str(if no_body { "GET" } else { "POST" }));
     set(&init, "headers", &req.headers);
-    set(&init, "body", &req.body);
+    if !no_body {
+        set(&init, "body", &req.body);
+    }
     set(&init, "signal", &call.signal());
     let started = match &cfg.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init),
@@ -223,21 +239,21 @@ pub fn request_id(resp: &Response) -> Option<String> {
     header(resp, "x-request-id").or_else(|| header(resp, "request-id"))
 }
 
-/// Reads a response body as text (abortable through the call's signal).
+/// Reads a response body as text (abortable through the call's signal), failing past
+/// `maxBodyBytes` without holding more than that.
 pub async fn text(call: &Call, resp: &Response) -> Result<String, Error> {
-    let p = resp.text().map_err(|e| call.fail(e, true))?;
-    let v = JsFuture::from(p).await.map_err(|e| call.fail(e, true))?;
-    Ok(v.as_string().unwrap_or_default())
+    crate::body::text(call, resp).await
 }
 
 async fn error_from(call: &Call, resp: &Response) -> Error {
     let status = resp.status();
-    let body = match text(call, resp).await {
+    let body = match crate::body::head(call, resp).await {
         Ok(t) => t,
         Err(e) if matches!(e.kind, Kind::Aborted | Kind::Timeout) => return e,
         Err(_) => String::new(),
     };
     let mut e = Error::from_response(status, &body, request_id(resp)).redact(call.secret());
+    e.response = Some(Box::new(crate::meta::Meta::from_response(resp, call.secret())));
     e.retryable = retry::should_retry(status, header(resp, "x-should-retry").as_deref());
     let number = |s: Option<String>| {
         s.filter(|s| !s.trim().is_empty()).map(|s| to_number(s.trim())).filter(|n| !n.is_nan())
@@ -255,9 +271,18 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
 
 /// Sends `req` with retries: network failures before a response, and retryable statuses,
 /// are retried while `retries` (the retries made so far) is below `max_retries`, waiting the
-/// server's `retry-after` or backoff. Returns the first 2xx response.
-pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32, retries: &mut u32) -> Result<Response, Error> {
+/// server's `retry-after` or backoff. Returns the first 2xx response. `attempts` counts every
+/// request made (for `response`).
+pub async fn send(
+    cfg: &Config,
+    call: &Call,
+    req: &Prepared,
+    max_retries: u32,
+    retries: &mut u32,
+    attempts: &mut u32,
+) -> Result<Response, Error> {
     loop {
+        *attempts += 1;
         let err = match fetch_once(cfg, call, req).await {
             Ok(resp) if (200..300).contains(&resp.status()) => return Ok(resp),
             Ok(resp) => error_from(call, &resp).await,
@@ -266,17 +291,18 @@ pub async fn send(cfg: &Config, call: &Call, req: &Prepared, max_retries: u32, r
         if !err.retryable || *retries >= max_retries {
             return Err(err);
         }
-        pause(call, &err, *retries).await?;
+        pause(cfg, call, &err, *retries, max_retries).await?;
         *retries += 1;
     }
 }
 
-/// Waits before the retry after `retries_done` retries: the server's `retry-after`, else
-/// backoff. Fails as soon as the call is aborted or times out.
-pub async fn pause(call: &Call, err: &Error, retries_done: u32) -> Result<(), Error> {
+/// Waits before the retry after `retries_done` retries (logged): the server's `retry-after`,
+/// else backoff. Fails as soon as the call is aborted or times out.
+pub async fn pause(cfg: &Config, call: &Call, err: &Error, retries_done: u32, max_retries: u32) -> Result<(), Error> {
     let wait = match err.retry_after_ms {
         Some(ms) => f64::from(ms),
         None => retry::backoff_ms(retries_done, js_sys::Math::random()),
     };
+    cfg.log.log(crate::log::Level::Warn, &|| crate::log::retry(retries_done + 1, max_retries, wait as u64, &err.message));
     JsFuture::from(Timer::sleep(wait, &call.signal())).await.map(drop).map_err(|e| call.fail(e, false))
 }

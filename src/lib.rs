@@ -3,7 +3,7 @@
 //! Data flows one way: JS request → [`validate`] → [`fetch`] (retries, timeouts, aborts) →
 //! status check → body: JSON, or bytes → [`sse`] events → [`accumulate`] / [`messages`] →
 //! JS chunks through [`stream`]. The pure parts ([`json`], [`sse`], [`accumulate`],
-//! [`messages`], [`retry`], [`embed`]) have no wasm types and are tested natively; the
+//! [`messages`], [`retry`], [`embed`], [`ratelimit`], [`usage`], [`log`]) have no wasm types and are tested natively; the
 //! wasm-bindgen face is [`client`].
 #![deny(missing_docs)]
 
@@ -17,10 +17,16 @@ pub mod fetch;
 pub mod glue;
 pub mod json;
 pub mod jsval;
+pub mod limits;
+pub mod log;
+pub mod logger;
 pub mod messages;
+pub mod meta;
 pub mod open;
 pub mod partial;
+pub mod ratelimit;
 pub mod replay;
+pub mod redact;
 pub mod retry;
 pub mod runner;
 pub mod schema;
@@ -28,6 +34,7 @@ pub mod sse;
 pub mod stream;
 pub mod structured;
 pub mod tool_loop;
+pub mod usage;
 pub mod validate;
 
 pub use client::AiBadgr;

@@ -65,6 +65,8 @@ struct Block {
     json: String,
 }
 
+const TOO_MANY_BLOCKS: ChunkError =
+    ChunkError::Shape("more than 4096 content blocks in one message (the limit; no real answer has that many)");
 const SPLICED: ChunkError =
     ChunkError::Shape("a second message_start with another id came before message_stop (two answers spliced into one stream)");
 
@@ -279,6 +281,7 @@ impl MessagesAccumulator {
         let kind = KINDS.iter().find(|(n, _)| *n == name).map_or(EventKind::Unknown, |(_, k)| *k);
         let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
         let found = self.blocks.binary_search_by_key(&index, |b| b.index);
+        let full = self.blocks.len() >= crate::limits::MAX_CONTENT_BLOCKS;
         let block = found.ok().and_then(|at| self.blocks.get_mut(at));
         let mut text = None;
         match kind {
@@ -296,6 +299,7 @@ impl MessagesAccumulator {
                 let new = Block { index, value, json: String::new() };
                 match block {
                     Some(b) => *b = new,
+                    None if full => return Err(TOO_MANY_BLOCKS),
                     None => self.blocks.insert(found.unwrap_or_else(|at| at), new),
                 }
             }
@@ -330,11 +334,6 @@ impl MessagesAccumulator {
     /// Tells whether `message_stop` was seen.
     pub fn stopped(&self) -> bool {
         self.stopped
-    }
-
-    /// Returns the `usage` of the message so far, as JSON text.
-    pub fn usage(&self) -> Option<String> {
-        self.message.as_ref()?.get("usage").filter(|u| u.as_object().is_some()).map(Value::to_json)
     }
 
     /// Returns the accumulated message as JSON text (see the module docs for what an

@@ -50,7 +50,8 @@ pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Open
         (body_reader(resp)?, !ctype.contains("text/event-stream"))
     };
     call.start_idle();
-    let mut o = Opened { reader, parser: SseParser::new(), queued: VecDeque::new(), head: Vec::new(), retry: None };
+    let parser = SseParser::with_limit(call.limits().max_event_bytes);
+    let mut o = Opened { reader, parser, queued: VecDeque::new(), head: Vec::new(), retry: None };
     loop {
         while let Some(ev) = o.parser.next_event() {
             let keepalive = is_keepalive(proto, &ev);
@@ -61,6 +62,11 @@ pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Open
             if !keepalive || o.queued.len() >= MAX_KEEPALIVES {
                 return Ok(o);
             }
+        }
+        if o.parser.exceeded() {
+            let e = crate::limits::event_too_big(call.limits().max_event_bytes);
+            o.cancel();
+            return Err(e);
         }
         let r = JsFuture::from(o.reader.read()).await.map_err(|e| call.fail(e, true))?;
         call.touch();
@@ -98,7 +104,7 @@ async fn replayed(proto: Proto, resp: &Response, call: &Call) -> Result<Readable
     let Some(sse) = sse else {
         let mut e = Error::new(Kind::Stream, "the server answered a stream request with JSON that is not a completion (see err.body)");
         e.status = Some(resp.status());
-        e.body = Some(crate::error::truncate(&text, 512).to_owned());
+        e.body = Some(crate::error::truncate(&text, crate::error::BODY_KEEP).to_owned());
         return Err(e.redact(call.secret()));
     };
     let replayed = Response::new_with_opt_str(Some(&sse))
@@ -134,7 +140,7 @@ fn not_an_event_stream(resp: &Response, ctype: &str, head: &[u8]) -> Error {
     e.status = Some(resp.status());
     let text = String::from_utf8_lossy(head);
     if !text.trim().is_empty() {
-        e.body = Some(crate::error::truncate(text.trim(), 512).to_owned());
+        e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
     }
     e
 }

@@ -14,10 +14,11 @@ pub fn should_retry(status: u16, should_retry_header: Option<&str>) -> bool {
 }
 
 /// Exponential backoff with jitter: 0.5 s · 2ⁿ, at most 8 s, minus up to 25 %.
-/// `retries_done` counts retries already made; `random` is in [0, 1).
+/// `retries_done` counts retries already made; `random` is in [0, 1) (NaN counts as 0).
 pub fn backoff_ms(retries_done: u32, random: f64) -> f64 {
     let base = (500.0 * f64::from(1u32 << retries_done.min(5))).min(8_000.0);
-    base * (1.0 - random.clamp(0.0, 1.0) * 0.25)
+    let random = if random.is_nan() { 0.0 } else { random.clamp(0.0, 1.0) };
+    base * (1.0 - random * 0.25)
 }
 
 /// Chooses the wait a server asked for: `retry-after-ms`, else `retry-after` as seconds, else
@@ -86,6 +87,10 @@ mod tests {
             let b = backoff_ms(n, 0.7);
             assert!(b >= 375.0 && b <= 8000.0);
         }
+        // Found by the retry fuzz target: a NaN random value gave a NaN wait (an instant retry).
+        assert_eq!(backoff_ms(2, f64::NAN), 2000.0);
+        assert_eq!(backoff_ms(2, f64::INFINITY), 1500.0);
+        assert_eq!(backoff_ms(2, -3.0), 2000.0);
     }
 
     #[test]

@@ -15,7 +15,6 @@ use crate::schema::{self, Issue, Seg};
 use crate::structured::{self, Answer};
 use crate::tool_loop::{Loop, Next, Outcome, Planned, Wire, DEFAULT_MAX_STEPS};
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -42,8 +41,8 @@ impl AiBadgr {
     pub fn run_tools(&self, request: JsValue, options: JsValue) -> Promise {
         match Run::prepare(Wire::Chat, &request, &options) {
             Ok(run) => {
-                let cfg = self.cfg.clone();
-                promise(Box::pin(async move { run.drive(&cfg, None).await }))
+                let me = self.handle();
+                promise(Box::pin(async move { run.drive(&me, None).await }))
             }
             Err(e) => self.reject(e),
         }
@@ -55,8 +54,8 @@ impl AiBadgr {
     pub fn run_message_tools(&self, request: JsValue, options: JsValue) -> Promise {
         match Run::prepare(Wire::Messages, &request, &options) {
             Ok(run) => {
-                let cfg = self.cfg.clone();
-                promise(Box::pin(async move { run.drive(&cfg, None).await }))
+                let me = self.handle();
+                promise(Box::pin(async move { run.drive(&me, None).await }))
             }
             Err(e) => self.reject(e),
         }
@@ -76,14 +75,14 @@ impl AiBadgr {
         let (opened_p, opened) = deferred();
         quiet(&final_p);
         let channel = Channel::new(&run.ctrl, &final_p);
-        let cfg = self.cfg.clone();
+        let me = self.handle();
         let job: Job = Box::pin(async move {
             let sink = Sink {
                 channel,
                 opened: Some(opened),
             };
             let mut sink = Some(sink);
-            let r = run.drive(&cfg, sink.as_mut()).await;
+            let r = run.drive(&me, sink.as_mut()).await;
             let Some(mut sink) = sink else {
                 return Ok(JsValue::UNDEFINED);
             };
@@ -115,8 +114,8 @@ impl AiBadgr {
     pub fn parse(&self, request: JsValue, options: JsValue) -> Promise {
         match Parse::prepare(&request, &options) {
             Ok(p) => {
-                let cfg = self.cfg.clone();
-                promise(Box::pin(async move { p.drive(&cfg).await }))
+                let me = self.handle();
+                promise(Box::pin(async move { p.drive(&me).await }))
             }
             Err(e) => self.reject(e),
         }
@@ -305,10 +304,10 @@ impl Run {
     /// Runs the loop to its end.
     async fn drive(
         mut self,
-        cfg: &Rc<crate::config::Config>,
+        client: &AiBadgr,
         sink: Option<&mut Sink>,
     ) -> Result<JsValue, JsValue> {
-        let r = self.steps(cfg, sink).await;
+        let r = self.steps(client, sink).await;
         if let Some(d) = self.detach.take() {
             let _ = d.call0(&JsValue::UNDEFINED);
         }
@@ -317,7 +316,7 @@ impl Run {
 
     async fn steps(
         &mut self,
-        cfg: &Rc<crate::config::Config>,
+        client: &AiBadgr,
         mut sink: Option<&mut Sink>,
     ) -> Result<JsValue, JsValue> {
         let steps = Array::new();
@@ -330,7 +329,7 @@ impl Run {
             self.check_abort()?;
             let step = self.lp.steps();
             let request = parse_json(&self.lp.body());
-            let answer = JsFuture::from(client::call(cfg, op, &request, &self.call_opts)).await?;
+            let answer = JsFuture::from(client::call(client, op, &request, &self.call_opts)).await?;
             let completion = match sink.as_deref_mut() {
                 Some(s) => stream_step(s, step, &answer).await?,
                 None => answer,
@@ -599,20 +598,20 @@ impl Parse {
         })
     }
 
-    async fn drive(mut self, cfg: &Rc<crate::config::Config>) -> Result<JsValue, JsValue> {
-        let r = self.attempts(cfg).await;
+    async fn drive(mut self, client: &AiBadgr) -> Result<JsValue, JsValue> {
+        let r = self.attempts(client).await;
         if let Some(d) = self.detach.take() {
             let _ = d.call0(&JsValue::UNDEFINED);
         }
         r
     }
 
-    async fn attempts(&mut self, cfg: &Rc<crate::config::Config>) -> Result<JsValue, JsValue> {
-        let secret = cfg.api_key.as_deref();
+    async fn attempts(&mut self, client: &AiBadgr) -> Result<JsValue, JsValue> {
+        let secret = client.cfg.api_key.as_deref();
         let mut attempt = 0;
         loop {
             let request = parse_json(&self.request);
-            let call = client::call(cfg, Op::Chat, &request, &self.call_opts);
+            let call = client::call(client, Op::Chat, &request, &self.call_opts);
             let completion = match JsFuture::from(call).await {
                 Ok(c) => c,
                 // A server that rejects json_schema: json_object with the schema in a system

@@ -19,6 +19,10 @@ pub struct SseEvent {
 /// Incremental event-stream parser; see the module docs.
 #[derive(Debug, Default)]
 pub struct SseParser {
+    /// The most bytes one event may hold (its data and the line being read); `None`: no limit.
+    limit: Option<usize>,
+    /// An event passed `limit`: the buffers were dropped and no more events come.
+    exceeded: bool,
     /// Received bytes; everything before `start` is consumed.
     buf: Vec<u8>,
     /// Start of the current (incomplete) line.
@@ -43,6 +47,18 @@ impl SseParser {
         Self::default()
     }
 
+    /// Creates a parser that gives up on an event holding more than `max_event_bytes` bytes
+    /// (its data lines plus the line being read): [`next_event`](Self::next_event) then returns
+    /// `None` for good, [`exceeded`](Self::exceeded) tells why, and the buffers are freed.
+    pub fn with_limit(max_event_bytes: usize) -> Self {
+        SseParser { limit: Some(max_event_bytes), ..Self::default() }
+    }
+
+    /// Tells whether an event passed the limit given to [`with_limit`](Self::with_limit).
+    pub fn exceeded(&self) -> bool {
+        self.exceeded
+    }
+
     /// Appends bytes of the stream; parsing happens in [`next_event`](Self::next_event).
     pub fn push(&mut self, chunk: &[u8]) {
         self.push_with(chunk.len(), |dst| dst.copy_from_slice(chunk));
@@ -51,6 +67,9 @@ impl SseParser {
     /// Appends `len` bytes that `fill` writes in place (e.g. copied straight out of a
     /// JavaScript `Uint8Array`, without an intermediate buffer).
     pub fn push_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+        if self.exceeded {
+            return;
+        }
         if self.start > 0 && self.start * 2 >= self.buf.len() {
             let start = self.start.min(self.buf.len());
             self.buf.drain(..start);
@@ -58,6 +77,15 @@ impl SseParser {
             self.start = 0;
         }
         let old = self.buf.len();
+        if let Some(limit) = self.limit {
+            // Grow by doubling, but not past what the limit lets one event hold: a big event
+            // then costs about its size in memory, not twice that.
+            let cap = self.buf.capacity();
+            if old + len > cap {
+                let target = cap.saturating_mul(2).min(self.start.saturating_add(limit).saturating_add(1)).max(old + len);
+                self.buf.reserve_exact(target - old);
+            }
+        }
         self.buf.resize(old + len, 0);
         if let Some(dst) = self.buf.get_mut(old..) {
             fill(dst);
@@ -66,6 +94,9 @@ impl SseParser {
 
     /// Returns the next complete event, if the bytes so far hold one.
     pub fn next_event(&mut self) -> Option<SseEvent> {
+        if self.exceeded {
+            return None;
+        }
         if !self.bom_done {
             let head = self.buf.get(self.start..).unwrap_or_default();
             let bom = b"\xEF\xBB\xBF";
@@ -94,6 +125,7 @@ impl SseParser {
             let rest = self.buf.get(self.scan..).unwrap_or_default();
             let Some(at) = rest.iter().position(|b| *b == b'\n' || *b == b'\r') else {
                 self.scan = self.buf.len();
+                self.check_limit(self.buf.len());
                 return None;
             };
             let end = self.scan + at;
@@ -105,6 +137,9 @@ impl SseParser {
                     Some(_) => {}
                 }
             }
+            if self.check_limit(end) {
+                return None;
+            }
             let line = self.buf.get(self.start..end).unwrap_or_default();
             let ev = line_into(line, &mut self.data, &mut self.event, &mut self.id);
             self.start = next;
@@ -115,12 +150,34 @@ impl SseParser {
         }
     }
 
+    /// Gives up (and frees the buffers) when the pending event plus the bytes from the current
+    /// line's start up to `end` pass the limit; returns whether it did. It runs at every line
+    /// end and whenever the buffer ends inside a line, so the verdict does not depend on how
+    /// the input was split, and the buffer never holds much more than the limit plus one push.
+    fn check_limit(&mut self, end: usize) -> bool {
+        let Some(limit) = self.limit else { return false };
+        let line = end.saturating_sub(self.start);
+        let held = line + self.data.len() + self.event.as_ref().map_or(0, Vec::len);
+        if held > limit {
+            self.exceeded = true;
+            self.buf = Vec::new();
+            self.data = Vec::new();
+            self.event = None;
+            self.start = 0;
+            self.scan = 0;
+        }
+        self.exceeded
+    }
+
     /// Ends the stream: returns events still buffered, treating a trailing partial line as
     /// complete and dispatching a pending event that has data even without the final blank
     /// line. Call until it returns `None`.
     pub fn finish(&mut self) -> Option<SseEvent> {
         if let Some(ev) = self.next_event() {
             return Some(ev);
+        }
+        if self.exceeded {
+            return None;
         }
         self.bom_done = true;
         self.skip_lf = false;
@@ -396,6 +453,85 @@ mod tests {
         assert!(p.buf.len() < 64);
     }
 
+    /// All events, and whether the limit was hit, with `limit` and the given chunks.
+    fn run_limited(limit: usize, chunks: &[&[u8]]) -> (Vec<SseEvent>, bool) {
+        let mut p = SseParser::with_limit(limit);
+        let mut out = Vec::new();
+        for c in chunks {
+            p.push(c);
+            while let Some(e) = p.next_event() {
+                out.push(e);
+            }
+        }
+        while let Some(e) = p.finish() {
+            out.push(e);
+        }
+        (out, p.exceeded())
+    }
+
+    #[test]
+    fn event_limit_counts_data_and_the_line_being_read() {
+        // "data: " + 10 bytes: the line is 16 bytes; the event holds 11 ("x" * 10 + "\n").
+        let input = b"data: xxxxxxxxxx\n\ndata: y\n\n";
+        let (ev, over) = run_limited(16, &[input]);
+        assert!(!over);
+        assert_eq!(ev.len(), 2);
+        let (ev, over) = run_limited(15, &[input]);
+        assert!(over);
+        assert!(ev.is_empty());
+        // Events before the big one arrive; nothing after it does.
+        let (ev, over) = run_limited(16, &[b"data: a\n\ndata: 0123456789abcdef\n\ndata: b\n\n"]);
+        assert!(over);
+        assert_eq!(ev, vec![ev_of("a")]);
+        // Many data lines add up.
+        let many = "data: 12345678\n".repeat(10) + "\n";
+        assert!(run_limited(80, &[many.as_bytes()]).1);
+        assert!(!run_limited(200, &[many.as_bytes()]).1);
+        // Many small events in one push are each under the limit.
+        let small = "data: 12345678\n\n".repeat(1000);
+        let (ev, over) = run_limited(32, &[small.as_bytes()]);
+        assert!(!over);
+        assert_eq!(ev.len(), 1000);
+    }
+
+    fn ev_of(data: &str) -> SseEvent {
+        ev(None, data, None)
+    }
+
+    #[test]
+    fn a_line_with_no_end_is_rejected_once_it_passes_the_limit() {
+        // 300 MB of `data:` with no line end, in 64 KiB pushes: rejected after the limit,
+        // holding little more than the limit, and the buffers are freed.
+        let limit = 1 << 20;
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut p = SseParser::with_limit(limit);
+        p.push(b"data: ");
+        let mut pushed = 6usize;
+        let mut peak = 0;
+        while !p.exceeded() && pushed < 300_000_000 {
+            p.push(&chunk);
+            pushed += chunk.len();
+            peak = peak.max(p.buf.capacity());
+            assert_eq!(p.next_event(), None);
+        }
+        assert!(p.exceeded());
+        assert!(pushed <= limit + 2 * chunk.len(), "{pushed}");
+        assert!(peak <= limit + 2 * chunk.len(), "{peak}");
+        assert_eq!(p.buffered(), 0);
+        assert_eq!(p.buf.capacity(), 0);
+        p.push(b"\n\ndata: late\n\n");
+        assert_eq!(p.next_event(), None);
+        assert_eq!(p.finish(), None);
+        // No limit: the same parser keeps reading.
+        let mut q = SseParser::new();
+        q.push(b"data: ");
+        for _ in 0..40 {
+            q.push(&chunk);
+        }
+        assert_eq!(q.next_event(), None);
+        assert!(!q.exceeded());
+    }
+
     pub(crate) const OPENAI: &str = include_str!("../tests/fixtures/openai_chat.sse");
     const ANTHROPIC: &str = include_str!("../tests/fixtures/anthropic_messages.sse");
     const CRLF: &str = include_str!("../tests/fixtures/crlf.sse");
@@ -478,6 +614,27 @@ mod tests {
             let whole = run(&[&bytes]);
             prop_assert_eq!(run_owned(&split_at(&bytes, &cuts)), whole.clone());
             prop_assert_eq!(bytewise(&bytes), whole);
+        }
+
+        #[test]
+        fn limit_verdict_and_events_do_not_depend_on_the_split(
+            bytes in prop::collection::vec(
+                prop_oneof![any::<u8>(), Just(b'\n'), Just(b'\r'), Just(b':'), Just(b' '), Just(b'd')], 0..256),
+            cuts in prop::collection::vec(any::<usize>(), 0..32),
+            limit in 0usize..64,
+        ) {
+            let whole = run_limited(limit, &[&bytes]);
+            let parts = split_at(&bytes, &cuts);
+            let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            prop_assert_eq!(run_limited(limit, &refs), whole.clone());
+            let ones: Vec<&[u8]> = bytes.chunks(1).collect();
+            prop_assert_eq!(run_limited(limit, &ones), whole.clone());
+            // Under no limit, the same events up to where the limit stopped.
+            let free = run(&[&bytes]);
+            prop_assert!(free.starts_with(&whole.0));
+            if !whole.1 {
+                prop_assert_eq!(free, whole.0);
+            }
         }
 
         #[test]

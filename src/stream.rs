@@ -90,6 +90,9 @@ struct Inner {
     final_value: Option<Result<JsValue, JsValue>>,
     waiters: Vec<(Function, Function)>,
     final_scheduled: bool,
+    /// What the call records when the stream ends (response metadata, usage, log line);
+    /// boxed and taken at the end, so an ended stream keeps only the pointer until GC.
+    track: Option<Box<crate::meta::Track>>,
 }
 
 /// The Rust side of one streamed response. JavaScript never constructs it.
@@ -114,6 +117,9 @@ impl Io {
         while !self.done {
             let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
+                None if self.parser.exceeded() => {
+                    return Err(crate::limits::event_too_big(self.call.limits().max_event_bytes))
+                }
                 None if self.eof => match self.parser.finish() {
                     Some(e) => e,
                     None => break,
@@ -317,6 +323,9 @@ impl Inner {
         let io = self.io.take();
         let js = e.redact(io.as_ref().and_then(|io| io.call.secret())).into_js();
         self.state = State::Failed(js.clone());
+        if let Some(t) = self.track.take() {
+            t.stream_failed(&js);
+        }
         if let Some(mut io) = io {
             io.call.abort(&js);
             quiet(&io.reader.cancel_with_reason(&js));
@@ -343,6 +352,9 @@ impl Inner {
                 crate::glue::Timer::drain(&io.reader, 5000.0);
             }
             self.final_value = Some(io.result());
+            if let Some(t) = self.track.take() {
+                t.stream_ended(self.final_value.as_ref(), io.delivered);
+            }
         }
         let result = self.final_value();
         for (resolve, reject) in self.waiters.drain(..) {
@@ -453,8 +465,15 @@ impl StreamCore {
                 final_value: None,
                 waiters: Vec::new(),
                 final_scheduled: false,
+                track: None,
             })),
         }
+    }
+
+    /// Sets what the stream records when it ends or fails (see [`crate::meta::Track`]).
+    pub fn tracked(self, track: crate::meta::Track) -> StreamCore {
+        self.inner.borrow_mut().track = Some(Box::new(track));
+        self
     }
 
     /// Wraps the core in the JavaScript stream class for its protocol.

@@ -507,3 +507,32 @@ async fn an_error_event_before_the_first_token_is_retried() {
     let stats = control("/__stats").await;
     assert_eq!(get(&stats, "ids.w-first-msg.attempts").as_f64(), Some(2.0));
 }
+
+#[wasm_bindgen_test]
+async fn response_metadata_rate_limits_models_and_usage_cross_origin() {
+    let c = client();
+    let r = ok(c.chat(chat_req("hi", r#""id":"w-meta""#), none())).await;
+    // Non-enumerable: the JSON is unchanged, the property is there.
+    assert!(!JSON::stringify(&r).unwrap().as_string().unwrap().contains("rateLimit"));
+    assert_eq!(get(&r, "response.status").as_f64(), Some(200.0));
+    assert_eq!(get(&r, "response.attempts").as_f64(), Some(1.0));
+    assert_eq!(s(&r, "response.model"), "basic");
+    assert!(s(&r, "response.requestId").starts_with("req_"), "x-request-id is exposed to the page");
+    // The rate-limit headers are CORS-exposed by the test server, so a browser sees them too.
+    assert_eq!(get(&r, "response.rateLimit.requests.limit").as_f64(), Some(60.0));
+    assert_eq!(get(&r, "response.rateLimit.tokens.resetMs").as_f64(), Some(360_000.0));
+    let stream = ok(c.chat_stream(chat_req("hi", ""), none())).await;
+    assert_eq!(get(&stream, "response.status").as_f64(), Some(200.0));
+    let fin = ok(call_method(&stream, "final").unchecked_into()).await;
+    assert!(get(&fin, "response.elapsedMs").as_f64().is_some());
+    let list = ok(c.models(none())).await;
+    assert_eq!(s(&list, "data.2.id"), "premium");
+    let usage = c.usage();
+    assert_eq!(get(&usage, "models.basic.requests").as_f64(), Some(2.0));
+    assert_eq!(get(&usage, "total.totalTokens").as_f64(), Some(16.0));
+    c.reset_usage();
+    assert_eq!(get(&c.usage(), "total.requests").as_f64(), Some(0.0));
+    let e = fails(c.chat(chat_req("hi", r#""fault":{"status":429}"#), js(r#"{"maxRetries":0}"#))).await;
+    assert_eq!(get(&e, "response.status").as_f64(), Some(429.0));
+    assert_eq!(get(&e, "retryable").as_bool(), Some(true));
+}

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import util from "node:util";
 import { AiBadgr } from "../../pkg/node.js";
 import { MATRIX } from "./matrix.mjs";
-import { server, rejects, checkError, collectUntilError, HI, SECRET } from "./helpers.mjs";
+import { server, rejects, checkError, collectUntilError, sleep, uid, HI, SECRET } from "./helpers.mjs";
 
 const KEY = SECRET;
 let srv;
@@ -166,4 +166,102 @@ test("config and validation errors never carry the key", async () => {
   assertClean(e1, "header value");
   const e2 = await rejects(c.chat({ messages: [{ role: KEY, content: "x" }] }), { kind: "invalid_request", param: "messages[0].role" });
   assertClean(e2, "role");
+});
+
+// ---- logging (issue 15): every line at every level, the key in none ----
+
+/** A logger that records `[method, line]` for each call. */
+function recorder() {
+  const lines = [];
+  const logger = Object.fromEntries(["error", "warn", "info", "debug"].map((m) => [m, (line, ...rest) => {
+    assert.equal(rest.length, 0, "one string per line");
+    assert.equal(typeof line, "string");
+    lines.push([m, line]);
+  }]));
+  return { logger, lines };
+}
+
+/** Runs every kind of call and outcome once with `opts` (a key echoed everywhere it can be). */
+async function everyLine(opts) {
+  const c = new AiBadgr({ apiKey: KEY, baseUrl: srv.url + "/v1", ...opts });
+  const said = [{ role: "user", content: `my key is ${KEY}` }];
+  await c.chat({ messages: said });
+  await (await c.chatStream({ messages: said })).final();
+  await c.embed({ input: `embed ${KEY}` });
+  await c.messages({ model: "basic", max_tokens: 9, messages: said });
+  await (await c.messagesStream({ model: "basic", max_tokens: 9, messages: said })).final();
+  await c.models();
+  await c.chat({ messages: HI, _test: { id: uid("log503"), plan: [{ status: 503, retryAfterMs: 1, message: `overloaded ${KEY}` }, "ok"] } });
+  await c.chat({ messages: HI, _test: { id: uid("log404"), plan: [{ status: 404, code: "model_not_found", message: `no model for ${KEY}` }, "ok"] } }, { fallbackModels: ["normal"] });
+  await c.chat({ messages: HI, _test: { fault: { status: 401, message: `Incorrect API key provided: ${KEY}` } } }).catch(() => {});
+  const s = await c.chatStream({ messages: HI, _test: { fault: "error_event", message: `stream broke for ${KEY}` } });
+  await s.final().catch(() => {});
+  const ctrl = new AbortController();
+  const p = c.chat({ messages: HI, _test: { fault: "hang" } }, { signal: ctrl.signal });
+  setTimeout(() => ctrl.abort(new Error(`stop ${KEY}`)), 20);
+  await p.catch(() => {});
+  const failing = new AiBadgr({ apiKey: KEY, baseUrl: "https://example.invalid/v1", maxRetries: 0, ...opts, fetch: async () => { throw new TypeError(`fetch failed with ${KEY}`); } });
+  await failing.chat({ messages: HI }).catch(() => {});
+  await sleep(20); // stream-end lines are written a microtask after the stream ends
+}
+
+const KINDS = {
+  request: /^aibadgr: (POST|GET) (http:\/\/127\.0\.0\.1:\d+|https:\/\/example\.invalid)\/v1\/(chat\/completions|embeddings|messages|models)( model=\S+)?( stream)?$/,
+  response: /^aibadgr: 200 in \d+ ms, request id (req_\S+)(, \d+ attempts)?$/,
+  retry: /^aibadgr: retry 1 of 2 in \d+ ms after: 503 /,
+  fallback: /^aibadgr: model basic failed \(404 .*\); falling back to normal$/,
+  failed: /^aibadgr: failed \((api, status 401|stream|aborted|network)\): /,
+  streamEnd: /^aibadgr: stream ended after \d+ events in \d+ ms, tokens \d+ prompt \+ \d+ completion = \d+$/,
+  body: /^aibadgr: (request|response) body: /,
+};
+
+test("logging: every line at every level goes to the logger as one string, the key in none", async () => {
+  const want = { off: [], error: ["failed"], warn: ["failed", "retry", "fallback"], info: ["failed", "retry", "fallback", "request", "response", "streamEnd"], debug: Object.keys(KINDS) };
+  for (const [level, kinds] of Object.entries(want)) {
+    const { logger, lines } = recorder();
+    const { lines: printed } = await captureOutput(() => everyLine({ logLevel: level, logger }));
+    assert.ok(!printed.join("").includes(KEY), `${level}: the key reached the console`);
+    for (const [m, line] of lines) {
+      assert.ok(!line.includes(KEY) && !line.includes("SECRET-1234567890"), `${level}: the key is in a log line: ${line.slice(0, 200)}`);
+      const kind = Object.keys(KINDS).find((k) => KINDS[k].test(line));
+      assert.ok(kind, `${level}: a line of no known kind: ${line.slice(0, 200)}`);
+      assert.ok(kinds.includes(kind), `${level}: a ${kind} line at level ${level}: ${line}`);
+      const method = { failed: /aborted/.test(line) ? "warn" : "error", retry: "warn", fallback: "warn", body: "debug" }[kind] ?? "info";
+      assert.equal(m, method, `${kind} lines go to logger.${method}: ${line}`);
+    }
+    for (const k of kinds) assert.ok(lines.some(([, l]) => KINDS[k].test(l)), `${level}: no ${k} line`);
+    if (level === "debug") {
+      assert.ok(lines.some(([, l]) => l.includes("my key is [redacted]")), "bodies are logged with the key redacted");
+      assert.ok(lines.some(([, l]) => /request id req_/.test(l)));
+    }
+  }
+});
+
+test("logging to the default console, and through AIBADGR_LOG, never prints the key", async () => {
+  const { lines } = await captureOutput(() => everyLine({ logLevel: "debug" }));
+  const text = lines.join("");
+  assert.ok(text.includes("aibadgr: POST"), "lines reached console");
+  assert.ok(!text.includes(KEY), "the key reached the console");
+  process.env.AIBADGR_LOG = "info";
+  try {
+    const { lines: l2 } = await captureOutput(() => everyLine({}));
+    assert.ok(l2.some((l) => l.includes("aibadgr: stream ended")));
+    assert.ok(!l2.some((l) => l.includes("request body")), "info does not log bodies");
+    assert.ok(!l2.join("").includes(KEY));
+  } finally {
+    delete process.env.AIBADGR_LOG;
+  }
+});
+
+test("the whole fault matrix at debug level: no log line carries the key", { timeout: 120_000 }, async () => {
+  const { logger, lines } = recorder();
+  const env = { srv, key: KEY, errors: [], clientOptions: { logLevel: "debug", logger } };
+  await captureOutput(async () => {
+    for (const c of MATRIX) await c.run(env).catch(() => {});
+  });
+  assert.ok(lines.length > 100, `the matrix logged (${lines.length} lines)`);
+  for (const [, line] of lines) assert.ok(!line.includes(KEY), `the key is in a log line: ${line.slice(0, 200)}`);
+  assert.ok(env.errors.length >= 30);
+  env.errors.forEach((e, i) => assertClean(e, `matrix error #${i}`));
+  for (const e of env.errors) if (e.response) assert.ok(!JSON.stringify(e.response).includes(KEY), "err.response");
 });

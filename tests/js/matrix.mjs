@@ -10,10 +10,11 @@ import { rejects, checkError, collect, collectUntilError, chunkText, closedPort,
 const REPLY = "one two three four five six seven eight";
 
 /**
- * `env`: `{ srv, key, errors }`. Every error a case sees is pushed to `env.errors` (hygiene
+ * `env`: `{ srv, key, errors, clientOptions? }` (clientOptions: added to every client, e.g. a
+ * logger). Every error a case sees is pushed to `env.errors` (hygiene
  * checks them). Cases build their clients through `mk(env, opts)`.
  */
-const mk = (env, opts = {}) => new AiBadgr({ apiKey: env.key, baseUrl: env.srv.url + "/v1", ...opts });
+const mk = (env, opts = {}) => new AiBadgr({ apiKey: env.key, baseUrl: env.srv.url + "/v1", ...env.clientOptions, ...opts });
 async function fails(env, p, want) {
   const err = await rejects(p, want);
   env.errors.push(err);

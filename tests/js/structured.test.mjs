@@ -16,7 +16,7 @@ const SCHEMA = {
 };
 const FORMAT = { type: "json_schema", json_schema: { name: "city", schema: SCHEMA, strict: true } };
 const REQ = { model: "normal", messages: [{ role: "user", content: "Tell me about Paris." }], response_format: FORMAT };
-const PARIS = { city: "Paris", population: 1, tags: ["example"] };
+const PARIS = { city: "example", population: 1 }; // what the test server answers for SCHEMA
 
 /** A hand-written Standard Schema (what zod, valibot and arktype expose as `~standard`). */
 function standard(check, { async = false } = {}) {
@@ -73,7 +73,7 @@ test("parse(): JSON missing a required field is repaired; with repair: 0 it reje
   const err = await rejects(client(srv).parse({ ...REQ, _test: { structured: "missing" } }, { repair: 0 }), {
     kind: "output",
     issues: [{ path: ["city"], message: "is required" }],
-    text: '{"population":1,"tags":["example"]}',
+    text: '{"population":1}',
   });
   assert.match(err.message, /does not match the schema after 1 attempt .*\n- city: is required$/s);
   assert.ok(!err.message.includes(SECRET));
@@ -114,7 +114,7 @@ test("parse(): a refusal rejects with kind output and the refusal text (no repai
 test("parse(): a Standard Schema runs after the JSON Schema; its output is parsed; its issues drive the repair", async () => {
   const s = standard((v) => ({ value: { ...v, city: v.city.toUpperCase() } }));
   const r = await client(srv).parse(REQ, { schema: s });
-  assert.deepEqual(r.choices[0].message.parsed, { ...PARIS, city: "PARIS" }, "the schema's output value");
+  assert.deepEqual(r.choices[0].message.parsed, { ...PARIS, city: "EXAMPLE" }, "the schema's output value");
   assert.deepEqual(s.calls, [PARIS]);
 
   // Issues (with PropertyKey and { key } path segments), async validate: repaired, then rejected.

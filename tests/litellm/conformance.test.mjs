@@ -124,6 +124,39 @@ for (const [label, baseUrl] of BASES) {
       assert.equal(typeof JSON.parse(c.message.tool_calls[0].function.arguments).location, "string");
     });
 
+    // ---------------- models, response metadata, usage totals (issue 15) ----------------
+    test("models(): GET /models lists the proxy's model groups", async () => {
+      const list = await client.models();
+      const ids = list.data.map((m) => m.id).sort();
+      for (const want of ["budget-basic", "budget-normal", "budget-premium", "text-embedding-ada-002"]) assert.ok(ids.includes(want), `${want} in ${ids}`);
+      assert.equal(list.response.status, 200);
+      assert.equal(list.response.attempts, 1);
+      const bad = await rejects(() => new AiBadgr({ apiKey: "sk-wrong-key-123", baseUrl, maxRetries: 0 }).models());
+      assert.ok(bad.status === 401 || bad.status === 400, `status ${bad.status}`);
+      assert.equal(bad.response.status, bad.status);
+    });
+
+    test("response metadata and usage totals through the proxy", async () => {
+      const c = new AiBadgr({ apiKey: KEY, baseUrl, model: "budget-basic", maxRetries: 0, timeoutMs: 30_000 });
+      const r = await c.chat({ messages: [{ role: "user", content: "hi there" }] });
+      assert.equal(r.response.status, 200);
+      assert.equal(r.response.model, "budget-basic");
+      assert.equal(typeof r.response.elapsedMs, "number");
+      assert.equal(r.response.headers["content-type"].split(";")[0], "application/json");
+      assert.ok(!JSON.stringify(r).includes('"response"'));
+      const s = await c.chatStream({ messages: [{ role: "user", content: "stream please" }] });
+      assert.equal(s.response.status, 200);
+      const f = await s.final();
+      assert.equal(f.response.model, "budget-basic");
+      const m = await viaMessagesRoute(baseUrl, c.messages({ max_tokens: 64, messages: [{ role: "user", content: "hi" }] }));
+      const u = c.usage.models["budget-basic"];
+      assert.equal(u.requests, 3);
+      const prompt = r.usage.prompt_tokens + f.usage.prompt_tokens + m.usage.input_tokens + (m.usage.cache_read_input_tokens ?? 0) + (m.usage.cache_creation_input_tokens ?? 0);
+      assert.equal(u.promptTokens, prompt);
+      assert.equal(u.completionTokens, r.usage.completion_tokens + f.usage.completion_tokens + m.usage.output_tokens);
+      assert.equal(c.usage.total.requests, 3);
+    });
+
     // ---------------- chatStream ----------------
     test("chatStream: for-await chunks, final() with usage", async () => {
       const s = await client.chatStream({ messages: [{ role: "user", content: "stream please" }] });

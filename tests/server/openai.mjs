@@ -84,31 +84,15 @@ export function scriptCalls(tools, test, userText, turns, pick) {
   return calls;
 }
 
-/** A value that matches a JSON schema (the subset the client checks), for json_schema answers. */
-export function sampleFor(schema, key = "") {
-  if (!schema || typeof schema !== "object") return null;
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  const t = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-  if (t === "object" || schema.properties) {
-    const out = {};
-    for (const [k, s] of Object.entries(schema.properties ?? {})) out[k] = sampleFor(s, k);
-    return out;
-  }
-  if (t === "array") return [sampleFor(schema.items, key)];
-  if (t === "integer" || t === "number") return schema.minimum ?? 7;
-  if (t === "boolean") return true;
-  if (t === "null") return null;
-  return key === "city" || key === "name" ? "Paris" : "example";
-}
-
 /**
- * The answer to a `json_schema` request: JSON matching the schema, unless `_test.structured`
+ * The answer to a `json_schema` request: JSON matching the schema (its required properties, as
+ * `toolArgs` builds them), unless `_test.structured`
  * plays a server that ignores it: "prose" answers prose on the first turn, "missing" leaves
  * out the first required property on the first turn, "never" answers prose every time,
  * "fenced" wraps the JSON in a Markdown code fence, "refuse" refuses.
  */
-export function structuredReply(schema, test, turns) {
-  const value = sampleFor(schema);
+export function structuredReply(schema, test, turns, userText = "") {
+  const value = toolArgs(schema, userText, 0);
   const mode = test.structured;
   if (mode === "never" || (mode === "prose" && turns === 0)) return { text: "Sure! Paris is a lovely city of about two million people." };
   if (mode === "refuse") return { refusal: "I can't help with that." };
@@ -127,11 +111,11 @@ export function structuredReply(schema, test, turns) {
  */
 function answerSchema(body) {
   const rf = body.response_format;
-  if (rf?.type === "json_schema") return rf.json_schema?.schema ?? null;
+  const any = { properties: { answer: {} }, required: ["answer"] };
+  if (rf?.type === "json_schema") return rf.json_schema?.schema ?? any;
   if (rf?.type !== "json_object") return undefined;
   const sys = body.messages.find((m) => m?.role === "system" && typeof m.content === "string" && m.content.includes("JSON Schema"));
-  if (!sys) return undefined;
-  try { return JSON.parse(sys.content.slice(sys.content.indexOf("\n") + 1)); } catch { return undefined; }
+  try { return sys ? JSON.parse(sys.content.slice(sys.content.indexOf("\n") + 1)) : any; } catch { return any; }
 }
 
 /** The text of the tool results at the end of the conversation, joined. */
@@ -160,12 +144,16 @@ function planChat(body, test, fault) {
     return { choices: [{ calls }], finish: test.finishReason ?? "tool_calls" };
   }
   const toolResult = last.role === "tool" ? trailingToolText(msgs) : undefined;
+  // Structured output: an object that fits the requested JSON schema (or a JSON object).
   const schema = answerSchema(body);
   if (schema !== undefined && toolResult === undefined && typeof test.reply !== "string") {
-    const r = structuredReply(schema, test, turns);
+    const r = structuredReply(schema, test, turns, userText);
     return { choices: [{ text: r.text ?? null, refusal: r.refusal }], finish: test.finishReason ?? "stop" };
   }
   const text = defaultReply(test, fault, userText, toolResult);
+  // `_test.scenario: "reasoning"`: reasoning_content (DeepSeek / vLLM style) before the answer.
+  const reasoning = scenario === "reasoning" ? (typeof test.reasoning === "string" ? test.reasoning : `The user said "${userText}". A short friendly answer fits.`) : undefined;
+  if (reasoning !== undefined) return { choices: [{ text, reasoning }], finish: test.finishReason ?? "stop" };
   const n = scenario === "n2" ? 2 : intOr(body.n, 1, 8, 1);
   const choices = [];
   const whole = fault.name === "big_event"; // one chunk carries the whole text
@@ -180,12 +168,14 @@ function usageOf(body, plan) {
     if (c.calls) for (const call of c.calls) completion += smallPieces(call.args).length + 2;
     else completion += Math.max(c.whole ? countWords(c.text ?? c.refusal) : pieces(c.text ?? c.refusal).length, 1);
   }
+  const reasoning = pieces(plan.choices[0]?.reasoning ?? "").length;
+  completion += reasoning;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
 
@@ -201,7 +191,7 @@ function chatJson(body, plan) {
         index,
         message: c.calls
           ? { role: "assistant", content: null, tool_calls: c.calls.map((k) => ({ id: k.id, type: "function", function: { name: k.name, arguments: k.args } })), refusal: null, annotations: [] }
-          : { role: "assistant", content: c.text, refusal: c.refusal ?? null, annotations: [] },
+          : { role: "assistant", content: c.text, ...(c.reasoning !== undefined ? { reasoning_content: c.reasoning } : {}), refusal: c.refusal ?? null, annotations: [] },
         logprobs: null,
         finish_reason: plan.finish,
       })),
@@ -241,6 +231,7 @@ function chatFrames(body, plan) {
   } else {
     const split = plan.choices.map((c) => (c.whole ? [c.text ?? c.refusal] : c.refusal ? pieces(c.refusal) : smallPieces(c.text).length && c.text.startsWith("{") ? smallPieces(c.text) : pieces(c.text)));
     plan.choices.forEach((_, i) => frames.push(chunk(i, { role: "assistant", content: "" })));
+    for (const p of pieces(plan.choices[0].reasoning ?? "")) frames.push(content(chunk(0, { reasoning_content: p })));
     for (let j = 0; j < Math.max(...split.map((s) => s.length)); j++) {
       split.forEach((s, i) => { if (j < s.length) frames.push(content(chunk(i, plan.choices[i].refusal ? { refusal: s[j] } : { content: s[j] }))); });
     }

@@ -8,7 +8,7 @@ import { mkdtemp, writeFile, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServer } from "./server.mjs";
+import { startServer, RATE_LIMIT_HEADERS } from "./server.mjs";
 
 const KEY = "sk-test-123";
 let srv;
@@ -125,8 +125,17 @@ describe("routing", () => {
 describe("CORS", () => {
   const check = (r) => {
     assert.equal(r.headers.get("access-control-allow-origin"), "*");
-    assert.equal(r.headers.get("access-control-expose-headers"), "x-request-id, retry-after, retry-after-ms, x-should-retry");
+    assert.equal(
+      r.headers.get("access-control-expose-headers"),
+      ["x-request-id, retry-after, retry-after-ms, x-should-retry", ...Object.keys(RATE_LIMIT_HEADERS)].join(", "),
+    );
   };
+  it("sends OpenAI's rate-limit headers on OpenAI routes, errors included", async () => {
+    for (const r of [await post("/chat/completions", chat()), await post("/chat/completions", chat(), { key: "bad-key" })]) {
+      for (const [k, v] of Object.entries(RATE_LIMIT_HEADERS)) assert.equal(r.headers.get(k), v, k);
+      await r.text();
+    }
+  });
   it("is on success, error, SSE and control responses", async () => {
     check(await post("/chat/completions", chat()));
     check(await post("/chat/completions", chat(), { key: "bad-key" }));
@@ -328,11 +337,11 @@ describe("chat completions", () => {
     const schema = { type: "object", properties: { city: { type: "string" }, n: { type: "integer", minimum: 3 } }, required: ["city", "n"] };
     const response_format = { type: "json_schema", json_schema: { name: "c", schema } };
     const first = async (_test, messages = [{ role: "user", content: "hi" }]) => (await (await post("/chat/completions", { model: "basic", messages, response_format, _test })).json()).choices[0].message;
-    assert.deepEqual(JSON.parse((await first({})).content), { city: "Paris", n: 3 });
+    assert.deepEqual(JSON.parse((await first({})).content), { city: "example", n: 1 });
     assert.match((await first({ structured: "prose" })).content, /^Sure!/);
     const later = [{ role: "user", content: "hi" }, { role: "assistant", content: "x" }, { role: "user", content: "fix it" }];
-    assert.deepEqual(JSON.parse((await first({ structured: "prose" }, later)).content), { city: "Paris", n: 3 });
-    assert.deepEqual(JSON.parse((await first({ structured: "missing" })).content), { n: 3 });
+    assert.deepEqual(JSON.parse((await first({ structured: "prose" }, later)).content), { city: "example", n: 1 });
+    assert.deepEqual(JSON.parse((await first({ structured: "missing" })).content), { n: 1 });
     assert.match((await first({ structured: "never" }, later)).content, /^Sure!/);
     assert.match((await first({ structured: "fenced" })).content, /^```json\n\{/);
     const refused = await first({ structured: "refuse" });
@@ -348,6 +357,24 @@ describe("chat completions", () => {
     assert.deepEqual(idx.slice(0, 4), [0, 1, 0, 1]);
     const b = await (await post("/chat/completions", chat({ _test: { scenario: "n2" } }))).json();
     assert.equal(b.choices.length, 2);
+  });
+
+  it("streams reasoning_content before the answer with scenario reasoning, and counts it", async () => {
+    const chunks = dataOf(parseSse(await (await post("/chat/completions", chat({ stream: true, stream_options: { include_usage: true }, _test: { scenario: "reasoning", reasoning: "think hard", reply: "ok" } }))).text()));
+    const deltas = chunks.filter((c) => c.choices.length).map((c) => c.choices[0].delta);
+    assert.equal(deltas.map((d) => d.reasoning_content ?? "").join(""), "think hard");
+    assert.equal(deltas.map((d) => d.content ?? "").join(""), "ok");
+    const firstText = deltas.findIndex((d) => d.content);
+    assert.ok(deltas.slice(firstText).every((d) => d.reasoning_content === undefined));
+    assert.equal(chunks.at(-1).usage.completion_tokens_details.reasoning_tokens, 2);
+    const b = await (await post("/chat/completions", chat({ _test: { scenario: "reasoning", reasoning: "hmm" } }))).json();
+    assert.equal(b.choices[0].message.reasoning_content, "hmm");
+  });
+
+  it("answers response_format json_schema with an object that fits the schema", async () => {
+    const schema = { type: "object", properties: { name: { type: "string" }, age: { type: "integer" } }, required: ["name", "age"] };
+    const b = await (await post("/chat/completions", chat({ response_format: { type: "json_schema", json_schema: { name: "person", schema } } }))).json();
+    assert.deepEqual(JSON.parse(b.choices[0].message.content), { name: "example", age: 1 });
   });
 });
 

@@ -17,7 +17,16 @@ const ROUTES = {
   "/messages": { name: "messages", method: "POST", protocol: "anthropic", run: messages },
   "/models": { name: "models", method: "GET", protocol: "openai", run: models },
 };
-const EXPOSE = "x-request-id, retry-after, retry-after-ms, x-should-retry";
+/** OpenAI-style rate-limit headers, sent on every OpenAI-protocol answer (as OpenAI does). */
+export const RATE_LIMIT_HEADERS = {
+  "x-ratelimit-limit-requests": "60",
+  "x-ratelimit-remaining-requests": "59",
+  "x-ratelimit-reset-requests": "1s",
+  "x-ratelimit-limit-tokens": "150000",
+  "x-ratelimit-remaining-tokens": "149984",
+  "x-ratelimit-reset-tokens": "6m0s",
+};
+const EXPOSE = ["x-request-id", "retry-after", "retry-after-ms", "x-should-retry", ...Object.keys(RATE_LIMIT_HEADERS)].join(", ");
 const MAX_BODY = 64 * 1024 * 1024;
 
 /** Strips an optional `/v1` or `/api/v1` prefix. */
@@ -149,6 +158,7 @@ export async function startServer({ port = 0, host = "127.0.0.1", paceMs = 0, st
     if (!route) return sendJson(res, 404, openaiError(`Invalid URL (${req.method} ${url.pathname})`));
     if (req.method !== route.method) return methodNotAllowed(res, route.method, route.protocol);
     if (route.protocol === "anthropic") res.setHeader("request-id", res.getHeader("x-request-id"));
+    else if (!upstream) for (const [k, v] of Object.entries(RATE_LIMIT_HEADERS)) res.setHeader(k, v);
 
     if (upstream) return forward(req, res, upstream, path, url.search, raw, body, ctx);
 

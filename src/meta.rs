@@ -1,0 +1,203 @@
+//! `result.response`: what the HTTP exchange behind a result looked like (status, headers,
+//! request id, attempts, model, time, rate limits), attached as a non-enumerable property so
+//! `JSON.stringify(result)` is unchanged. Also what a stream records when it ends.
+
+use crate::jsval::{get, set};
+use crate::log::{self, Level};
+use crate::logger::Logger;
+use crate::ratelimit::{self, RateLimit};
+use crate::usage::{self, Totals, Usage};
+use js_sys::{Object, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Response;
+
+/// The response metadata of one call.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers as a plain object (lowercase names; values holding the API key
+    /// are redacted).
+    pub headers: JsValue,
+    /// `x-request-id`, else `request-id`.
+    pub request_id: Option<String>,
+    /// HTTP requests made for the call: retries and fallback models included.
+    pub attempts: u32,
+    /// The model the answering request was sent with (after fallback; tier names as sent).
+    pub model: Option<String>,
+    /// `Date.now()` when the call started.
+    pub started: f64,
+    /// `Date.now()` when the result was complete (for a stream object: its headers).
+    pub ended: f64,
+    /// The rate-limit headers, parsed.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Meta {
+    /// Reads status, headers, request id and rate limits from a response.
+    #[inline(never)]
+    pub fn from_response(resp: &Response, secret: Option<&str>) -> Meta {
+        let headers: JsValue = Object::from_entries(&resp.headers())
+            .map(JsValue::from)
+            .unwrap_or_else(|_| Object::new().into());
+        if let Some(s) = secret.filter(|s| s.len() >= 4) {
+            let text = js_sys::JSON::stringify(&headers)
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            if text.contains(s) {
+                for k in crate::jsval::keys(&headers) {
+                    if get(&headers, &k).as_string().is_some_and(|v| v.contains(s)) {
+                        set(&headers, &k, &JsValue::from_str("[redacted]"));
+                    }
+                }
+            }
+        }
+        let find = |n: &str| crate::fetch::header(resp, n);
+        let rate_limit = ratelimit::parse(find, |d| {
+            Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
+        });
+        let now = js_sys::Date::now();
+        Meta {
+            status: resp.status(),
+            headers,
+            request_id: crate::fetch::request_id(resp),
+            attempts: 1,
+            model: None,
+            started: now,
+            ended: now,
+            rate_limit,
+        }
+    }
+
+    /// Milliseconds from the call's start to its end.
+    pub fn elapsed_ms(&self) -> f64 {
+        (self.ended - self.started).max(0.0)
+    }
+
+    /// Builds `{ status, headers, requestId, attempts, model, elapsedMs, rateLimit }`.
+    #[inline(never)]
+    pub fn to_js(&self) -> JsValue {
+        let o: JsValue = Object::new().into();
+        set(&o, "status", &JsValue::from(self.status));
+        set(&o, "headers", &self.headers);
+        let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+        set(&o, "requestId", &opt(&self.request_id));
+        set(&o, "attempts", &JsValue::from(self.attempts));
+        set(&o, "model", &opt(&self.model));
+        set(&o, "elapsedMs", &JsValue::from(self.elapsed_ms()));
+        let rl = match &self.rate_limit {
+            Some(r) => js_sys::JSON::parse(&r.to_json()).unwrap_or(JsValue::UNDEFINED),
+            None => JsValue::UNDEFINED,
+        };
+        set(&o, "rateLimit", &rl);
+        o
+    }
+
+    /// Defines `target.response` (non-enumerable, so JSON and spreads leave it out).
+    #[inline(never)]
+    pub fn attach(&self, target: &JsValue) {
+        if !target.is_object() {
+            return;
+        }
+        let desc = Object::new();
+        set(&desc, "value", &self.to_js());
+        set(&desc, "configurable", &JsValue::TRUE);
+        set(&desc, "writable", &JsValue::TRUE);
+        let _ = Reflect::define_property(
+            target.unchecked_ref::<js_sys::Object>(),
+            &JsValue::from_str("response"),
+            &desc,
+        );
+    }
+}
+
+/// Reads the usage of a result object (`result.usage`) in the normalized shape.
+#[inline(never)]
+pub fn usage_of(result: &JsValue) -> Option<Usage> {
+    let u = get(result, "usage");
+    if !u.is_object() {
+        return None;
+    }
+    usage::normalize(|path| {
+        // At most one level of nesting ("prompt_tokens_details.cached_tokens").
+        let v = match path.bytes().position(|b| b == b'.') {
+            Some(i) => get(&get(&u, path.get(..i)?), path.get(i + 1..)?),
+            None => get(&u, path),
+        };
+        v.as_f64()
+    })
+}
+
+/// What a successful call records: metadata on the result, the usage totals, a log line.
+pub struct Track {
+    /// The metadata to attach.
+    pub meta: Meta,
+    /// The client's totals.
+    pub totals: Rc<RefCell<Totals>>,
+    /// The client's logger.
+    pub log: Logger,
+    /// Whether the call counts toward `client.usage` (`models()` does not).
+    pub counts: bool,
+}
+
+impl Track {
+    /// Records a whole result: attaches `response`, adds its usage, logs its body at debug.
+    #[inline(never)]
+    pub fn result(mut self, v: &JsValue) {
+        self.meta.ended = js_sys::Date::now();
+        self.meta.attach(v);
+        if self.counts {
+            let model = self.meta.model.clone().unwrap_or_default();
+            self.totals.borrow_mut().add(&model, usage_of(v));
+        }
+        self.log.log(Level::Debug, &|| {
+            let text = js_sys::JSON::stringify(v)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            log::body("response body", &text)
+        });
+    }
+
+    /// Records a stream's end (called with the stream's state borrowed: the log line waits
+    /// for a microtask). `events` counts the events the stream delivered.
+    #[inline(never)]
+    pub fn stream_ended(mut self, result: Option<&Result<JsValue, JsValue>>, events: usize) {
+        self.meta.ended = js_sys::Date::now();
+        let v = match result {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return self.stream_failed(e),
+            None => return,
+        };
+        self.meta.attach(v);
+        let usage = usage_of(v);
+        if self.counts {
+            let model = self.meta.model.clone().unwrap_or_default();
+            self.totals.borrow_mut().add(&model, usage);
+        }
+        let ms = self.meta.elapsed_ms() as u64;
+        self.log
+            .later(Level::Info, &|| log::stream_end(events as u64, ms, usage));
+    }
+
+    /// Logs a stream that broke (see [`Track::stream_ended`] about the borrow).
+    #[inline(never)]
+    pub fn stream_failed(mut self, err: &JsValue) {
+        self.meta.ended = js_sys::Date::now();
+        self.meta.attach(err);
+        self.log.later(Level::Error, &|| {
+            let kind = get(err, "kind")
+                .as_string()
+                .unwrap_or_else(|| "stream".into());
+            let status = get(err, "status").as_f64().map(|s| s as u16);
+            log::failed(
+                &kind,
+                status,
+                &get(err, "message").as_string().unwrap_or_default(),
+            )
+        });
+    }
+}

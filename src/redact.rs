@@ -1,0 +1,133 @@
+//! Keeping the API key out of texts that come from a server: every occurrence is replaced
+//! first, the text is cut after that, and any piece of the key of 8 or more bytes left at a
+//! cut (or echoed in part) is replaced too. Pure: no JavaScript types.
+
+/// What stands in for the key.
+pub const MARK: &str = "[redacted]";
+/// Pieces of the key this long or longer are never left in a text.
+pub const FRAGMENT: usize = 8;
+
+/// Returns `text` with `secret` (when given, 4 bytes or more) replaced, cut to at most `max`
+/// bytes on a character boundary, and with no piece of the secret of [`FRAGMENT`] bytes left.
+pub fn clean(text: &str, secret: Option<&str>, max: usize) -> String {
+    let secret = secret.filter(|s| s.len() >= 4);
+    let whole = match secret {
+        Some(s) if text.contains(s) => text.replace(s, MARK),
+        _ => text.to_owned(),
+    };
+    let cut = crate::error::truncate(&whole, max);
+    match secret {
+        Some(s) if s.len() >= FRAGMENT => scrub(cut, s),
+        _ => cut.to_owned(),
+    }
+}
+
+/// Replaces every run of bytes of `text` whose every [`FRAGMENT`]-byte window occurs in
+/// `secret` (so any piece of the secret at least that long) with [`MARK`].
+fn scrub(text: &str, secret: &str) -> String {
+    let t = text.as_bytes();
+    let k = secret.as_bytes();
+    if t.len() < FRAGMENT {
+        return text.to_owned();
+    }
+    let mut covered = vec![false; t.len()];
+    let mut any = false;
+    for (i, w) in t.windows(FRAGMENT).enumerate() {
+        if k.windows(FRAGMENT).any(|x| x == w) {
+            covered
+                .iter_mut()
+                .skip(i)
+                .take(FRAGMENT)
+                .for_each(|c| *c = true);
+            any = true;
+        }
+    }
+    if !any {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < t.len() {
+        if covered.get(i) == Some(&true) {
+            while covered.get(i) == Some(&true) {
+                i += 1;
+            }
+            out.push_str(MARK);
+        } else {
+            // Covered bytes equal bytes of the (ASCII) key, so runs start and end on char
+            // boundaries; copy the uncovered stretch as text.
+            let start = i;
+            while i < t.len() && covered.get(i) != Some(&true) {
+                i += 1;
+            }
+            out.push_str(text.get(start..i).unwrap_or_default());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sk-aibadgr-SECRET-1234567890";
+
+    /// The longest piece of `key` that occurs in `text`.
+    fn longest_piece(text: &str, key: &str) -> usize {
+        (1..=key.len())
+            .rev()
+            .find(|&n| {
+                key.as_bytes()
+                    .windows(n)
+                    .any(|w| text.as_bytes().windows(n).any(|x| x == w))
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_page_of_the_key_repeated_leaves_no_piece_at_any_cut() {
+        for pad in 0..KEY.len() + 3 {
+            let page = "x".repeat(pad) + &KEY.repeat(40_000);
+            for max in [0, 1, 7, 8, 100, 511, 512, 513, 4096] {
+                let out = clean(&page, Some(KEY), max);
+                assert!(
+                    out.len() <= max.max(MARK.len()) + MARK.len(),
+                    "{pad} {max}: {}",
+                    out.len()
+                );
+                assert!(
+                    longest_piece(&out, KEY) < FRAGMENT,
+                    "pad {pad} max {max}: {out}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_old_order_would_leak_a_prefix() {
+        // Cut first, redact second (the old way) leaves the start of the key at the cut.
+        let page = "<html><body>".to_owned() + &KEY.repeat(100);
+        let old = crate::error::truncate(&page, 512).replace(KEY, MARK);
+        assert!(longest_piece(&old, KEY) >= FRAGMENT);
+        assert!(longest_piece(&clean(&page, Some(KEY), 512), KEY) < FRAGMENT);
+    }
+
+    #[test]
+    fn pieces_and_plain_text() {
+        assert_eq!(
+            clean("key sk-aibadgr-SEC here", Some(KEY), 100),
+            "key [redacted] here"
+        );
+        assert_eq!(clean("sk-aibad", Some(KEY), 100), "[redacted]");
+        assert_eq!(clean("sk-aiba", Some(KEY), 100), "sk-aiba"); // 7 bytes: too short to matter
+        assert_eq!(clean("héllo wörld", Some(KEY), 100), "héllo wörld");
+        assert_eq!(clean("héllo", None, 2), "h");
+        assert_eq!(clean("abc abc", Some("abc"), 100), "abc abc"); // keys under 4 bytes are not looked for
+        assert_eq!(clean("a abcd b", Some("abcd"), 100), "a [redacted] b");
+        assert_eq!(
+            clean("é1234567890123é", Some("x1234567890123"), 100),
+            "é[redacted]é"
+        );
+    }
+}
