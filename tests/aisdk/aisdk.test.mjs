@@ -348,7 +348,7 @@ test("tool calls all at index 0, told apart by id (some compatible servers), bec
   const r = streamText({ model: p("basic"), prompt: "Weather in Paris and Tokyo?" });
   const calls = (await collect(r.fullStream)).filter((x) => x.type === "tool-call");
   assert.deepEqual(calls.map((c) => [c.toolCallId, c.input]), [
-    ["call_paris", '{"city": "Paris"}'],
-    ["call_tokyo", '{"city": "Tokyo"}'],
+    ["call_paris", { city: "Paris" }],
+    ["call_tokyo", { city: "Tokyo" }],
   ]);
 });
