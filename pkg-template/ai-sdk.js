@@ -272,7 +272,8 @@ class ChatModel {
     const it = stream[Symbol.asyncIterator]();
     const raw = o.includeRawChunks === true;
     let first = true, text = false, thinking = false, usage, finish, done = false;
-    const calls = []; // index → { id, name, args, ended }
+    const calls = []; // { id, name, args, ended }, in order
+    const atIndex = new Map(); // index → the call its pieces go to
     const endCall = (c, out) => {
       if (c.ended) return;
       c.ended = true;
@@ -307,9 +308,13 @@ class ChatModel {
         if (thinking) out.push({ type: "reasoning-end", id: "reasoning-0" });
         thinking = false;
         const i = typeof t.index === "number" ? t.index : calls.length;
-        let c = calls[i];
-        if (!c) {
-          c = calls[i] = { id: t.id ?? `call-${i}`, name: t.function?.name ?? "", args: "", ended: false };
+        let c = atIndex.get(i);
+        // Some servers send parallel calls all at index 0: a new id there is a new call.
+        if (!c || (typeof t.id === "string" && t.id !== "" && c.sentId && t.id !== c.id)) {
+          const sentId = typeof t.id === "string" && t.id !== "";
+          c = { id: sentId ? t.id : `call-${calls.length}`, sentId, name: t.function?.name ?? "", args: "", ended: false };
+          calls.push(c);
+          atIndex.set(i, c);
           out.push({ type: "tool-input-start", id: c.id, toolName: c.name });
         }
         const piece = t.function?.arguments;
@@ -329,7 +334,8 @@ class ChatModel {
       if (thinking) out.push({ type: "reasoning-end", id: "reasoning-0" });
       if (text) out.push({ type: "text-end", id: "txt-0" });
       for (const c of calls) if (c) endCall(c, out);
-      out.push({ type: "finish", finishReason: finishReason(finish), usage: sdkUsage(usage), providerMetadata: providerMetadata(response) });
+      // The usage chunk (choices: []) is kept out of iteration; its usage is on the stream.
+      out.push({ type: "finish", finishReason: finishReason(finish), usage: sdkUsage(usage ?? stream.usage), providerMetadata: providerMetadata(response) });
       return out;
     };
     const sdkStream = new ReadableStream({

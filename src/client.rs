@@ -422,7 +422,7 @@ fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body:
 /// Reads the metadata of the answering response, logs it, and returns what the call records.
 #[inline(never)]
 fn answered(cfg: &Config, resp: &Response, started: f64, attempts: u32, model: Option<&str>, totals: Rc<RefCell<Totals>>) -> Track {
-    let mut meta = Meta::from_response(resp, cfg.api_key.as_deref());
+    let mut meta = Meta::from_response(resp, cfg.api_key.as_deref(), false);
     meta.started = started;
     meta.attempts = attempts;
     meta.model = model.map(str::to_owned);

@@ -253,7 +253,7 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
         Err(_) => String::new(),
     };
     let mut e = Error::from_response(status, &body, request_id(resp)).redact(call.secret());
-    e.response = Some(Box::new(crate::meta::Meta::from_response(resp, call.secret())));
+    e.response = Some(Box::new(crate::meta::Meta::from_response(resp, call.secret(), true)));
     e.retryable = retry::should_retry(status, header(resp, "x-should-retry").as_deref());
     let number = |s: Option<String>| {
         s.filter(|s| !s.trim().is_empty()).map(|s| to_number(s.trim())).filter(|n| !n.is_nan())

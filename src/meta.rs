@@ -18,9 +18,11 @@ use web_sys::Response;
 pub struct Meta {
     /// The HTTP status.
     pub status: u16,
-    /// The response headers as a plain object (lowercase names; values holding the API key
-    /// are redacted).
+    /// The response headers: a plain object (lowercase names; values holding the API key are
+    /// redacted) for an error, else the `Headers` object, copied only when `headers` is read.
     pub headers: JsValue,
+    /// Whether `headers` is still the `Headers` object.
+    lazy: bool,
     /// `x-request-id`, else `request-id`.
     pub request_id: Option<String>,
     /// HTTP requests made for the call: retries and fallback models included.
@@ -36,13 +38,22 @@ pub struct Meta {
 }
 
 impl Meta {
-    /// Reads status, headers, request id and rate limits from a response.
+    /// Reads status, headers, request id and rate limits from a response. With `eager` (an
+    /// error's response) the headers are copied now and checked for the key; otherwise they are
+    /// copied when read (copying a `Headers` costs more than the rest of a call's bookkeeping).
     #[inline(never)]
-    pub fn from_response(resp: &Response, secret: Option<&str>) -> Meta {
-        let headers: JsValue = Object::from_entries(&resp.headers())
-            .map(JsValue::from)
-            .unwrap_or_else(|_| Object::new().into());
-        if let Some(s) = secret.filter(|s| s.len() >= 4) {
+    pub fn from_response(resp: &Response, secret: Option<&str>, eager: bool) -> Meta {
+        let raw: JsValue = resp.headers().into();
+        let iterable = Reflect::has(&raw, &js_sys::Symbol::iterator()).unwrap_or(false);
+        let lazy = !eager && iterable;
+        let headers: JsValue = if lazy {
+            raw
+        } else {
+            Object::from_entries(&raw)
+                .map(JsValue::from)
+                .unwrap_or_else(|_| Object::new().into())
+        };
+        if let Some(s) = secret.filter(|s| s.len() >= 4 && !lazy) {
             let text = js_sys::JSON::stringify(&headers)
                 .ok()
                 .and_then(|t| t.as_string())
@@ -63,6 +74,7 @@ impl Meta {
         Meta {
             status: resp.status(),
             headers,
+            lazy,
             request_id: crate::fetch::request_id(resp),
             attempts: 1,
             model: None,
@@ -82,7 +94,24 @@ impl Meta {
     pub fn to_js(&self) -> JsValue {
         let o: JsValue = Object::new().into();
         set(&o, "status", &JsValue::from(self.status));
-        set(&o, "headers", &self.headers);
+        if self.lazy {
+            // A getter: `Object.fromEntries.bind(Object, headers)`.
+            let object = get(&js_sys::global(), "Object");
+            let from = get(&object, "fromEntries");
+            if let Ok(f) = from.dyn_into::<js_sys::Function>() {
+                let desc = Object::new();
+                set(&desc, "get", &f.bind1(&object, &self.headers));
+                set(&desc, "enumerable", &JsValue::TRUE);
+                set(&desc, "configurable", &JsValue::TRUE);
+                let _ = Reflect::define_property(
+                    o.unchecked_ref::<Object>(),
+                    &JsValue::from_str("headers"),
+                    &desc,
+                );
+            }
+        } else {
+            set(&o, "headers", &self.headers);
+        }
         let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
         set(&o, "requestId", &opt(&self.request_id));
         set(&o, "attempts", &JsValue::from(self.attempts));

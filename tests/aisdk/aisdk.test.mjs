@@ -338,3 +338,17 @@ test("bundled with esbuild (aibadgr resolved through its exports), the provider 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("tool calls all at index 0, told apart by id (some compatible servers), become two tool calls", async () => {
+  const body = fs.readFileSync(new URL("../fixtures/providers/parallel_tool_calls_index0.sse", import.meta.url), "utf8");
+  const p = createAiBadgr({
+    apiKey: KEY, baseUrl: "https://aibadgr.invalid/api/v1", maxRetries: 0,
+    fetch: async () => new Response(body, { headers: { "content-type": "text/event-stream" } }),
+  });
+  const r = streamText({ model: p("basic"), prompt: "Weather in Paris and Tokyo?" });
+  const calls = (await collect(r.fullStream)).filter((x) => x.type === "tool-call");
+  assert.deepEqual(calls.map((c) => [c.toolCallId, c.input]), [
+    ["call_paris", { city: "Paris" }],
+    ["call_tokyo", { city: "Tokyo" }],
+  ]);
+});
