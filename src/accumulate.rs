@@ -76,7 +76,7 @@ const META: [(&str, Option<&str>); 5] = [
 /// Top-level members with a meaning of their own (`obfuscation` is per-chunk padding).
 const TOP_KNOWN: [&str; 5] = ["object", "choices", "usage", "error", "obfuscation"];
 /// Choice members with a meaning of their own.
-const CHOICE_KNOWN: [&str; 4] = ["index", "delta", "finish_reason", "logprobs"];
+const CHOICE_KNOWN: [&str; 5] = ["index", "delta", "finish_reason", "logprobs", "message"];
 /// Delta members with a meaning of their own.
 const DELTA_KNOWN: [&str; 7] = ["role", "content", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call"];
 
@@ -1130,5 +1130,16 @@ mod tests {
             proptest::prop_assert_eq!(fast.push(&text), tree.push_tree(&text));
             proptest::prop_assert_eq!(fast.finish(), tree.finish());
         }
+    }
+
+    #[test]
+    fn a_choice_member_named_message_does_not_shadow_the_message() {
+        // Found by the chat fuzz target: an unknown choice member "message" passed through,
+        // so finish() wrote "message" twice and JSON.parse kept the server's `1`.
+        let mut a = ChatAccumulator::new();
+        a.push(r#"{"choices":[{"index":0,"message":1,"delta":{"content":"hi"}}]}"#).unwrap();
+        let out: serde_json::Value = serde_json::from_str(&a.finish()).unwrap();
+        assert_eq!(out["choices"][0]["message"]["content"], "hi");
+        assert_eq!(a.finish().matches("\"message\"").count(), 1, "{}", a.finish());
     }
 }
