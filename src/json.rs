@@ -891,8 +891,12 @@ mod tests {
             (Err(_), Err(_)) => {}
             (Ok(_), Err(e)) => {
                 let msg = e.to_string();
+                // Documented differences: a lone surrogate escape becomes U+FFFD here (serde
+                // reports it as a surrogate error, or, at the end of a string, as the end of a
+                // hex escape); numbers past f64 are kept as text.
+                let lone = text.to_ascii_lowercase().contains("\\ud") && msg.contains("hex escape");
                 prop_assert!(
-                    msg.contains("surrogate") || msg.contains("number out of range"),
+                    msg.contains("surrogate") || msg.contains("number out of range") || lone,
                     "we accepted {:?}, serde_json said {}",
                     text,
                     msg
