@@ -78,7 +78,15 @@ const TOP_KNOWN: [&str; 5] = ["object", "choices", "usage", "error", "obfuscatio
 /// Choice members with a meaning of their own.
 const CHOICE_KNOWN: [&str; 5] = ["index", "delta", "finish_reason", "logprobs", "message"];
 /// Delta members with a meaning of their own.
-const DELTA_KNOWN: [&str; 7] = ["role", "content", "refusal", "reasoning_content", "reasoning", "tool_calls", "function_call"];
+const DELTA_KNOWN: [&str; 7] = [
+    "role",
+    "content",
+    "refusal",
+    "reasoning_content",
+    "reasoning",
+    "tool_calls",
+    "function_call",
+];
 
 /// Pass-through members as `(key, JSON text)` in the order they first came.
 type Extra = Vec<(String, String)>;
@@ -119,7 +127,12 @@ pub const MAX_SLOTS: usize = 256;
 
 /// Returns the entry with `index` in `items` (kept sorted by index), inserting a new one;
 /// `None` past [`MAX_SLOTS`] entries (that piece is ignored).
-fn slot<T>(items: &mut Vec<T>, index: u64, key: fn(&T) -> u64, new: fn(u64) -> T) -> Option<&mut T> {
+fn slot<T>(
+    items: &mut Vec<T>,
+    index: u64,
+    key: fn(&T) -> u64,
+    new: fn(u64) -> T,
+) -> Option<&mut T> {
     match items.binary_search_by_key(&index, key) {
         Ok(at) => items.get_mut(at),
         Err(_) if items.len() >= MAX_SLOTS => None,
@@ -163,7 +176,12 @@ fn text(v: Option<&Value>) -> Option<String> {
 /// Turns an `error` member (an object or a plain string) into [`ChunkError::Api`].
 pub(crate) fn api_error(err: &Value) -> ChunkError {
     if let Value::String(s) = err {
-        return ChunkError::Api { message: s.as_ref().into(), kind: None, code: None, param: None };
+        return ChunkError::Api {
+            message: s.as_ref().into(),
+            kind: None,
+            code: None,
+            param: None,
+        };
     }
     ChunkError::Api {
         message: text(err.get("message")).unwrap_or_else(|| err.to_json()),
@@ -216,14 +234,20 @@ fn merge_delta(extra: &mut Vec<(String, Value<'static>)>, key: &str, v: &Value) 
     };
     match (&mut slot.1, v) {
         (Value::String(acc), Value::String(s)) => acc.to_mut().push_str(s),
-        (Value::Array(acc), Value::Array(items)) => acc.extend(items.iter().map(|i| i.clone().into_owned())),
+        (Value::Array(acc), Value::Array(items)) => {
+            acc.extend(items.iter().map(|i| i.clone().into_owned()))
+        }
         (acc, v) => *acc = v.clone().into_owned(),
     }
 }
 
 /// Adds the text of a content given as parts (Mistral): `text` parts to `content`, `thinking`
 /// parts (a string, or a list of text parts) to `reasoning`. Returns the text it added.
-fn content_parts(parts: &[Value], content: &mut Option<String>, reasoning: &mut Option<String>) -> String {
+fn content_parts(
+    parts: &[Value],
+    content: &mut Option<String>,
+    reasoning: &mut Option<String>,
+) -> String {
     let mut added = String::new();
     for part in parts {
         match part.get("type").and_then(Value::as_str) {
@@ -234,7 +258,9 @@ fn content_parts(parts: &[Value], content: &mut Option<String>, reasoning: &mut 
                 }
             }
             Some("thinking") => match part.get("thinking") {
-                Some(Value::Array(items)) => items.iter().for_each(|i| append(reasoning, i.get("text"))),
+                Some(Value::Array(items)) => {
+                    items.iter().for_each(|i| append(reasoning, i.get("text")))
+                }
                 other => append(reasoning, other),
             },
             _ => {}
@@ -270,16 +296,26 @@ impl Choice {
     /// id other than the id of the last call at that index starts a new call.
     fn tool_call(&mut self, index: u64, id: Option<&str>) -> Option<&mut ToolCall> {
         let end = self.tool_calls.partition_point(|t| t.index <= index);
-        let last = end.checked_sub(1).filter(|&at| self.tool_calls.get(at).is_some_and(|t| t.index == index));
+        let last = end
+            .checked_sub(1)
+            .filter(|&at| self.tool_calls.get(at).is_some_and(|t| t.index == index));
         let continues = |t: &ToolCall| match (id, t.id.as_deref()) {
             (Some(new), Some(old)) => old.is_empty() || new == old,
             _ => true,
         };
         match last {
-            Some(at) if self.tool_calls.get(at).is_some_and(continues) => self.tool_calls.get_mut(at),
+            Some(at) if self.tool_calls.get(at).is_some_and(continues) => {
+                self.tool_calls.get_mut(at)
+            }
             _ if self.tool_calls.len() >= MAX_SLOTS => None,
             _ => {
-                self.tool_calls.insert(end, ToolCall { index, ..ToolCall::default() });
+                self.tool_calls.insert(
+                    end,
+                    ToolCall {
+                        index,
+                        ..ToolCall::default()
+                    },
+                );
                 self.tool_calls.get_mut(end)
             }
         }
@@ -303,16 +339,24 @@ impl Choice {
             // Some servers mirror the same text in both fields: take one per delta.
             let reasoning = d.get("reasoning_content").filter(|r| r.as_str().is_some());
             append(&mut self.reasoning, reasoning.or(d.get("reasoning")));
-            let calls = d.get("tool_calls").and_then(Value::as_array).unwrap_or_default();
+            let calls = d
+                .get("tool_calls")
+                .and_then(Value::as_array)
+                .unwrap_or_default();
             for (pos, t) in calls.iter().enumerate() {
                 let index = t.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
-                let id = t.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
+                let id = t
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty());
                 if let Some(call) = self.tool_call(index, id) {
                     call.merge(Some(t), t.get("function"));
                 }
             }
             if let Some(f) = non_null(d, "function_call") {
-                self.function_call.get_or_insert_with(ToolCall::default).merge(None, Some(f));
+                self.function_call
+                    .get_or_insert_with(ToolCall::default)
+                    .merge(None, Some(f));
             }
             for (k, v) in d.as_object().unwrap_or_default() {
                 if !v.is_null() && !DELTA_KNOWN.contains(&k.as_ref()) {
@@ -346,7 +390,11 @@ impl Choice {
         json::push_u64(out, self.index);
         push_key(out, "message");
         out.push('{');
-        put_str(out, "role", Some(self.role.as_deref().unwrap_or("assistant")));
+        put_str(
+            out,
+            "role",
+            Some(self.role.as_deref().unwrap_or("assistant")),
+        );
         put_str(out, "content", self.content.as_deref());
         if let Some(r) = &self.refusal {
             put_str(out, "refusal", Some(r));
@@ -435,20 +483,31 @@ impl ChatAccumulator {
         for (i, (slot, (key, _))) in self.meta.iter_mut().zip(META).enumerate() {
             if slot.is_none() {
                 // `id`, `created` and `model` may come as placeholders first (Azure).
-                *slot = non_null(&v, key).map(Value::to_json).filter(|t| i >= 3 || !placeholder(t));
+                *slot = non_null(&v, key)
+                    .map(Value::to_json)
+                    .filter(|t| i >= 3 || !placeholder(t));
             }
         }
-        keep_extra(&mut self.extra, &v, |k| TOP_KNOWN.contains(&k) || META.iter().any(|(m, _)| *m == k));
+        keep_extra(&mut self.extra, &v, |k| {
+            TOP_KNOWN.contains(&k) || META.iter().any(|(m, _)| *m == k)
+        });
         if let Some(u) = non_null(&v, "usage") {
             self.usage = Some(u.to_json());
         }
         let mut summary = ChunkSummary::default();
-        let choices = v.get("choices").and_then(Value::as_array).unwrap_or_default();
+        let choices = v
+            .get("choices")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
         summary.empty = choices.is_empty();
         for (pos, c) in choices.iter().enumerate() {
             let index = c.get("index").and_then(Value::as_u64).unwrap_or(pos as u64);
-            let new = |index| Choice { index, ..Choice::default() };
-            let added = slot(&mut self.choices, index, |c| c.index, new).and_then(|choice| choice.merge(c));
+            let new = |index| Choice {
+                index,
+                ..Choice::default()
+            };
+            let added =
+                slot(&mut self.choices, index, |c| c.index, new).and_then(|choice| choice.merge(c));
             if non_null(c, "finish_reason").is_some() {
                 summary.finished = true;
                 self.saw_finish = true;
@@ -494,7 +553,11 @@ impl ChatAccumulator {
                                 seen_delta = true;
                                 s.object(|s, key| match key {
                                     "content" | "role" if !s.null() => {
-                                        let slot = if key == "content" { &mut content } else { &mut role };
+                                        let slot = if key == "content" {
+                                            &mut content
+                                        } else {
+                                            &mut role
+                                        };
                                         if slot.is_some() {
                                             return None;
                                         }
@@ -517,7 +580,11 @@ impl ChatAccumulator {
                 }
                 "error" | "usage" => s.null().then_some(()),
                 "object" | "obfuscation" => s.skip(),
-                _ => match META.iter().position(|(k, _)| *k == key).map(|i| meta.get(i)) {
+                _ => match META
+                    .iter()
+                    .position(|(k, _)| *k == key)
+                    .map(|i| meta.get(i))
+                {
                     Some(Some(None)) => s.null().then_some(()),
                     Some(_) => s.skip(),
                     None if s.null() => Some(()),
@@ -529,18 +596,30 @@ impl ChatAccumulator {
             return None;
         }
         if !choice_extra.is_empty() {
-            let at = self.choices.binary_search_by_key(&index, |c| c.index).ok()?;
+            let at = self
+                .choices
+                .binary_search_by_key(&index, |c| c.index)
+                .ok()?;
             let choice = self.choices.get(at)?;
-            if !choice_extra.iter().all(|(k, raw)| holds(&choice.extra, k, raw)) {
+            if !choice_extra
+                .iter()
+                .all(|(k, raw)| holds(&choice.extra, k, raw))
+            {
                 return None;
             }
         }
         self.chunks += 1;
-        let mut summary = ChunkSummary { empty: !has_choice, ..ChunkSummary::default() };
+        let mut summary = ChunkSummary {
+            empty: !has_choice,
+            ..ChunkSummary::default()
+        };
         if !has_choice {
             return Some(summary);
         }
-        let new = |index| Choice { index, ..Choice::default() };
+        let new = |index| Choice {
+            index,
+            ..Choice::default()
+        };
         let choice = slot(&mut self.choices, index, |c| c.index, new)?;
         if let Some(r) = role.filter(|r| !r.is_empty()) {
             if choice.role.as_deref().map_or(true, str::is_empty) {
@@ -766,11 +845,29 @@ mod tests {
     #[test]
     fn summary_reports_choice_zero_only() {
         let mut a = ChatAccumulator::new();
-        let s = a.push(r#"{"choices":[{"index":1,"delta":{"content":"x"}}]}"#).unwrap();
-        assert_eq!(s, ChunkSummary { content: None, finished: false, empty: false });
+        let s = a
+            .push(r#"{"choices":[{"index":1,"delta":{"content":"x"}}]}"#)
+            .unwrap();
+        assert_eq!(
+            s,
+            ChunkSummary {
+                content: None,
+                finished: false,
+                empty: false
+            }
+        );
         let s = a.push(r#"{"choices":[{"index":1,"delta":{"content":"x"}},{"index":0,"delta":{"content":"y"},"finish_reason":"stop"}]}"#).unwrap();
-        assert_eq!(s, ChunkSummary { content: Some("y".into()), finished: true, empty: false });
-        let s = a.push(r#"{"choices":[{"index":0,"delta":{"content":""}}]}"#).unwrap();
+        assert_eq!(
+            s,
+            ChunkSummary {
+                content: Some("y".into()),
+                finished: true,
+                empty: false
+            }
+        );
+        let s = a
+            .push(r#"{"choices":[{"index":0,"delta":{"content":""}}]}"#)
+            .unwrap();
         assert_eq!(s.content, None);
     }
 
@@ -810,9 +907,17 @@ mod tests {
             r#"{"id":"c","created":18,"model":"m2","system_fingerprint":"fp","service_tier":"flex","choices":[]}"#,
         ]);
         let o = out(&a);
-        assert_eq!((&o["id"], &o["created"], &o["model"]), (&json!("a"), &json!(17), &json!("m1")));
-        assert_eq!((&o["system_fingerprint"], &o["service_tier"]), (&json!("fp"), &json!("flex")));
-        assert!(out(&acc(&[r#"{"choices":[]}"#])).get("system_fingerprint").is_none());
+        assert_eq!(
+            (&o["id"], &o["created"], &o["model"]),
+            (&json!("a"), &json!(17), &json!("m1"))
+        );
+        assert_eq!(
+            (&o["system_fingerprint"], &o["service_tier"]),
+            (&json!("fp"), &json!("flex"))
+        );
+        assert!(out(&acc(&[r#"{"choices":[]}"#]))
+            .get("system_fingerprint")
+            .is_none());
     }
 
     #[test]
@@ -848,7 +953,10 @@ mod tests {
             r#"{"choices":[{"delta":{"function_call":{"arguments":"{\"q\":"}}}]}"#,
             r#"{"choices":[{"delta":{"function_call":{"arguments":"1}"}},"finish_reason":"function_call"}]}"#,
         ]);
-        assert_eq!(message(&a)["function_call"], json!({"name":"lookup","arguments":"{\"q\":1}"}));
+        assert_eq!(
+            message(&a)["function_call"],
+            json!({"name":"lookup","arguments":"{\"q\":1}"})
+        );
         assert_eq!(out(&a)["choices"][0]["finish_reason"], "function_call");
     }
 
@@ -857,7 +965,10 @@ mod tests {
         let a = acc(&[
             r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"a":[1,2.50]}}}]}}]}"#,
         ]);
-        assert_eq!(message(&a)["tool_calls"][0]["function"]["arguments"], "{\"a\":[1,2.50]}");
+        assert_eq!(
+            message(&a)["tool_calls"][0]["function"]["arguments"],
+            "{\"a\":[1,2.50]}"
+        );
     }
 
     #[test]
@@ -886,7 +997,9 @@ mod tests {
         assert_eq!(lp["content"].as_array().unwrap().len(), 2);
         assert_eq!(lp["refusal"], J::Null);
         assert!(a.finish().contains(r#""logprob":-1.5E-7"#)); // raw number text kept
-        let none = out(&acc(&[r#"{"choices":[{"delta":{"content":"x"},"logprobs":null}]}"#]));
+        let none = out(&acc(&[
+            r#"{"choices":[{"delta":{"content":"x"},"logprobs":null}]}"#,
+        ]));
         assert_eq!(none["choices"][0]["logprobs"], J::Null);
     }
 
@@ -923,13 +1036,21 @@ mod tests {
         );
         assert!(matches!(a.push("not json"), Err(ChunkError::Json(_))));
         assert!(matches!(a.push(""), Err(ChunkError::Json(_))));
-        assert!(matches!(a.push("{\"choices\":[1,]}"), Err(ChunkError::Json(_))));
+        assert!(matches!(
+            a.push("{\"choices\":[1,]}"),
+            Err(ChunkError::Json(_))
+        ));
         for shape in ["[1,2]", "\"text\"", "42", "null", "true"] {
-            assert_eq!(a.push(shape), Err(ChunkError::Shape("stream chunk is not a json object")));
+            assert_eq!(
+                a.push(shape),
+                Err(ChunkError::Shape("stream chunk is not a json object"))
+            );
         }
         assert_eq!(a.chunks(), 0);
         // A null error member is not an error.
-        assert!(a.push(r#"{"error":null,"choices":[{"delta":{"content":"ok"}}]}"#).is_ok());
+        assert!(a
+            .push(r#"{"error":null,"choices":[{"delta":{"content":"ok"}}]}"#)
+            .is_ok());
         assert_eq!(a.chunks(), 1);
     }
 
@@ -1027,17 +1148,29 @@ mod tests {
     #[test]
     fn mirrored_reasoning_is_not_doubled() {
         let mut a = ChatAccumulator::new();
-        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning":"The","reasoning_content":"The"}}]}"#).unwrap();
-        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning":" end"}}]}"#).unwrap();
-        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning_content":null,"reasoning":"!"}}]}"#).unwrap();
-        assert!(a.finish().contains(r#""reasoning_content":"The end!""#), "{}", a.finish());
+        a.push(
+            r#"{"choices":[{"index":0,"delta":{"reasoning":"The","reasoning_content":"The"}}]}"#,
+        )
+        .unwrap();
+        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning":" end"}}]}"#)
+            .unwrap();
+        a.push(r#"{"choices":[{"index":0,"delta":{"reasoning_content":null,"reasoning":"!"}}]}"#)
+            .unwrap();
+        assert!(
+            a.finish().contains(r#""reasoning_content":"The end!""#),
+            "{}",
+            a.finish()
+        );
     }
 
     /// A hostile chunk with thousands of choices in descending index order stays linear-ish
     /// (it took 11 s for 40k before the cap) and keeps the first MAX_SLOTS indices it met.
     #[test]
     fn huge_choice_counts_are_capped() {
-        let items: Vec<String> = (0..40_000).rev().map(|i| format!(r#"{{"index":{i},"delta":{{"content":"x"}}}}"#)).collect();
+        let items: Vec<String> = (0..40_000)
+            .rev()
+            .map(|i| format!(r#"{{"index":{i},"delta":{{"content":"x"}}}}"#))
+            .collect();
         let chunk = format!(r#"{{"choices":[{}]}}"#, items.join(","));
         let mut a = ChatAccumulator::new();
         a.push(&chunk).unwrap();
@@ -1088,7 +1221,9 @@ mod tests {
         // path once counted depth from the skipped value, not from the top).
         for n in 118..=126 {
             let (open, close) = ("[".repeat(n), "]".repeat(n));
-            inputs.push(format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"a","x":{open}{{}}{close}}}}}]}}"#));
+            inputs.push(format!(
+                r#"{{"choices":[{{"index":0,"delta":{{"content":"a","x":{open}{{}}{close}}}}}]}}"#
+            ));
         }
         // Every prefix of the sequence: state must agree after each chunk.
         let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
@@ -1137,9 +1272,15 @@ mod tests {
         // Found by the chat fuzz target: an unknown choice member "message" passed through,
         // so finish() wrote "message" twice and JSON.parse kept the server's `1`.
         let mut a = ChatAccumulator::new();
-        a.push(r#"{"choices":[{"index":0,"message":1,"delta":{"content":"hi"}}]}"#).unwrap();
+        a.push(r#"{"choices":[{"index":0,"message":1,"delta":{"content":"hi"}}]}"#)
+            .unwrap();
         let out: serde_json::Value = serde_json::from_str(&a.finish()).unwrap();
         assert_eq!(out["choices"][0]["message"]["content"], "hi");
-        assert_eq!(a.finish().matches("\"message\"").count(), 1, "{}", a.finish());
+        assert_eq!(
+            a.finish().matches("\"message\"").count(),
+            1,
+            "{}",
+            a.finish()
+        );
     }
 }

@@ -12,11 +12,11 @@ use crate::jsval::{get, set};
 use crate::log::{self, Level};
 use crate::meta::{Meta, Track};
 use crate::open::{self, Opened};
-use crate::usage::Totals;
-use std::cell::RefCell;
 use crate::stream::{Proto, StreamCore};
+use crate::usage::Totals;
 use crate::validate::{self, Api};
 use js_sys::Promise;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -135,7 +135,15 @@ impl AiBadgr {
             Ok(o) => o,
             Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
         };
-        let job = Job { op: Op::Models, request: String::new(), body: String::new(), models: vec![String::new()], opts, decode_embeddings: false, hide_usage_chunk: false };
+        let job = Job {
+            op: Op::Models,
+            request: String::new(),
+            body: String::new(),
+            models: vec![String::new()],
+            opts,
+            decode_embeddings: false,
+            hide_usage_chunk: false,
+        };
         self.spawn(job)
     }
 
@@ -178,7 +186,10 @@ impl AiBadgr {
             )
             .into_js());
         }
-        Ok(AiBadgr { cfg: Rc::new(cfg), totals: Rc::new(RefCell::new(Totals::default())) })
+        Ok(AiBadgr {
+            cfg: Rc::new(cfg),
+            totals: Rc::new(RefCell::new(Totals::default())),
+        })
     }
 
     fn start(&self, op: Op, request: &JsValue, options: &JsValue) -> Promise {
@@ -205,7 +216,10 @@ impl AiBadgr {
     /// Another handle on the same client (configuration and usage totals), for a call that
     /// outlives the method that started it.
     pub(crate) fn handle(&self) -> AiBadgr {
-        AiBadgr { cfg: self.cfg.clone(), totals: self.totals.clone() }
+        AiBadgr {
+            cfg: self.cfg.clone(),
+            totals: self.totals.clone(),
+        }
     }
 }
 
@@ -219,13 +233,26 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
     let opts = CallOptions::from_js(options)?;
     validate::numbers(op.api(), request)?;
     let text = stringify(request)?;
-    let parsed = json::parse(&text).map_err(|_| Error::invalid("request", "could not be read back as JSON; pass plain data"))?;
+    let parsed = json::parse(&text).map_err(|_| {
+        Error::invalid("request", "could not be read back as JSON; pass plain data")
+    })?;
     validate::request(op.api(), &parsed, op.streaming())?;
-    let default_model = if op == Op::Embed { &cfg.embedding_model } else { &cfg.model };
-    let first = parsed.get("model").and_then(json::Value::as_str).unwrap_or(default_model);
+    let default_model = if op == Op::Embed {
+        &cfg.embedding_model
+    } else {
+        &cfg.model
+    };
+    let first = parsed
+        .get("model")
+        .and_then(json::Value::as_str)
+        .unwrap_or(default_model);
     let mut models = vec![api_model(first).to_owned()];
     if op != Op::Embed {
-        for m in opts.fallback_models.as_ref().unwrap_or(&cfg.fallback_models) {
+        for m in opts
+            .fallback_models
+            .as_ref()
+            .unwrap_or(&cfg.fallback_models)
+        {
             let m = api_model(m);
             if !models.iter().any(|x| x == m) {
                 models.push(m.to_owned());
@@ -235,7 +262,15 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
     let decode_embeddings = op == Op::Embed && parsed.get("encoding_format").is_none();
     let hide_usage_chunk = op == Op::ChatStream && parsed.get("stream_options").is_none();
     let body = body_for(op, parsed, &models[0]);
-    Ok(Job { op, request: text, body, models, opts, decode_embeddings, hide_usage_chunk })
+    Ok(Job {
+        op,
+        request: text,
+        body,
+        models,
+        opts,
+        decode_embeddings,
+        hide_usage_chunk,
+    })
 }
 
 /// Writes the body to send for `model`: the caller's request with the API's model name and,
@@ -246,7 +281,8 @@ fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
     if op.streaming() {
         v.set("stream", json::Value::Bool(true));
         if op == Op::ChatStream && v.get("stream_options").is_none() {
-            let usage = json::Value::Object(vec![("include_usage".into(), json::Value::Bool(true))]);
+            let usage =
+                json::Value::Object(vec![("include_usage".into(), json::Value::Bool(true))]);
             v.set("stream_options", usage);
         }
     }
@@ -258,7 +294,11 @@ fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
 
 fn stringify(v: &JsValue) -> Result<String, Error> {
     let cannot = |e: JsValue| {
-        Error::invalid("request", "cannot be sent as JSON (it holds a BigInt or a cycle); pass plain data").with_cause(e)
+        Error::invalid(
+            "request",
+            "cannot be sent as JSON (it holds a BigInt or a cycle); pass plain data",
+        )
+        .with_cause(e)
     };
     let s = js_sys::JSON::stringify(v).map_err(cannot)?;
     s.as_string().ok_or_else(|| {
@@ -273,7 +313,9 @@ fn stringify(v: &JsValue) -> Result<String, Error> {
 fn can_fall_back(e: &Error) -> bool {
     match e.kind {
         Kind::Network => true,
-        Kind::Api | Kind::Stream => e.retryable || e.status == Some(404) || e.code.as_deref() == Some("model_not_found"),
+        Kind::Api | Kind::Stream => {
+            e.retryable || e.status == Some(404) || e.code.as_deref() == Some("model_not_found")
+        }
         _ => false,
     }
 }
@@ -301,7 +343,11 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
             headers.remove(i);
         }
     }
-    let url = if job.op.proto() == Proto::Messages { cfg.messages_url() } else { cfg.url(job.op.path()) };
+    let url = if job.op.proto() == Proto::Messages {
+        cfg.messages_url()
+    } else {
+        cfg.url(job.op.path())
+    };
     let mut answer = None;
     let mut last = None;
     for (i, model) in job.models.iter().enumerate() {
@@ -319,36 +365,69 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
         log_request(cfg, &url, model_name, job.op.streaming(), &body);
         let req = Prepared::new(url.clone(), &headers, body);
         let more_models = i + 1 < job.models.len();
-        match attempt(cfg, &mut call, &req, job.op, max_retries, more_models, &mut attempts).await {
+        match attempt(
+            cfg,
+            &mut call,
+            &req,
+            job.op,
+            max_retries,
+            more_models,
+            &mut attempts,
+        )
+        .await
+        {
             Ok(r) => {
                 answer = Some((r, model));
                 break;
             }
             Err(e) if can_fall_back(&e) => {
                 if let Some(next) = job.models.get(i + 1) {
-                    cfg.log.log(Level::Warn, &|| log::fallback(model, next, &e.message));
+                    cfg.log
+                        .log(Level::Warn, &|| log::fallback(model, next, &e.message));
                 }
                 last = Some(with_meta(e, started, attempts, model_name));
             }
-            Err(e) => return Err(failed(cfg, with_meta(e, started, attempts, model_name).into_js())),
+            Err(e) => {
+                return Err(failed(
+                    cfg,
+                    with_meta(e, started, attempts, model_name).into_js(),
+                ))
+            }
         }
     }
     let ((resp, opened), model) = match answer {
         Some(r) => r,
-        None => return Err(failed(cfg, last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call")).into_js())),
+        None => {
+            return Err(failed(
+                cfg,
+                last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call"))
+                    .into_js(),
+            ))
+        }
     };
-    let track = answered(cfg, &resp, started, attempts, (job.op != Op::Models).then_some(model.as_str()), totals);
+    let track = answered(
+        cfg,
+        &resp,
+        started,
+        attempts,
+        (job.op != Op::Models).then_some(model.as_str()),
+        totals,
+    );
     let proto = job.op.proto();
     let out = match (job.op, opened) {
         (Op::ChatStream | Op::MessagesStream, Some(o)) => {
             let meta = track.meta.clone();
-            let s = StreamCore::new(proto, o, call, job.hide_usage_chunk).tracked(track).into_js(proto);
+            let s = StreamCore::new(proto, o, call, job.hide_usage_chunk)
+                .tracked(track)
+                .into_js(proto);
             meta.attach(&s);
             return Ok(s);
         }
         // A server that streamed an answer nobody asked to stream: collected.
         (_, Some(o)) => StreamCore::new(proto, o, call, false).collect().await,
-        (Op::Embed, None) if job.decode_embeddings => embeddings(resp, call).await.map_err(Error::into_js),
+        (Op::Embed, None) if job.decode_embeddings => {
+            embeddings(resp, call).await.map_err(Error::into_js)
+        }
         (op, None) => {
             let v = json_body(&resp, call).await.map_err(Error::into_js);
             if op == Op::Models {
@@ -413,21 +492,48 @@ async fn json_body(resp: &Response, mut call: Call) -> Result<JsValue, Error> {
 #[inline(never)]
 fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
     let text = body.as_string();
-    cfg.log.log(Level::Info, &|| log::request(if text.is_none() { "GET" } else { "POST" }, url, model, stream));
+    cfg.log.log(Level::Info, &|| {
+        log::request(
+            if text.is_none() { "GET" } else { "POST" },
+            url,
+            model,
+            stream,
+        )
+    });
     if let Some(text) = text {
-        cfg.log.log(Level::Debug, &|| log::body("request body", &text));
+        cfg.log
+            .log(Level::Debug, &|| log::body("request body", &text));
     }
 }
 
 /// Reads the metadata of the answering response, logs it, and returns what the call records.
 #[inline(never)]
-fn answered(cfg: &Config, resp: &Response, started: f64, attempts: u32, model: Option<&str>, totals: Rc<RefCell<Totals>>) -> Track {
+fn answered(
+    cfg: &Config,
+    resp: &Response,
+    started: f64,
+    attempts: u32,
+    model: Option<&str>,
+    totals: Rc<RefCell<Totals>>,
+) -> Track {
     let mut meta = Meta::from_response(resp, cfg.api_key.as_deref(), false);
     meta.started = started;
     meta.attempts = attempts;
     meta.model = model.map(str::to_owned);
-    cfg.log.log(Level::Info, &|| log::response(meta.status, meta.elapsed_ms() as u64, meta.request_id.as_deref(), attempts));
-    Track { meta, totals, log: cfg.log.clone(), counts: model.is_some() }
+    cfg.log.log(Level::Info, &|| {
+        log::response(
+            meta.status,
+            meta.elapsed_ms() as u64,
+            meta.request_id.as_deref(),
+            attempts,
+        )
+    });
+    Track {
+        meta,
+        totals,
+        log: cfg.log.clone(),
+        counts: model.is_some(),
+    }
 }
 
 /// Completes the metadata an error brought from the fetch layer (which saw one response).
@@ -445,10 +551,18 @@ fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> 
 #[inline(never)]
 fn failed(cfg: &Config, e: JsValue) -> JsValue {
     let kind = get(&e, "kind").as_string().unwrap_or_default();
-    let level = if kind == "aborted" { Level::Warn } else { Level::Error };
+    let level = if kind == "aborted" {
+        Level::Warn
+    } else {
+        Level::Error
+    };
     cfg.log.log(level, &|| {
         let status = get(&e, "status").as_f64().map(|s| s as u16);
-        log::failed(&kind, status, &get(&e, "message").as_string().unwrap_or_default())
+        log::failed(
+            &kind,
+            status,
+            &get(&e, "message").as_string().unwrap_or_default(),
+        )
     });
     e
 }
@@ -468,13 +582,19 @@ fn failed_after(cfg: &Config, e: JsValue, meta: &Meta) -> JsValue {
 #[inline(never)]
 fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
     let data = get(&v, "data");
-    let ok = js_sys::Array::is_array(&data) && js_sys::Array::from(&data).iter().all(|m| m.is_object() && get(&m, "id").is_string());
+    let ok = js_sys::Array::is_array(&data)
+        && js_sys::Array::from(&data)
+            .iter()
+            .all(|m| m.is_object() && get(&m, "id").is_string());
     if ok {
         return Ok(v);
     }
     let mut e = Error::new(Kind::Api, "the server's /models answer is not a model list like { data: [{ id }] } (see err.body); check baseUrl");
     e.status = Some(200);
-    let text = js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    let text = js_sys::JSON::stringify(&v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
     e.body = Some(crate::error::truncate(&text, 512).to_owned());
     Err(e.into_js())
 }

@@ -70,7 +70,10 @@ impl core::fmt::Debug for Config {
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("base_url", &self.base_url)
             .field("model", &self.model)
-            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -115,15 +118,18 @@ impl Config {
         }
         let base = match opt_string(&o, "baseUrl", Error::config)? {
             Some(b) => b,
-            None => env_string(env, "AIBADGR_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            None => {
+                env_string(env, "AIBADGR_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
+            }
         };
         let base_url = check_base_url(&base).map_err(|what| Error::config("baseUrl", what))?;
-        let fetch = match get(&o, "fetch") {
-            v if v.is_undefined() => None,
-            v => Some(v.dyn_into::<Function>().map_err(|_| {
-                Error::config("fetch", "must be a function like globalThis.fetch")
-            })?),
-        };
+        let fetch =
+            match get(&o, "fetch") {
+                v if v.is_undefined() => None,
+                v => Some(v.dyn_into::<Function>().map_err(|_| {
+                    Error::config("fetch", "must be a function like globalThis.fetch")
+                })?),
+            };
         Ok(Config {
             base_url,
             model: opt_string(&o, "model", Error::config)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
@@ -138,10 +144,14 @@ impl Config {
             fallback_models: opt_models(&o, Error::config)?.unwrap_or_default(),
             allow_browser: match get(&o, "allowBrowser") {
                 v if v.is_undefined() => false,
-                v => v.as_bool().ok_or_else(|| Error::config("allowBrowser", "must be true or false"))?,
+                v => v
+                    .as_bool()
+                    .ok_or_else(|| Error::config("allowBrowser", "must be true or false"))?,
             },
-            max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::config)?.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
-            max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::config)?.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::config)?
+                .unwrap_or(DEFAULT_MAX_EVENT_BYTES),
+            max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::config)?
+                .unwrap_or(DEFAULT_MAX_BODY_BYTES),
             log: logger(&o, env, api_key.clone())?,
             api_key,
         })
@@ -168,7 +178,11 @@ impl Config {
 
     /// Builds the header list for a call: auth and content type, the client's headers, then
     /// the call's, later names replacing earlier ones (case-insensitively).
-    pub fn request_headers(&self, extra: &[(&str, &str)], call: &[(String, String)]) -> Vec<(String, String)> {
+    pub fn request_headers(
+        &self,
+        extra: &[(&str, &str)],
+        call: &[(String, String)],
+    ) -> Vec<(String, String)> {
         let mut h: Vec<(String, String)> = Vec::with_capacity(4 + self.headers.len() + call.len());
         if let Some(k) = &self.api_key {
             let mut v = String::with_capacity(7 + k.len());
@@ -190,7 +204,12 @@ impl Config {
 impl CallOptions {
     /// Reads per-call options.
     pub fn from_js(options: &JsValue) -> Result<CallOptions, Error> {
-        let o = options_object(options, "call options", "{ signal, timeoutMs }", Error::invalid)?;
+        let o = options_object(
+            options,
+            "call options",
+            "{ signal, timeoutMs }",
+            Error::invalid,
+        )?;
         for k in keys(&o) {
             if !CALL_OPTIONS.split(", ").any(|n| n == k) {
                 return Err(unknown_option(&k, CALL_OPTIONS, Error::invalid));
@@ -202,7 +221,10 @@ impl CallOptions {
                 if !(Reflect::has(&v, &"aborted".into()).unwrap_or(false)
                     && Reflect::has(&v, &"addEventListener".into()).unwrap_or(false))
                 {
-                    return Err(Error::invalid("signal", "must be an AbortSignal (for example controller.signal)"));
+                    return Err(Error::invalid(
+                        "signal",
+                        "must be an AbortSignal (for example controller.signal)",
+                    ));
                 }
                 Some(v.unchecked_into::<AbortSignal>())
             }
@@ -222,7 +244,11 @@ impl CallOptions {
 
 /// Reads `logLevel` (else `AIBADGR_LOG` from `env` / `process.env`; default "off") and `logger`.
 #[inline(never)]
-fn logger(o: &js_sys::Object, env: &JsValue, secret: Option<String>) -> Result<crate::logger::Logger, Error> {
+fn logger(
+    o: &js_sys::Object,
+    env: &JsValue,
+    secret: Option<String>,
+) -> Result<crate::logger::Logger, Error> {
     use crate::log::{Level, LEVELS};
     let bad = |name: &str| {
         let mut what = String::from("must be ");
@@ -238,7 +264,10 @@ fn logger(o: &js_sys::Object, env: &JsValue, secret: Option<String>) -> Result<c
     };
     let target = get(o, "logger");
     if !target.is_undefined() && !target.is_object() {
-        return Err(Error::config("logger", "must be an object with error, warn, info and debug methods, like console"));
+        return Err(Error::config(
+            "logger",
+            "must be an object with error, warn, info and debug methods, like console",
+        ));
     }
     Ok(crate::logger::Logger::new(level, target, secret))
 }
@@ -253,7 +282,12 @@ fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
 
 type MakeErr = fn(&str, &str) -> Error;
 
-fn options_object(v: &JsValue, what: &str, example: &str, make: MakeErr) -> Result<js_sys::Object, Error> {
+fn options_object(
+    v: &JsValue,
+    what: &str,
+    example: &str,
+    make: MakeErr,
+) -> Result<js_sys::Object, Error> {
     if v.is_undefined() || v.is_null() {
         return Ok(js_sys::Object::new());
     }
@@ -278,7 +312,10 @@ fn opt_string(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<St
     }
     match v.as_string() {
         Some(s) if !s.trim().is_empty() => Ok(Some(s)),
-        Some(_) => Err(make(name, "is empty; pass a non-empty string or leave it out")),
+        Some(_) => Err(make(
+            name,
+            "is empty; pass a non-empty string or leave it out",
+        )),
         None => Err(make(name, "must be a string")),
     }
 }
@@ -290,7 +327,10 @@ fn opt_ms(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<f64>, 
     }
     match num(&v) {
         Some(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(Some(n)),
-        _ => Err(make(name, "must be a number of milliseconds between 1 and 2147483647")),
+        _ => Err(make(
+            name,
+            "must be a number of milliseconds between 1 and 2147483647",
+        )),
     }
 }
 
@@ -301,7 +341,10 @@ fn opt_bytes(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<usi
     }
     match num(&v) {
         Some(n) if n.fract() == 0.0 && (1.0..=MAX_LIMIT_BYTES).contains(&n) => Ok(Some(n as usize)),
-        _ => Err(make(name, "must be a whole number of bytes from 1 to 4294967295")),
+        _ => Err(make(
+            name,
+            "must be a whole number of bytes from 1 to 4294967295",
+        )),
     }
 }
 
@@ -321,7 +364,12 @@ fn opt_models(o: &js_sys::Object, make: MakeErr) -> Result<Option<Vec<String>>, 
     if v.is_undefined() {
         return Ok(None);
     }
-    let bad = || make("fallbackModels", "must be an array of model names, for example [\"normal\", \"premium\"]");
+    let bad = || {
+        make(
+            "fallbackModels",
+            "must be an array of model names, for example [\"normal\", \"premium\"]",
+        )
+    };
     if !js_sys::Array::is_array(&v) {
         return Err(bad());
     }
@@ -340,7 +388,10 @@ fn headers(v: &JsValue, make: MakeErr) -> Result<Vec<(String, String)>, Error> {
         return Ok(Vec::new());
     }
     if !is_plain_object(v) {
-        return Err(make("headers", "must be a plain object of header names to string values"));
+        return Err(make(
+            "headers",
+            "must be a plain object of header names to string values",
+        ));
     }
     let mut out = Vec::new();
     for k in keys(v) {
@@ -360,7 +411,8 @@ fn headers(v: &JsValue, make: MakeErr) -> Result<Vec<(String, String)>, Error> {
             }
         };
         if !valid_header_value(&s) {
-            let mut what = String::from("has a value with a line break or control character under ");
+            let mut what =
+                String::from("has a value with a line break or control character under ");
             what.push_str(&k);
             return Err(make("headers", &what));
         }
@@ -389,7 +441,10 @@ fn env_string(env: &JsValue, name: &str) -> Option<String> {
 /// Checks an API key without ever putting it in the error text.
 pub fn check_api_key(k: &str) -> Result<(), Error> {
     if k.trim() != k {
-        return Err(Error::config("apiKey", "has leading or trailing spaces; pass the key exactly"));
+        return Err(Error::config(
+            "apiKey",
+            "has leading or trailing spaces; pass the key exactly",
+        ));
     }
     if !valid_header_value(k) || !k.is_ascii() {
         return Err(Error::config(
@@ -421,7 +476,9 @@ pub fn check_base_url(s: &str) -> Result<String, &'static str> {
         return Err("has no host name; use a URL like https://aibadgr.com/api/v1");
     }
     if rest.contains(['?', '#']) {
-        return Err("must not contain a query or fragment; pass headers through the headers option");
+        return Err(
+            "must not contain a query or fragment; pass headers through the headers option",
+        );
     }
     Ok(t.trim_end_matches('/').to_owned())
 }
@@ -437,12 +494,15 @@ fn has_no_path(base: &str) -> bool {
 /// Maps a model name to what the API expects: `aibadgr/premium` is sent as `premium`; tier
 /// names and other (OpenAI) names pass through.
 pub fn api_model(name: &str) -> &str {
-    name.strip_prefix("aibadgr/").filter(|m| !m.is_empty()).unwrap_or(name)
+    name.strip_prefix("aibadgr/")
+        .filter(|m| !m.is_empty())
+        .unwrap_or(name)
 }
 
 fn valid_header_name(k: &str) -> bool {
     !k.is_empty()
-        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn valid_header_value(v: &str) -> bool {
@@ -456,8 +516,14 @@ mod tests {
 
     #[test]
     fn base_urls() {
-        assert_eq!(check_base_url("https://aibadgr.com/api/v1/").unwrap(), "https://aibadgr.com/api/v1");
-        assert_eq!(check_base_url("http://127.0.0.1:4000").unwrap(), "http://127.0.0.1:4000");
+        assert_eq!(
+            check_base_url("https://aibadgr.com/api/v1/").unwrap(),
+            "https://aibadgr.com/api/v1"
+        );
+        assert_eq!(
+            check_base_url("http://127.0.0.1:4000").unwrap(),
+            "http://127.0.0.1:4000"
+        );
         assert_eq!(check_base_url("/api/v1/").unwrap(), "/api/v1");
         assert!(check_base_url("aibadgr.com").is_err());
         assert!(check_base_url("https://").is_err());
@@ -476,7 +542,10 @@ mod tests {
         assert_eq!(c.messages_url(), "http://127.0.0.1:4000/v1/messages");
         c.base_url = "https://aibadgr.com/api/v1".into();
         assert_eq!(c.messages_url(), "https://aibadgr.com/api/v1/messages");
-        assert_eq!(c.url("/chat/completions"), "https://aibadgr.com/api/v1/chat/completions");
+        assert_eq!(
+            c.url("/chat/completions"),
+            "https://aibadgr.com/api/v1/chat/completions"
+        );
         c.base_url = "/api/v1".into();
         assert_eq!(c.messages_url(), "/api/v1/messages");
     }
@@ -496,7 +565,11 @@ mod tests {
             allow_browser: false,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            log: crate::logger::Logger::new(crate::log::Level::Off, wasm_bindgen::JsValue::UNDEFINED, None),
+            log: crate::logger::Logger::new(
+                crate::log::Level::Off,
+                wasm_bindgen::JsValue::UNDEFINED,
+                None,
+            ),
         }
     }
 
@@ -533,11 +606,17 @@ mod tests {
         let mut c = test_config();
         c.api_key = Some("k".into());
         c.headers = vec![("authorization".into(), "Bearer other".into())];
-        let h = c.request_headers(&[("anthropic-version", "2023-06-01")], &[("Anthropic-Version".into(), "x".into())]);
-        assert_eq!(h, vec![
-            ("authorization".to_string(), "Bearer other".to_string()),
-            ("content-type".to_string(), "application/json".to_string()),
-            ("anthropic-version".to_string(), "x".to_string()),
-        ]);
+        let h = c.request_headers(
+            &[("anthropic-version", "2023-06-01")],
+            &[("Anthropic-Version".into(), "x".into())],
+        );
+        assert_eq!(
+            h,
+            vec![
+                ("authorization".to_string(), "Bearer other".to_string()),
+                ("content-type".to_string(), "application/json".to_string()),
+                ("anthropic-version".to_string(), "x".to_string()),
+            ]
+        );
     }
 }

@@ -72,7 +72,8 @@ fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
     let mut chunks = s.chunks_exact(4);
     for c in &mut chunks {
-        let n = (sextet(c[0])? << 18) | (sextet(c[1])? << 12) | (sextet(c[2])? << 6) | sextet(c[3])?;
+        let n =
+            (sextet(c[0])? << 18) | (sextet(c[1])? << 12) | (sextet(c[2])? << 6) | sextet(c[3])?;
         out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
     match *chunks.remainder() {
@@ -99,7 +100,9 @@ mod tests {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut s = String::new();
         for c in bytes.chunks(3) {
-            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            let n = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
             for i in 0..4 {
                 if i <= c.len() {
                     s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -119,7 +122,10 @@ mod tests {
         for n in 0..7 {
             let b: Vec<u8> = (0..n).map(|i| i as u8 * 37).collect();
             assert_eq!(decode_base64(encode(&b).as_bytes()).unwrap(), b);
-            assert_eq!(decode_base64(encode(&b).trim_end_matches('=').as_bytes()).unwrap(), b);
+            assert_eq!(
+                decode_base64(encode(&b).trim_end_matches('=').as_bytes()).unwrap(),
+                b
+            );
         }
     }
 

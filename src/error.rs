@@ -1,11 +1,10 @@
 //! One error type for every failure, and its conversion to a JavaScript `AiBadgrError`.
 
+use crate::glue::JsAiBadgrError;
 use crate::json;
 use crate::jsval::get;
-use crate::glue::JsAiBadgrError;
 use crate::redact;
 use wasm_bindgen::prelude::*;
-
 
 /// What kind of failure an [`Error`] is; JavaScript sees it as `err.kind`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -203,7 +202,10 @@ impl Error {
             let b = redact::clean(&b, s, BODY_SNIPPET);
             self.body = Some(b).filter(|b| !b.is_empty());
         }
-        for t in [&mut self.code, &mut self.type_, &mut self.param].into_iter().flatten() {
+        for t in [&mut self.code, &mut self.type_, &mut self.param]
+            .into_iter()
+            .flatten()
+        {
             if s.is_some_and(|s| t.contains(s)) || t.len() > FIELD_MAX {
                 *t = redact::clean(t, s, FIELD_MAX);
             }
@@ -218,7 +220,11 @@ impl Error {
 
     /// Converts the error into a JavaScript `AiBadgrError`.
     pub fn into_js(self) -> JsValue {
-        let name = if self.kind == Kind::Aborted { Some("AbortError") } else { None };
+        let name = if self.kind == Kind::Aborted {
+            Some("AbortError")
+        } else {
+            None
+        };
         let cause = self.cause.unwrap_or(JsValue::UNDEFINED);
         let e = JsAiBadgrError::new(
             &self.message,
@@ -240,7 +246,11 @@ impl Error {
         let desc = js_sys::Object::new();
         crate::jsval::set(&desc, "value", &JsValue::from_bool(self.retryable));
         crate::jsval::set(&desc, "configurable", &JsValue::TRUE);
-        let _ = js_sys::Reflect::define_property(e.unchecked_ref::<js_sys::Object>(), &JsValue::from_str("retryable"), &desc);
+        let _ = js_sys::Reflect::define_property(
+            e.unchecked_ref::<js_sys::Object>(),
+            &JsValue::from_str("retryable"),
+            &desc,
+        );
         // Format the stack now: until then V8 keeps each frame's receiver alive, and Rust may
         // hold this error (a failed stream does), which would keep those objects alive for good.
         let _ = js_sys::Reflect::get(&e, &JsValue::from_str("stack"));
@@ -263,14 +273,19 @@ fn mentions(v: &JsValue, secret: &str, depth: u32) -> bool {
     if depth == 0 || !v.is_object() {
         return false;
     }
-    ["message", "stack"].iter().any(|k| get(v, k).as_string().is_some_and(|t| t.contains(secret)))
+    ["message", "stack"]
+        .iter()
+        .any(|k| get(v, k).as_string().is_some_and(|t| t.contains(secret)))
         || mentions(&get(v, "cause"), secret, depth - 1)
 }
 
 /// A plain `Error` with the same name and the message redacted, to stand in for a cause that
 /// mentions the key (its stack and own cause are dropped).
 fn redacted_copy(v: &JsValue, secret: &str) -> JsValue {
-    let text = v.as_string().or_else(|| get(v, "message").as_string()).unwrap_or_default();
+    let text = v
+        .as_string()
+        .or_else(|| get(v, "message").as_string())
+        .unwrap_or_default();
     let e = js_sys::Error::new(&text.replace(secret, "[redacted]"));
     if let Some(n) = get(v, "name").as_string() {
         e.set_name(&n);
@@ -386,7 +401,10 @@ mod tests {
     fn html_body_is_kept_as_text() {
         let e = Error::from_response(502, "<html><body>Bad gateway</body></html>", None);
         assert!(e.message.starts_with("502 Bad Gateway"));
-        assert_eq!(e.body.as_deref(), Some("<html><body>Bad gateway</body></html>"));
+        assert_eq!(
+            e.body.as_deref(),
+            Some("<html><body>Bad gateway</body></html>")
+        );
     }
 
     #[test]

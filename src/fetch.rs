@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::error::{Error, Kind};
-use crate::jsval::{get, set};
 use crate::glue::Timer;
+use crate::jsval::{get, set};
 use crate::retry;
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
@@ -14,7 +14,6 @@ use web_sys::{AbortController, AbortSignal, Response};
 
 const TIMEOUT: &str = "aibadgr:timeout";
 const IDLE: &str = "aibadgr:idle";
-
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,7 +39,12 @@ pub struct Call {
 
 impl Call {
     /// Starts a call. Fails at once (nothing sent) if `signal` is already aborted.
-    pub fn start(signal: Option<&AbortSignal>, timeout_ms: f64, idle_ms: f64, secret: Option<String>) -> Result<Call, Error> {
+    pub fn start(
+        signal: Option<&AbortSignal>,
+        timeout_ms: f64,
+        idle_ms: f64,
+        secret: Option<String>,
+    ) -> Result<Call, Error> {
         if let Some(s) = signal {
             if s.aborted() {
                 return Err(aborted(s.reason()));
@@ -51,7 +55,16 @@ impl Call {
         let unlink = signal.map(|s| Timer::link(s, &ctrl));
         let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT));
         let limits = crate::limits::Limits::default();
-        Ok(Call { ctrl, unlink, deadline, idle: None, timeout_ms, idle_ms, secret, limits })
+        Ok(Call {
+            ctrl,
+            unlink,
+            deadline,
+            idle: None,
+            timeout_ms,
+            idle_ms,
+            secret,
+            limits,
+        })
     }
 
     /// Sets the buffer limits (`maxEventBytes`, `maxBodyBytes`) this call's bodies obey.
@@ -165,7 +178,9 @@ fn network(js: &JsValue, reading_body: bool) -> Error {
     });
     let msg = get(js, "message").as_string();
     let cause = get(js, "cause");
-    let detail = get(&cause, "code").as_string().or_else(|| get(&cause, "message").as_string());
+    let detail = get(&cause, "code")
+        .as_string()
+        .or_else(|| get(&cause, "message").as_string());
     if let Some(msg) = msg.filter(|s| !s.is_empty()) {
         m.push_str(" (");
         m.push_str(crate::error::truncate(&msg, 200));
@@ -200,7 +215,11 @@ impl Prepared {
         for (k, v) in headers {
             set(&h, k, &JsValue::from_str(v));
         }
-        Prepared { url, headers: h, body }
+        Prepared {
+            url,
+            headers: h,
+            body,
+        }
     }
 }
 
@@ -208,7 +227,11 @@ async fn fetch_once(cfg: &Config, call: &Call, req: &Prepared) -> Result<Respons
     let init = Object::new();
     // A request without a body (`models()`) is a GET.
     let no_body = req.body.is_undefined();
-    set(&init, "method", &JsValue::from_str(if no_body { "GET" } else { "POST" }));
+    set(
+        &init,
+        "method",
+        &JsValue::from_str(if no_body { "GET" } else { "POST" }),
+    );
     set(&init, "headers", &req.headers);
     if !no_body {
         set(&init, "body", &req.body);
@@ -224,7 +247,10 @@ async fn fetch_once(cfg: &Config, call: &Call, req: &Prepared) -> Result<Respons
     };
     let v = JsFuture::from(p).await.map_err(|e| call.fail(e, false))?;
     if !v.is_object() || !get(&v, "status").as_f64().is_some() {
-        return Err(Error::new(Kind::Config, "the fetch option returned something that is not a Response"));
+        return Err(Error::new(
+            Kind::Config,
+            "the fetch option returned something that is not a Response",
+        ));
     }
     Ok(v.unchecked_into())
 }
@@ -253,19 +279,27 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
         Err(_) => String::new(),
     };
     let mut e = Error::from_response(status, &body, request_id(resp)).redact(call.secret());
-    e.response = Some(Box::new(crate::meta::Meta::from_response(resp, call.secret(), true)));
+    e.response = Some(Box::new(crate::meta::Meta::from_response(
+        resp,
+        call.secret(),
+        true,
+    )));
     e.retryable = retry::should_retry(status, header(resp, "x-should-retry").as_deref());
     let number = |s: Option<String>| {
-        s.filter(|s| !s.trim().is_empty()).map(|s| to_number(s.trim())).filter(|n| !n.is_nan())
+        s.filter(|s| !s.trim().is_empty())
+            .map(|s| to_number(s.trim()))
+            .filter(|n| !n.is_nan())
     };
     let ra = header(resp, "retry-after");
     let secs = number(ra.clone());
     let date = if secs.is_none() {
-        ra.map(|s| js_sys::Date::parse(&s) - js_sys::Date::now()).filter(|v| !v.is_nan())
+        ra.map(|s| js_sys::Date::parse(&s) - js_sys::Date::now())
+            .filter(|v| !v.is_nan())
     } else {
         None
     };
-    e.retry_after_ms = retry::server_wait_ms(number(header(resp, "retry-after-ms")), secs, date).map(|v| v as u32);
+    e.retry_after_ms =
+        retry::server_wait_ms(number(header(resp, "retry-after-ms")), secs, date).map(|v| v as u32);
     e
 }
 
@@ -298,11 +332,22 @@ pub async fn send(
 
 /// Waits before the retry after `retries_done` retries (logged): the server's `retry-after`,
 /// else backoff. Fails as soon as the call is aborted or times out.
-pub async fn pause(cfg: &Config, call: &Call, err: &Error, retries_done: u32, max_retries: u32) -> Result<(), Error> {
+pub async fn pause(
+    cfg: &Config,
+    call: &Call,
+    err: &Error,
+    retries_done: u32,
+    max_retries: u32,
+) -> Result<(), Error> {
     let wait = match err.retry_after_ms {
         Some(ms) => f64::from(ms),
         None => retry::backoff_ms(retries_done, js_sys::Math::random()),
     };
-    cfg.log.log(crate::log::Level::Warn, &|| crate::log::retry(retries_done + 1, max_retries, wait as u64, &err.message));
-    JsFuture::from(Timer::sleep(wait, &call.signal())).await.map(drop).map_err(|e| call.fail(e, false))
+    cfg.log.log(crate::log::Level::Warn, &|| {
+        crate::log::retry(retries_done + 1, max_retries, wait as u64, &err.message)
+    });
+    JsFuture::from(Timer::sleep(wait, &call.signal()))
+        .await
+        .map(drop)
+        .map_err(|e| call.fail(e, false))
 }

@@ -39,7 +39,11 @@ pub struct ParseError {
 ///
 /// A `\u` escape of a lone UTF-16 surrogate becomes U+FFFD instead of failing.
 pub fn parse(text: &str) -> Result<Value<'_>, ParseError> {
-    let mut p = Parser { s: text, b: text.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        s: text,
+        b: text.as_bytes(),
+        pos: 0,
+    };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -57,7 +61,10 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn err<T>(&self, what: &'static str) -> Result<T, ParseError> {
-        Err(ParseError { pos: self.pos, what })
+        Err(ParseError {
+            pos: self.pos,
+            what,
+        })
     }
 
     fn peek(&self) -> Option<u8> {
@@ -115,8 +122,11 @@ impl<'a> Parser<'a> {
             return self.err("nesting too deep");
         }
         let is_obj = self.peek() == Some(b'{');
-        let (close, expected) =
-            if is_obj { (b'}', "expected ',' or '}'") } else { (b']', "expected ',' or ']'") };
+        let (close, expected) = if is_obj {
+            (b'}', "expected ',' or '}'")
+        } else {
+            (b']', "expected ',' or ']'")
+        };
         self.pos += 1;
         let (mut items, mut members) = (Vec::new(), Vec::new());
         if !self.eat(close) {
@@ -146,12 +156,20 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok(if is_obj { Value::Object(members) } else { Value::Array(items) })
+        Ok(if is_obj {
+            Value::Object(members)
+        } else {
+            Value::Array(items)
+        })
     }
 
     /// Reports "unexpected end of input" at the end, else `what`.
     fn end_or<T>(&self, what: &'static str) -> Result<T, ParseError> {
-        self.err(if self.peek().is_none() { "unexpected end of input" } else { what })
+        self.err(if self.peek().is_none() {
+            "unexpected end of input"
+        } else {
+            what
+        })
     }
 
     fn digits(&mut self) -> usize {
@@ -340,7 +358,14 @@ pub struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// Starts reading `text`.
     pub fn new(text: &'a str) -> Self {
-        Scanner { p: Parser { s: text, b: text.as_bytes(), pos: 0 }, depth: 0 }
+        Scanner {
+            p: Parser {
+                s: text,
+                b: text.as_bytes(),
+                pos: 0,
+            },
+            depth: 0,
+        }
     }
 
     /// Consumes `byte` (after whitespace) if it is next.
@@ -407,7 +432,12 @@ impl<'a> Scanner<'a> {
         self.nested(b'[', b']', |s| each(s))
     }
 
-    fn nested(&mut self, open: u8, close: u8, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    fn nested(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut each: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         if self.depth + 1 > MAX_DEPTH || !self.eat(open) {
             return None;
         }
@@ -447,7 +477,11 @@ impl<'a> Value<'a> {
 
     /// Returns the member `key` of an object (the last one if duplicated); `None` otherwise.
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        self.members().iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.members()
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// Returns the member `key` of an object mutably (the last one if duplicated).
@@ -543,9 +577,11 @@ impl<'a> Value<'a> {
             Value::Number(n) => Value::Number(own(n)),
             Value::String(s) => Value::String(own(s)),
             Value::Array(a) => Value::Array(a.into_iter().map(Value::into_owned).collect()),
-            Value::Object(m) => {
-                Value::Object(m.into_iter().map(|(k, v)| (own(k), v.into_owned())).collect())
-            }
+            Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .map(|(k, v)| (own(k), v.into_owned()))
+                    .collect(),
+            ),
         }
     }
 
@@ -606,7 +642,11 @@ pub fn write_str(out: &mut String, s: &str) {
         out.push_str(esc);
         if esc.len() > 2 {
             for nib in [c as u8 >> 4, c as u8 & 15] {
-                out.push(char::from(if nib < 10 { b'0' + nib } else { b'a' - 10 + nib }));
+                out.push(char::from(if nib < 10 {
+                    b'0' + nib
+                } else {
+                    b'a' - 10 + nib
+                }));
             }
         }
     }
@@ -656,7 +696,17 @@ mod tests {
         assert_eq!(parse("\tfalse\r\n"), Ok(Value::Bool(false)));
         assert_eq!(parse("-0.5e+10"), Ok(Value::Number("-0.5e+10".into())));
         assert_eq!(parse("\"hi\""), Ok(Value::String("hi".into())));
-        for n in ["0", "-0", "1", "123", "1.5", "1e5", "1E-5", "-12.34e+56", "1e400"] {
+        for n in [
+            "0",
+            "-0",
+            "1",
+            "123",
+            "1.5",
+            "1e5",
+            "1E-5",
+            "-12.34e+56",
+            "1e400",
+        ] {
             assert_eq!(rt(n), n);
         }
     }
@@ -664,7 +714,10 @@ mod tests {
     #[test]
     fn borrows_when_no_escapes() {
         let v = parse(r#"{"a":"plain","b":"esc\n"}"#).unwrap();
-        assert!(matches!(v.get("a"), Some(Value::String(Cow::Borrowed("plain")))));
+        assert!(matches!(
+            v.get("a"),
+            Some(Value::String(Cow::Borrowed("plain")))
+        ));
         assert!(matches!(v.get("b"), Some(Value::String(Cow::Owned(_)))));
         assert_eq!(v.get("b").and_then(Value::as_str), Some("esc\n"));
     }
@@ -716,13 +769,37 @@ mod tests {
 
     #[test]
     fn error_positions_and_messages() {
-        assert_eq!(parse(""), Err(ParseError { pos: 0, what: "unexpected end of input" }));
-        assert_eq!(parse("[1,"), Err(ParseError { pos: 3, what: "unexpected end of input" }));
-        assert_eq!(parse("[1,]"), Err(ParseError { pos: 3, what: "expected a json value" }));
-        assert_eq!(parse("01").unwrap_err().what, "leading zeros are not allowed");
+        assert_eq!(
+            parse(""),
+            Err(ParseError {
+                pos: 0,
+                what: "unexpected end of input"
+            })
+        );
+        assert_eq!(
+            parse("[1,"),
+            Err(ParseError {
+                pos: 3,
+                what: "unexpected end of input"
+            })
+        );
+        assert_eq!(
+            parse("[1,]"),
+            Err(ParseError {
+                pos: 3,
+                what: "expected a json value"
+            })
+        );
+        assert_eq!(
+            parse("01").unwrap_err().what,
+            "leading zeros are not allowed"
+        );
         assert_eq!(
             parse("1 x").unwrap_err(),
-            ParseError { pos: 2, what: "trailing characters after the value" }
+            ParseError {
+                pos: 2,
+                what: "trailing characters after the value"
+            }
         );
     }
 
@@ -746,8 +823,14 @@ mod tests {
     #[test]
     fn writes_escapes() {
         let mut out = String::new();
-        write_str(&mut out, "q\"b\\n\nr\rt\tb\u{8}f\u{c}z\u{0}\u{1f}\u{7f}é😀/");
-        assert_eq!(out, r#""q\"b\\n\nr\rt\tb\bf\fz\u0000\u001f"#.to_owned() + "\u{7f}é😀/\"");
+        write_str(
+            &mut out,
+            "q\"b\\n\nr\rt\tb\u{8}f\u{c}z\u{0}\u{1f}\u{7f}é😀/",
+        );
+        assert_eq!(
+            out,
+            r#""q\"b\\n\nr\rt\tb\bf\fz\u0000\u001f"#.to_owned() + "\u{7f}é😀/\""
+        );
         assert_eq!(
             serde_json::from_str::<String>(&out).unwrap(),
             "q\"b\\n\nr\rt\tb\u{8}f\u{c}z\u{0}\u{1f}\u{7f}é😀/"
@@ -772,13 +855,22 @@ mod tests {
         let mut v = parse(r#"{"a":1,"b":"x","a":2,"n":null,"arr":[1],"o":{}}"#).unwrap();
         assert_eq!(v.get("a").and_then(Value::as_u64), Some(2));
         assert!(v.get("n").unwrap().is_null());
-        assert_eq!(v.get("arr").and_then(Value::as_array).map(<[_]>::len), Some(1));
-        assert_eq!(v.get("o").and_then(Value::as_object).map(<[_]>::len), Some(0));
+        assert_eq!(
+            v.get("arr").and_then(Value::as_array).map(<[_]>::len),
+            Some(1)
+        );
+        assert_eq!(
+            v.get("o").and_then(Value::as_object).map(<[_]>::len),
+            Some(0)
+        );
         assert_eq!(v.get("missing"), None);
         assert_eq!(Value::Null.get("a"), None);
         v.set("b", Value::Bool(true));
         v.set("new", Value::Null);
-        assert_eq!(v.to_json(), r#"{"a":1,"b":true,"a":2,"n":null,"arr":[1],"o":{},"new":null}"#);
+        assert_eq!(
+            v.to_json(),
+            r#"{"a":1,"b":true,"a":2,"n":null,"arr":[1],"o":{},"new":null}"#
+        );
         if let Some(Value::Number(n)) = v.get_mut("a") {
             *n = "3".into();
         }
@@ -832,7 +924,9 @@ mod tests {
             any::<bool>().prop_map(J::Bool),
             any::<i64>().prop_map(J::from),
             any::<u64>().prop_map(J::from),
-            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(J::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(J::from),
             any::<String>().prop_map(J::String),
             "[\\x00-\\x7f]{0,8}".prop_map(J::String),
         ];

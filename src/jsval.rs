@@ -24,7 +24,10 @@ pub fn is_plain_object(v: &JsValue) -> bool {
 /// Returns the object's own enumerable string keys.
 pub fn keys(v: &JsValue) -> Vec<String> {
     match v.dyn_ref::<Object>() {
-        Some(o) => Object::keys(o).iter().filter_map(|k| k.as_string()).collect(),
+        Some(o) => Object::keys(o)
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect(),
         None => Vec::new(),
     }
 }

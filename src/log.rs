@@ -42,7 +42,10 @@ impl Level {
             ("info", Level::Info),
             ("debug", Level::Debug),
         ];
-        names.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)).map(|(_, l)| *l)
+        names
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s))
+            .map(|(_, l)| *l)
     }
 
     /// Returns the logger method a line of this level goes to.

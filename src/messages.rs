@@ -65,8 +65,9 @@ struct Block {
     json: String,
 }
 
-const TOO_MANY_BLOCKS: ChunkError =
-    ChunkError::Shape("more than 4096 content blocks in one message (the limit; no real answer has that many)");
+const TOO_MANY_BLOCKS: ChunkError = ChunkError::Shape(
+    "more than 4096 content blocks in one message (the limit; no real answer has that many)",
+);
 const SPLICED: ChunkError =
     ChunkError::Shape("a second message_start with another id came before message_stop (two answers spliced into one stream)");
 
@@ -86,13 +87,18 @@ fn empty() -> Value<'static> {
 
 /// Returns the object member `key` of `v`, removed and owned.
 fn take_object(v: &mut Value, key: &str) -> Option<Value<'static>> {
-    v.remove(key).filter(|m| m.as_object().is_some()).map(Value::into_owned)
+    v.remove(key)
+        .filter(|m| m.as_object().is_some())
+        .map(Value::into_owned)
 }
 
 /// Sets the members of object `src` on `target`, skipping `null`s if `skip_null`.
 fn merge(target: &mut Value<'static>, src: Option<Value>, skip_null: bool) {
     if let Some(Value::Object(members)) = src {
-        for (k, v) in members.into_iter().filter(|(_, v)| !(skip_null && v.is_null())) {
+        for (k, v) in members
+            .into_iter()
+            .filter(|(_, v)| !(skip_null && v.is_null()))
+        {
             target.set(&k, v.into_owned());
         }
     }
@@ -100,7 +106,9 @@ fn merge(target: &mut Value<'static>, src: Option<Value>, skip_null: bool) {
 
 /// Appends the string `v` to member `key` of `block` (creating it or replacing a non-string).
 fn append(block: &mut Value<'static>, key: &str, v: Option<&Value>) {
-    let Some(v) = v.and_then(Value::as_str) else { return };
+    let Some(v) = v.and_then(Value::as_str) else {
+        return;
+    };
     match block.get_mut(key) {
         Some(Value::String(s)) => s.to_mut().push_str(v),
         _ => block.set(key, Value::String(Cow::Owned(v.into()))),
@@ -142,7 +150,9 @@ impl Block {
                 }
             }
             Some("citations_delta") => {
-                let Some(c) = delta.remove("citation").map(Value::into_owned) else { return };
+                let Some(c) = delta.remove("citation").map(Value::into_owned) else {
+                    return;
+                };
                 match v.get_mut("citations") {
                     Some(Value::Array(list)) => list.push(c),
                     _ => v.set("citations", Value::Array(vec![c])),
@@ -150,10 +160,14 @@ impl Block {
             }
             _ => {
                 // A delta type this client does not know: merge its members into the block.
-                let Value::Object(members) = std::mem::replace(delta, Value::Null) else { return };
+                let Value::Object(members) = std::mem::replace(delta, Value::Null) else {
+                    return;
+                };
                 for (k, m) in members.into_iter().filter(|(k, _)| k != "type") {
                     match (v.get_mut(&k), m) {
-                        (Some(Value::String(acc)), Value::String(piece)) => acc.to_mut().push_str(&piece),
+                        (Some(Value::String(acc)), Value::String(piece)) => {
+                            acc.to_mut().push_str(&piece)
+                        }
                         (_, m) => v.set(&k, m.into_owned()),
                     }
                 }
@@ -162,11 +176,17 @@ impl Block {
     }
 
     fn is_tool_use(&self) -> bool {
-        matches!(self.value.get("type").and_then(Value::as_str), Some("tool_use" | "server_tool_use"))
+        matches!(
+            self.value.get("type").and_then(Value::as_str),
+            Some("tool_use" | "server_tool_use")
+        )
     }
 
     fn member(&self, key: &str) -> &str {
-        self.value.get(key).and_then(Value::as_str).unwrap_or_default()
+        self.value
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// Tells whether `next` carries on this block's tool input: a LiteLLM proxy can send one
@@ -174,7 +194,12 @@ impl Block {
     /// when the input so far (`json`) is not complete and `next` names no other call.
     fn continued_by(&self, json: &str, next: &Block) -> bool {
         let same = |key| next.member(key).is_empty() || next.member(key) == self.member(key);
-        self.is_tool_use() && next.is_tool_use() && !json.is_empty() && !partial::is_complete(json) && same("id") && same("name")
+        self.is_tool_use()
+            && next.is_tool_use()
+            && !json.is_empty()
+            && !partial::is_complete(json)
+            && same("id")
+            && same("name")
     }
 }
 
@@ -189,7 +214,9 @@ fn write_block(out: &mut String, value: &Value, json: &str) {
         Ok(input) => write_replacing(out, value, "input", &input.to_json()),
         Err(_) => {
             let mut v = value.clone().into_owned();
-            let input = partial::parse(json).filter(|i| i.as_object().is_some()).map(Value::into_owned);
+            let input = partial::parse(json)
+                .filter(|i| i.as_object().is_some())
+                .map(Value::into_owned);
             v.set("input", input.unwrap_or_else(empty));
             v.set("partial_json", Value::String(Cow::Owned(json.to_owned())));
             v.write(out);
@@ -235,7 +262,16 @@ impl MessagesAccumulator {
                     Some(())
                 }
                 "text" | "partial_json" | "thinking" if piece.is_none() => {
-                    piece = Some((if key == "text" { 0 } else if key == "thinking" { 2 } else { 1 }, s.string()?));
+                    piece = Some((
+                        if key == "text" {
+                            0
+                        } else if key == "thinking" {
+                            2
+                        } else {
+                            1
+                        },
+                        s.string()?,
+                    ));
                     Some(())
                 }
                 _ => None,
@@ -263,22 +299,38 @@ impl MessagesAccumulator {
             }
         }
         let text = (field == "text").then(|| piece.into_owned());
-        Some(EventSummary { kind: EventKind::ContentBlockDelta, text })
+        Some(EventSummary {
+            kind: EventKind::ContentBlockDelta,
+            text,
+        })
     }
 
     /// The general path of [`push`](Self::push): parses the whole payload.
     fn push_tree(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
         // Some proxies send bare named events (`event: ping` with an empty data line).
         let blank = data.bytes().all(|b| b.is_ascii_whitespace());
-        let mut v = if blank && event.is_some() { empty() } else { json::parse(data)? };
+        let mut v = if blank && event.is_some() {
+            empty()
+        } else {
+            json::parse(data)?
+        };
         if v.as_object().is_none() {
             return Err(ChunkError::Shape("stream event is not a json object"));
         }
-        let name = v.get("type").and_then(Value::as_str).or(event).unwrap_or_default();
+        let name = v
+            .get("type")
+            .and_then(Value::as_str)
+            .or(event)
+            .unwrap_or_default();
         if name == "error" {
-            return Err(api_error(v.get("error").filter(|e| !e.is_null()).unwrap_or(&v)));
+            return Err(api_error(
+                v.get("error").filter(|e| !e.is_null()).unwrap_or(&v),
+            ));
         }
-        let kind = KINDS.iter().find(|(n, _)| *n == name).map_or(EventKind::Unknown, |(_, k)| *k);
+        let kind = KINDS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(EventKind::Unknown, |(_, k)| *k);
         let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
         let found = self.blocks.binary_search_by_key(&index, |b| b.index);
         let full = self.blocks.len() >= crate::limits::MAX_CONTENT_BLOCKS;
@@ -287,16 +339,27 @@ impl MessagesAccumulator {
         match kind {
             EventKind::MessageStart => {
                 let m = take_object(&mut v, "message").unwrap_or_else(bare_message);
-                let id = |m: &Value| m.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let id = |m: &Value| {
+                    m.get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
                 match &self.message {
-                    Some(old) if !id(old).is_empty() && !id(&m).is_empty() && id(old) != id(&m) => return Err(SPLICED),
+                    Some(old) if !id(old).is_empty() && !id(&m).is_empty() && id(old) != id(&m) => {
+                        return Err(SPLICED)
+                    }
                     Some(_) => {} // the same message announced twice
                     None => self.message = Some(m),
                 }
             }
             EventKind::ContentBlockStart => {
                 let value = take_object(&mut v, "content_block").unwrap_or_else(empty);
-                let new = Block { index, value, json: String::new() };
+                let new = Block {
+                    index,
+                    value,
+                    json: String::new(),
+                };
                 match block {
                     Some(b) => *b = new,
                     None if full => return Err(TOO_MANY_BLOCKS),
@@ -404,7 +467,10 @@ mod tests {
     }
 
     fn delta(index: u64, d: J) -> (&'static str, J) {
-        ("content_block_delta", json!({"type":"content_block_delta","index":index,"delta":d}))
+        (
+            "content_block_delta",
+            json!({"type":"content_block_delta","index":index,"delta":d}),
+        )
     }
 
     fn block(index: u64, b: J) -> (&'static str, J) {
@@ -415,7 +481,10 @@ mod tests {
     }
 
     fn stop(index: u64) -> (&'static str, J) {
-        ("content_block_stop", json!({"type":"content_block_stop","index":index}))
+        (
+            "content_block_stop",
+            json!({"type":"content_block_stop","index":index}),
+        )
     }
 
     #[test]
@@ -496,7 +565,10 @@ mod tests {
             delta(1, json!({"type":"citations_delta","citation":c1})),
         ]);
         let o = out(&a);
-        assert_eq!(o["content"][0], json!({"type":"text","text":"cited","citations":[c1, c2]}));
+        assert_eq!(
+            o["content"][0],
+            json!({"type":"text","text":"cited","citations":[c1, c2]})
+        );
         assert_eq!(o["content"][1]["citations"], json!([c1]));
     }
 
@@ -510,15 +582,24 @@ mod tests {
                 0,
                 json!({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}),
             ),
-            delta(0, json!({"type":"input_json_delta","partial_json":"{\"query\": "})),
-            delta(0, json!({"type":"input_json_delta","partial_json":"\"rust\"}"})),
+            delta(
+                0,
+                json!({"type":"input_json_delta","partial_json":"{\"query\": "}),
+            ),
+            delta(
+                0,
+                json!({"type":"input_json_delta","partial_json":"\"rust\"}"}),
+            ),
             stop(0),
             block(1, result.clone()),
             stop(1),
             block(2, json!({"type":"future_block","x":[1,{"y":null}]})),
             delta(2, json!({"type":"future_delta","z":1})),
             stop(2),
-            block(3, json!({"type":"tool_use","id":"t","name":"noargs","input":{}})),
+            block(
+                3,
+                json!({"type":"tool_use","id":"t","name":"noargs","input":{}}),
+            ),
             delta(3, json!({"type":"input_json_delta","partial_json":""})),
             stop(3),
         ]);
@@ -526,7 +607,10 @@ mod tests {
         assert_eq!(o["content"][0]["input"], json!({"query":"rust"}));
         assert_eq!(o["content"][1], result);
         // An unknown delta type is merged into its block (issue 10, item 8).
-        assert_eq!(o["content"][2], json!({"type":"future_block","x":[1,{"y":null}],"z":1}));
+        assert_eq!(
+            o["content"][2],
+            json!({"type":"future_block","x":[1,{"y":null}],"z":1})
+        );
         assert_eq!(o["content"][3]["input"], json!({}));
     }
 
@@ -550,7 +634,10 @@ mod tests {
         let mut a = feed(&[
             start(),
             block(0, json!({"type":"tool_use","id":"t","name":"f","input":{}})),
-            delta(0, json!({"type":"input_json_delta","partial_json":"{\"a\": "})),
+            delta(
+                0,
+                json!({"type":"input_json_delta","partial_json":"{\"a\": "}),
+            ),
         ]);
         // The pending buffer is read at finish: best effort plus the raw text.
         let o = out(&a);
@@ -561,7 +648,10 @@ mod tests {
         let ok = feed(&[
             start(),
             block(0, json!({"type":"tool_use","id":"t","name":"f","input":{}})),
-            delta(0, json!({"type":"input_json_delta","partial_json":"{\"a\": [1]}"})),
+            delta(
+                0,
+                json!({"type":"input_json_delta","partial_json":"{\"a\": [1]}"}),
+            ),
         ]);
         assert_eq!(out(&ok)["content"][0]["input"], json!({"a":[1]}));
         assert!(out(&ok)["content"][0].get("partial_json").is_none());
@@ -585,26 +675,42 @@ mod tests {
             })
         );
         // The type may come from the event name alone.
-        let e = a.push(Some("error"), r#"{"error":{"type":"api_error","message":"boom"}}"#);
+        let e = a.push(
+            Some("error"),
+            r#"{"error":{"type":"api_error","message":"boom"}}"#,
+        );
         assert!(
             matches!(e, Err(ChunkError::Api { ref kind, .. }) if kind.as_deref() == Some("api_error"))
         );
         assert!(matches!(a.push(None, "{oops"), Err(ChunkError::Json(_))));
-        assert_eq!(a.push(None, "[]"), Err(ChunkError::Shape("stream event is not a json object")));
+        assert_eq!(
+            a.push(None, "[]"),
+            Err(ChunkError::Shape("stream event is not a json object"))
+        );
     }
 
     #[test]
     fn unknown_events_and_event_name_fallback() {
         let mut a = MessagesAccumulator::new();
-        let s = a.push(Some("brand_new"), r#"{"type":"brand_new","x":1}"#).unwrap();
-        assert_eq!(s, EventSummary { kind: EventKind::Unknown, text: None });
+        let s = a
+            .push(Some("brand_new"), r#"{"type":"brand_new","x":1}"#)
+            .unwrap();
+        assert_eq!(
+            s,
+            EventSummary {
+                kind: EventKind::Unknown,
+                text: None
+            }
+        );
         assert_eq!(a.push(None, "{}").unwrap().kind, EventKind::Unknown);
         assert_eq!(a.push(Some("ping"), "{}").unwrap().kind, EventKind::Ping);
         assert_eq!(a.push(Some("ping"), "").unwrap().kind, EventKind::Ping);
         assert!(matches!(a.push(None, ""), Err(ChunkError::Json(_))));
         // `type` wins over the event name.
         assert_eq!(
-            a.push(Some("ping"), r#"{"type":"message_stop"}"#).unwrap().kind,
+            a.push(Some("ping"), r#"{"type":"message_stop"}"#)
+                .unwrap()
+                .kind,
             EventKind::MessageStop
         );
         assert!(a.stopped());
@@ -729,8 +835,10 @@ mod tests {
             ),
         )
             .prop_map(|(kind, name, members)| {
-                let mut m: serde_json::Map<String, J> =
-                    members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                let mut m: serde_json::Map<String, J> = members
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect();
                 m.entry("type").or_insert(J::from(kind));
                 (name, J::Object(m).to_string())
             })
@@ -790,11 +898,24 @@ mod tests {
         inputs.extend(odd.iter().map(|d| (None, d.to_string())));
         let (mut fast, mut tree) = (MessagesAccumulator::new(), MessagesAccumulator::new());
         for (name, d) in &inputs {
-            assert_eq!(fast.push(name.as_deref(), d), tree.push_tree(name.as_deref(), d), "event {d}");
+            assert_eq!(
+                fast.push(name.as_deref(), d),
+                tree.push_tree(name.as_deref(), d),
+                "event {d}"
+            );
             assert_eq!(fast.finish(), tree.finish(), "after {d}");
         }
-        let named = fast.push(Some("content_block_delta"), r#"{"index":0,"delta":{"type":"text_delta","text":"n"}}"#);
-        assert_eq!(named, tree.push_tree(Some("content_block_delta"), r#"{"index":0,"delta":{"type":"text_delta","text":"n"}}"#));
+        let named = fast.push(
+            Some("content_block_delta"),
+            r#"{"index":0,"delta":{"type":"text_delta","text":"n"}}"#,
+        );
+        assert_eq!(
+            named,
+            tree.push_tree(
+                Some("content_block_delta"),
+                r#"{"index":0,"delta":{"type":"text_delta","text":"n"}}"#
+            )
+        );
         assert_eq!(fast.finish(), tree.finish());
     }
 }

@@ -43,7 +43,9 @@ impl Opened {
 
 /// Opens `resp` as a stream of `proto` events and reads up to its first event.
 pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Opened, Error> {
-    let ctype = header(resp, "content-type").unwrap_or_default().to_ascii_lowercase();
+    let ctype = header(resp, "content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let (reader, mut sniff) = if ctype.contains("application/json") {
         (replayed(proto, resp, call).await?, false)
     } else {
@@ -51,7 +53,13 @@ pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Open
     };
     call.start_idle();
     let parser = SseParser::with_limit(call.limits().max_event_bytes);
-    let mut o = Opened { reader, parser, queued: VecDeque::new(), head: Vec::new(), retry: None };
+    let mut o = Opened {
+        reader,
+        parser,
+        queued: VecDeque::new(),
+        head: Vec::new(),
+        retry: None,
+    };
     loop {
         while let Some(ev) = o.parser.next_event() {
             let keepalive = is_keepalive(proto, &ev);
@@ -68,7 +76,9 @@ pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Open
             o.cancel();
             return Err(e);
         }
-        let r = JsFuture::from(o.reader.read()).await.map_err(|e| call.fail(e, true))?;
+        let r = JsFuture::from(o.reader.read())
+            .await
+            .map_err(|e| call.fail(e, true))?;
         call.touch();
         let done = get(&r, "done").as_bool() == Some(true);
         if !done {
@@ -94,7 +104,11 @@ pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Open
 }
 
 /// Reads a JSON answer to a stream request and returns a reader of the stream it stands for.
-async fn replayed(proto: Proto, resp: &Response, call: &Call) -> Result<ReadableStreamDefaultReader, Error> {
+async fn replayed(
+    proto: Proto,
+    resp: &Response,
+    call: &Call,
+) -> Result<ReadableStreamDefaultReader, Error> {
     let text = fetch::text(call, resp).await?;
     parse_body(resp, &text, call.secret())?;
     let sse = match proto {
@@ -107,8 +121,9 @@ async fn replayed(proto: Proto, resp: &Response, call: &Call) -> Result<Readable
         e.body = Some(crate::error::truncate(&text, crate::error::BODY_KEEP).to_owned());
         return Err(e.redact(call.secret()));
     };
-    let replayed = Response::new_with_opt_str(Some(&sse))
-        .map_err(|e| Error::new(Kind::Stream, "could not replay the answer as a stream").with_cause(e))?;
+    let replayed = Response::new_with_opt_str(Some(&sse)).map_err(|e| {
+        Error::new(Kind::Stream, "could not replay the answer as a stream").with_cause(e)
+    })?;
     body_reader(&replayed)
 }
 
@@ -129,12 +144,18 @@ fn starts(head: &[u8]) -> Option<&[u8]> {
 }
 
 fn looks_like_sse(head: &[u8]) -> bool {
-    [&b"data:"[..], b"event:", b":", b"id:", b"retry:"].iter().any(|p| head.starts_with(p))
+    [&b"data:"[..], b"event:", b":", b"id:", b"retry:"]
+        .iter()
+        .any(|p| head.starts_with(p))
 }
 
 fn not_an_event_stream(resp: &Response, ctype: &str, head: &[u8]) -> Error {
     let mut m = String::from("the server answered a stream request with ");
-    m.push_str(if ctype.is_empty() { "no content type" } else { crate::error::truncate(ctype, 80) });
+    m.push_str(if ctype.is_empty() {
+        "no content type"
+    } else {
+        crate::error::truncate(ctype, 80)
+    });
     m.push_str(" instead of an event stream; check baseUrl");
     let mut e = Error::new(Kind::Stream, m);
     e.status = Some(resp.status());
@@ -153,7 +174,15 @@ pub fn first_error(data: &str, error_event: bool) -> Option<Error> {
     if member.is_none() && !error_event && v.get("type").and_then(Value::as_str) != Some("error") {
         return None;
     }
-    let ChunkError::Api { message, kind, code, param } = api_error(member.unwrap_or(&v)) else { return None };
+    let ChunkError::Api {
+        message,
+        kind,
+        code,
+        param,
+    } = api_error(member.unwrap_or(&v))
+    else {
+        return None;
+    };
     let status = retry::status_for_error(kind.as_deref(), code.as_deref())?;
     let mut e = Error::from_stream_payload(message, kind, code, param);
     e.status = Some(status);

@@ -26,7 +26,10 @@ pub fn chat(body: &str) -> Option<String> {
         }
         // Members this client does not know pass through (Azure's content_filter_results).
         for (k, m) in c.as_object().unwrap_or_default() {
-            if !matches!(k.as_ref(), "index" | "message" | "delta" | "logprobs" | "finish_reason") {
+            if !matches!(
+                k.as_ref(),
+                "index" | "message" | "delta" | "logprobs" | "finish_reason"
+            ) {
                 choice.set(k, m.clone());
             }
         }
@@ -57,37 +60,71 @@ pub fn message(body: &str) -> Option<String> {
         let mut open = b.clone();
         let mut deltas: Vec<Value<'_>> = Vec::new();
         let delta = |kind: &str, key: &str, text: Value<'static>| {
-            Value::Object(vec![("type".into(), Value::String(kind.to_owned().into())), (key.to_owned().into(), text)])
+            Value::Object(vec![
+                ("type".into(), Value::String(kind.to_owned().into())),
+                (key.to_owned().into(), text),
+            ])
         };
         match b.get("type").and_then(Value::as_str) {
             Some("text") => {
                 open.set("text", Value::String("".into()));
                 open.remove("citations");
                 let text = b.get("text").and_then(Value::as_str).unwrap_or("");
-                deltas.push(delta("text_delta", "text", Value::String(text.to_owned().into())));
-                for c in b.get("citations").and_then(Value::as_array).unwrap_or_default() {
+                deltas.push(delta(
+                    "text_delta",
+                    "text",
+                    Value::String(text.to_owned().into()),
+                ));
+                for c in b
+                    .get("citations")
+                    .and_then(Value::as_array)
+                    .unwrap_or_default()
+                {
                     deltas.push(delta("citations_delta", "citation", c.clone().into_owned()));
                 }
             }
             Some("tool_use" | "server_tool_use") => {
                 open.set("input", Value::Object(Vec::new()));
-                let input = b.get("input").map(Value::to_json).unwrap_or_else(|| "{}".into());
-                deltas.push(delta("input_json_delta", "partial_json", Value::String(input.into())));
+                let input = b
+                    .get("input")
+                    .map(Value::to_json)
+                    .unwrap_or_else(|| "{}".into());
+                deltas.push(delta(
+                    "input_json_delta",
+                    "partial_json",
+                    Value::String(input.into()),
+                ));
             }
             Some("thinking") => {
                 open.set("thinking", Value::String("".into()));
                 open.set("signature", Value::String("".into()));
                 let t = b.get("thinking").and_then(Value::as_str).unwrap_or("");
-                deltas.push(delta("thinking_delta", "thinking", Value::String(t.to_owned().into())));
+                deltas.push(delta(
+                    "thinking_delta",
+                    "thinking",
+                    Value::String(t.to_owned().into()),
+                ));
                 if let Some(sig) = b.get("signature").and_then(Value::as_str) {
-                    deltas.push(delta("signature_delta", "signature", Value::String(sig.to_owned().into())));
+                    deltas.push(delta(
+                        "signature_delta",
+                        "signature",
+                        Value::String(sig.to_owned().into()),
+                    ));
                 }
             }
             _ => {}
         }
-        event(&mut out, "content_block_start", vec![("index", index.clone()), ("content_block", open)]);
+        event(
+            &mut out,
+            "content_block_start",
+            vec![("index", index.clone()), ("content_block", open)],
+        );
         for d in deltas {
-            event(&mut out, "content_block_delta", vec![("index", index.clone()), ("delta", d)]);
+            event(
+                &mut out,
+                "content_block_delta",
+                vec![("index", index.clone()), ("delta", d)],
+            );
         }
         event(&mut out, "content_block_stop", vec![("index", index)]);
     }
@@ -96,7 +133,11 @@ pub fn message(body: &str) -> Option<String> {
         delta.set(key, v.get(key).cloned().unwrap_or(Value::Null));
     }
     let usage = v.get("usage").cloned().unwrap_or(Value::Object(Vec::new()));
-    event(&mut out, "message_delta", vec![("delta", delta), ("usage", usage)]);
+    event(
+        &mut out,
+        "message_delta",
+        vec![("delta", delta), ("usage", usage)],
+    );
     event(&mut out, "message_stop", Vec::new());
     Some(out)
 }

@@ -17,14 +17,22 @@ pub fn should_retry(status: u16, should_retry_header: Option<&str>) -> bool {
 /// `retries_done` counts retries already made; `random` is in [0, 1) (NaN counts as 0).
 pub fn backoff_ms(retries_done: u32, random: f64) -> f64 {
     let base = (500.0 * f64::from(1u32 << retries_done.min(5))).min(8_000.0);
-    let random = if random.is_nan() { 0.0 } else { random.clamp(0.0, 1.0) };
+    let random = if random.is_nan() {
+        0.0
+    } else {
+        random.clamp(0.0, 1.0)
+    };
     base * (1.0 - random * 0.25)
 }
 
 /// Chooses the wait a server asked for: `retry-after-ms`, else `retry-after` as seconds, else
 /// `retry-after` as an HTTP date (given as milliseconds from now). Only waits from 0 to 60 s
 /// count; anything else (missing, negative, NaN, too long) returns `None`.
-pub fn server_wait_ms(retry_after_ms: Option<f64>, retry_after_secs: Option<f64>, date_from_now_ms: Option<f64>) -> Option<f64> {
+pub fn server_wait_ms(
+    retry_after_ms: Option<f64>,
+    retry_after_secs: Option<f64>,
+    date_from_now_ms: Option<f64>,
+) -> Option<f64> {
     let ok = |v: f64| v.is_finite() && (0.0..=MAX_RETRY_AFTER_MS).contains(&v);
     if let Some(ms) = retry_after_ms.filter(|v| ok(*v)) {
         return Some(ms);
@@ -42,7 +50,12 @@ pub fn server_wait_ms(retry_after_ms: Option<f64>, retry_after_secs: Option<f64>
 pub fn status_for_error(kind: Option<&str>, code: Option<&str>) -> Option<u16> {
     let named = |name: &str| match name {
         "overloaded_error" | "overloaded" => Some(529),
-        "rate_limit_error" | "rate_limit_exceeded" | "rate_limit" | "too_many_requests" | "requests" | "tokens" => Some(429),
+        "rate_limit_error"
+        | "rate_limit_exceeded"
+        | "rate_limit"
+        | "too_many_requests"
+        | "requests"
+        | "tokens" => Some(429),
         "api_error" | "server_error" | "internal_server_error" | "internal_error" => Some(500),
         "service_unavailable" | "service_unavailable_error" | "unavailable" => Some(503),
         "timeout_error" | "timeout" | "gateway_timeout" => Some(504),
@@ -53,8 +66,12 @@ pub fn status_for_error(kind: Option<&str>, code: Option<&str>) -> Option<u16> {
         "not_found_error" | "model_not_found" => Some(404),
         _ => None,
     };
-    let numeric = code.and_then(|c| c.parse::<u16>().ok()).filter(|n| (400..600).contains(n));
-    numeric.or_else(|| code.and_then(named)).or_else(|| kind.and_then(named))
+    let numeric = code
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|n| (400..600).contains(n));
+    numeric
+        .or_else(|| code.and_then(named))
+        .or_else(|| kind.and_then(named))
 }
 
 #[cfg(test)]
@@ -96,17 +113,41 @@ mod tests {
     #[test]
     fn error_payload_statuses() {
         assert_eq!(status_for_error(Some("overloaded_error"), None), Some(529));
-        assert_eq!(status_for_error(Some("requests"), Some("rate_limit_exceeded")), Some(429));
+        assert_eq!(
+            status_for_error(Some("requests"), Some("rate_limit_exceeded")),
+            Some(429)
+        );
         assert_eq!(status_for_error(Some("server_error"), None), Some(500));
         assert_eq!(status_for_error(None, Some("503")), Some(503));
-        assert_eq!(status_for_error(Some("server_error"), Some("429")), Some(429));
-        assert_eq!(status_for_error(Some("invalid_request_error"), None), Some(400));
-        assert_eq!(status_for_error(Some("invalid_request_error"), Some("model_not_found")), Some(404));
-        assert_eq!(status_for_error(Some("insufficient_quota"), Some("insufficient_quota")), None);
+        assert_eq!(
+            status_for_error(Some("server_error"), Some("429")),
+            Some(429)
+        );
+        assert_eq!(
+            status_for_error(Some("invalid_request_error"), None),
+            Some(400)
+        );
+        assert_eq!(
+            status_for_error(Some("invalid_request_error"), Some("model_not_found")),
+            Some(404)
+        );
+        assert_eq!(
+            status_for_error(Some("insufficient_quota"), Some("insufficient_quota")),
+            None
+        );
         assert_eq!(status_for_error(None, Some("200")), None);
         assert_eq!(status_for_error(None, None), None);
-        for (k, retry) in [("overloaded_error", true), ("rate_limit_error", true), ("api_error", true), ("invalid_request_error", false)] {
-            assert_eq!(status_for_error(Some(k), None).is_some_and(|s| should_retry(s, None)), retry, "{k}");
+        for (k, retry) in [
+            ("overloaded_error", true),
+            ("rate_limit_error", true),
+            ("api_error", true),
+            ("invalid_request_error", false),
+        ] {
+            assert_eq!(
+                status_for_error(Some(k), None).is_some_and(|s| should_retry(s, None)),
+                retry,
+                "{k}"
+            );
         }
     }
 
@@ -116,7 +157,10 @@ mod tests {
         assert_eq!(server_wait_ms(None, Some(2.0), None), Some(2000.0));
         assert_eq!(server_wait_ms(None, Some(61.0), None), None);
         assert_eq!(server_wait_ms(Some(-1.0), Some(1.0), None), Some(1000.0));
-        assert_eq!(server_wait_ms(Some(f64::NAN), None, Some(3000.0)), Some(3000.0));
+        assert_eq!(
+            server_wait_ms(Some(f64::NAN), None, Some(3000.0)),
+            Some(3000.0)
+        );
         assert_eq!(server_wait_ms(None, None, Some(-500.0)), Some(0.0));
         assert_eq!(server_wait_ms(None, None, Some(120_000.0)), None);
         assert_eq!(server_wait_ms(None, None, None), None);

@@ -329,7 +329,8 @@ impl Run {
             self.check_abort()?;
             let step = self.lp.steps();
             let request = parse_json(&self.lp.body());
-            let answer = JsFuture::from(client::call(client, op, &request, &self.call_opts)).await?;
+            let answer =
+                JsFuture::from(client::call(client, op, &request, &self.call_opts)).await?;
             let completion = match sink.as_deref_mut() {
                 Some(s) => stream_step(s, step, &answer).await?,
                 None => answer,

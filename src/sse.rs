@@ -51,7 +51,10 @@ impl SseParser {
     /// (its data lines plus the line being read): [`next_event`](Self::next_event) then returns
     /// `None` for good, [`exceeded`](Self::exceeded) tells why, and the buffers are freed.
     pub fn with_limit(max_event_bytes: usize) -> Self {
-        SseParser { limit: Some(max_event_bytes), ..Self::default() }
+        SseParser {
+            limit: Some(max_event_bytes),
+            ..Self::default()
+        }
     }
 
     /// Tells whether an event passed the limit given to [`with_limit`](Self::with_limit).
@@ -82,7 +85,10 @@ impl SseParser {
             // then costs about its size in memory, not twice that.
             let cap = self.buf.capacity();
             if old + len > cap {
-                let target = cap.saturating_mul(2).min(self.start.saturating_add(limit).saturating_add(1)).max(old + len);
+                let target = cap
+                    .saturating_mul(2)
+                    .min(self.start.saturating_add(limit).saturating_add(1))
+                    .max(old + len);
                 self.buf.reserve_exact(target - old);
             }
         }
@@ -155,7 +161,9 @@ impl SseParser {
     /// end and whenever the buffer ends inside a line, so the verdict does not depend on how
     /// the input was split, and the buffer never holds much more than the limit plus one push.
     fn check_limit(&mut self, end: usize) -> bool {
-        let Some(limit) = self.limit else { return false };
+        let Some(limit) = self.limit else {
+            return false;
+        };
         let line = end.saturating_sub(self.start);
         let held = line + self.data.len() + self.event.as_ref().map_or(0, Vec::len);
         if held > limit {
@@ -218,16 +226,23 @@ fn line_into(
             return None;
         }
         data.pop(); // the `\n` after the last data line
-        // Hand the bytes over without a copy when they are valid UTF-8 (nearly always).
+                    // Hand the bytes over without a copy when they are valid UTF-8 (nearly always).
         let text = String::from_utf8(std::mem::take(data))
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        return Some(SseEvent { event: name.as_deref().map(lossy), data: text, id: id.clone() });
+        return Some(SseEvent {
+            event: name.as_deref().map(lossy),
+            data: text,
+            id: id.clone(),
+        });
     }
     let (field, value) = match line.iter().position(|b| *b == b':') {
         Some(0) => return None, // comment
         Some(at) => {
             let value = line.get(at + 1..).unwrap_or_default();
-            (line.get(..at).unwrap_or_default(), value.strip_prefix(b" ").unwrap_or(value))
+            (
+                line.get(..at).unwrap_or_default(),
+                value.strip_prefix(b" ").unwrap_or(value),
+            )
         }
         None => (line, &[][..]),
     };
@@ -250,7 +265,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn ev(event: Option<&str>, data: &str, id: Option<&str>) -> SseEvent {
-        SseEvent { event: event.map(Into::into), data: data.into(), id: id.map(Into::into) }
+        SseEvent {
+            event: event.map(Into::into),
+            data: data.into(),
+            id: id.map(Into::into),
+        }
     }
 
     /// All events from the given chunks, draining after every push, then finishing.
@@ -282,19 +301,29 @@ mod tests {
     #[test]
     fn basic_event() {
         assert_eq!(one("data: hello\n\n"), vec![ev(None, "hello", None)]);
-        assert_eq!(one("event: x\ndata: 1\nid: 7\n\n"), vec![ev(Some("x"), "1", Some("7"))]);
+        assert_eq!(
+            one("event: x\ndata: 1\nid: 7\n\n"),
+            vec![ev(Some("x"), "1", Some("7"))]
+        );
     }
 
     #[test]
     fn line_ends() {
-        let want = vec![ev(None, "a", None), ev(None, "b", None), ev(None, "c", None)];
+        let want = vec![
+            ev(None, "a", None),
+            ev(None, "b", None),
+            ev(None, "c", None),
+        ];
         assert_eq!(one("data: a\n\ndata: b\r\n\r\ndata: c\r\r"), want);
         assert_eq!(one("data: a\r\rdata: b\n\ndata: c\r\n\r\n"), want);
         // \r\n split across chunks is one line end, not two.
         let split = run(&[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"]);
         assert_eq!(split, vec![ev(None, "a\nb", None)]);
         // \r at end of chunk followed by something else.
-        assert_eq!(run(&[b"data: a\r", b"data: b\r", b"\r"]), vec![ev(None, "a\nb", None)]);
+        assert_eq!(
+            run(&[b"data: a\r", b"data: b\r", b"\r"]),
+            vec![ev(None, "a\nb", None)]
+        );
     }
 
     #[test]
@@ -318,16 +347,25 @@ mod tests {
             run(&[b"data: a\xff\xfeb\xe2\x82\n\n"]),
             vec![ev(None, "a\u{fffd}\u{fffd}b\u{fffd}", None)]
         );
-        assert_eq!(run(&[b"event: \xc3\n", b"data: x\n\n"]), vec![ev(Some("\u{fffd}"), "x", None)]);
+        assert_eq!(
+            run(&[b"event: \xc3\n", b"data: x\n\n"]),
+            vec![ev(Some("\u{fffd}"), "x", None)]
+        );
     }
 
     #[test]
     fn bom() {
         assert_eq!(one("\u{feff}data: a\n\n"), vec![ev(None, "a", None)]);
-        assert_eq!(bytewise("\u{feff}data: a\n\n".as_bytes()), vec![ev(None, "a", None)]);
+        assert_eq!(
+            bytewise("\u{feff}data: a\n\n".as_bytes()),
+            vec![ev(None, "a", None)]
+        );
         // Only at the very start, and only once.
         assert_eq!(one("\u{feff}\u{feff}data: a\n\n"), vec![]);
-        assert_eq!(one("data: \u{feff}a\n\n"), vec![ev(None, "\u{feff}a", None)]);
+        assert_eq!(
+            one("data: \u{feff}a\n\n"),
+            vec![ev(None, "\u{feff}a", None)]
+        );
         // A stream that is only part of a BOM does not hang or panic.
         assert_eq!(run(&[b"\xef\xbb"]), vec![]);
     }
@@ -342,7 +380,10 @@ mod tests {
         assert_eq!(one("data\ndata\n\n"), vec![ev(None, "\n", None)]);
         assert_eq!(one("data:\n\n"), vec![ev(None, "", None)]);
         // Field names are case-sensitive; unknown fields and retry are ignored.
-        assert_eq!(one("Data: x\nretry: 10\nfoo: bar\ndata: y\n\n"), vec![ev(None, "y", None)]);
+        assert_eq!(
+            one("Data: x\nretry: 10\nfoo: bar\ndata: y\n\n"),
+            vec![ev(None, "y", None)]
+        );
     }
 
     #[test]
@@ -355,7 +396,10 @@ mod tests {
 
     #[test]
     fn multi_line_data() {
-        assert_eq!(one("data: a\ndata: b\ndata: c\n\n"), vec![ev(None, "a\nb\nc", None)]);
+        assert_eq!(
+            one("data: a\ndata: b\ndata: c\n\n"),
+            vec![ev(None, "a\nb\nc", None)]
+        );
         assert_eq!(one("data: a\ndata:\n\n"), vec![ev(None, "a\n", None)]);
     }
 
@@ -363,7 +407,11 @@ mod tests {
     fn event_name_resets_after_dispatch_and_blank() {
         assert_eq!(
             one("event: x\ndata: 1\n\ndata: 2\n\nevent: y\n\ndata: 3\n\n"),
-            vec![ev(Some("x"), "1", None), ev(None, "2", None), ev(None, "3", None)]
+            vec![
+                ev(Some("x"), "1", None),
+                ev(None, "2", None),
+                ev(None, "3", None)
+            ]
         );
     }
 
@@ -392,7 +440,10 @@ mod tests {
 
     #[test]
     fn finish_flushes_partial() {
-        assert_eq!(one("data: a\n\ndata: b"), vec![ev(None, "a", None), ev(None, "b", None)]);
+        assert_eq!(
+            one("data: a\n\ndata: b"),
+            vec![ev(None, "a", None), ev(None, "b", None)]
+        );
         assert_eq!(one("data: b\n"), vec![ev(None, "b", None)]);
         assert_eq!(one("event: e\ndata: b\r"), vec![ev(Some("e"), "b", None)]);
         assert_eq!(one("event: e"), vec![]);
@@ -546,7 +597,10 @@ mod tests {
         assert_eq!(openai.last().map(|e| e.data.as_str()), Some("[DONE]"));
 
         let anthropic = one(ANTHROPIC);
-        let names: Vec<_> = anthropic.iter().map(|e| e.event.as_deref().unwrap_or("")).collect();
+        let names: Vec<_> = anthropic
+            .iter()
+            .map(|e| e.event.as_deref().unwrap_or(""))
+            .collect();
         assert_eq!(names.first(), Some(&"message_start"));
         assert!(names.contains(&"ping"));
         assert_eq!(names.last(), Some(&"message_stop"));

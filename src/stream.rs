@@ -13,8 +13,8 @@ use crate::accumulate::{ChatAccumulator, ChunkError};
 use crate::body::take_read;
 use crate::error::{Error, Kind};
 use crate::fetch::{quiet, Call};
-use crate::json;
 use crate::glue::{ChatStream, MessageStream};
+use crate::json;
 use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
 use crate::open::Opened;
@@ -26,7 +26,6 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::ReadableStreamDefaultReader;
-
 
 /// Which wire format the stream carries.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,7 +117,9 @@ impl Io {
             let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
                 None if self.parser.exceeded() => {
-                    return Err(crate::limits::event_too_big(self.call.limits().max_event_bytes))
+                    return Err(crate::limits::event_too_big(
+                        self.call.limits().max_event_bytes,
+                    ))
                 }
                 None if self.eof => match self.parser.finish() {
                     Some(e) => e,
@@ -142,7 +143,12 @@ impl Io {
         Ok(())
     }
 
-    fn handle(&mut self, mode: u8, ev: SseEvent, mut batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn handle(
+        &mut self,
+        mode: u8,
+        ev: SseEvent,
+        mut batch: Option<&mut Batch>,
+    ) -> Result<(), Error> {
         let chat = matches!(self.acc, Acc::Chat(_));
         if ev.data.trim().is_empty() && (chat || ev.event.is_none()) {
             return Ok(()); // an empty `data:` keep-alive
@@ -153,7 +159,11 @@ impl Io {
             let lines = || ev.data.split('\n').map(str::trim).filter(|l| !l.is_empty());
             if lines().all(|l| (chat && l == "[DONE]") || json::parse(l).is_ok()) {
                 for line in lines() {
-                    let one = SseEvent { event: ev.event.clone(), data: line.to_owned(), id: None };
+                    let one = SseEvent {
+                        event: ev.event.clone(),
+                        data: line.to_owned(),
+                        id: None,
+                    };
                     self.handle_one(mode, one, batch.as_deref_mut())?;
                     if self.done {
                         break;
@@ -165,7 +175,12 @@ impl Io {
         self.handle_one(mode, ev, batch)
     }
 
-    fn handle_one(&mut self, mode: u8, ev: SseEvent, batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn handle_one(
+        &mut self,
+        mode: u8,
+        ev: SseEvent,
+        batch: Option<&mut Batch>,
+    ) -> Result<(), Error> {
         let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
             Acc::Chat(acc) => {
                 if ev.data.trim() == "[DONE]" {
@@ -187,11 +202,17 @@ impl Io {
                 (s.content, !(self.hide_empty && s.empty), None)
             }
             Acc::Messages(acc) => {
-                let s = acc.push(ev.event.as_deref(), &ev.data).map_err(chunk_error)?;
+                let s = acc
+                    .push(ev.event.as_deref(), &ev.data)
+                    .map_err(chunk_error)?;
                 if s.kind == EventKind::MessageStop {
                     self.done = true;
                 }
-                (s.text, s.kind != EventKind::Ping, Some(kind_name(s.kind, ev.event.as_deref())))
+                (
+                    s.text,
+                    s.kind != EventKind::Ping,
+                    Some(kind_name(s.kind, ev.event.as_deref())),
+                )
             }
         };
         self.delivered += 1;
@@ -213,7 +234,10 @@ impl Io {
             }
             PARTIAL => {
                 if let Some(t) = text {
-                    self.partial.get_or_insert_with(Default::default).0.push_str(&t);
+                    self.partial
+                        .get_or_insert_with(Default::default)
+                        .0
+                        .push_str(&t);
                 }
             }
             SSE => {
@@ -237,8 +261,12 @@ impl Io {
 
     /// Adds the answer's partial value to the batch when it changed since the last one.
     fn partial_value(&mut self, b: &mut Batch) {
-        let Some(p) = self.partial.as_deref_mut() else { return };
-        let Some(v) = crate::structured::partial(&p.0) else { return };
+        let Some(p) = self.partial.as_deref_mut() else {
+            return;
+        };
+        let Some(v) = crate::structured::partial(&p.0) else {
+            return;
+        };
         if v != p.1 {
             b.text.push(if b.count == 0 { '[' } else { ',' });
             b.text.push_str(&v);
@@ -307,7 +335,11 @@ fn batch_value(mode: u8, mut b: Batch) -> Result<Option<JsValue>, Error> {
         _ => {
             b.text.push(']');
             js_sys::JSON::parse(&b.text).map_err(|e| {
-                Error::new(Kind::Stream, "the server sent a chunk that is not valid JSON").with_cause(e)
+                Error::new(
+                    Kind::Stream,
+                    "the server sent a chunk that is not valid JSON",
+                )
+                .with_cause(e)
             })?
         }
     }))
@@ -321,7 +353,9 @@ impl Inner {
             return js.clone();
         }
         let io = self.io.take();
-        let js = e.redact(io.as_ref().and_then(|io| io.call.secret())).into_js();
+        let js = e
+            .redact(io.as_ref().and_then(|io| io.call.secret()))
+            .into_js();
         self.state = State::Failed(js.clone());
         if let Some(t) = self.track.take() {
             t.stream_failed(&js);
@@ -402,7 +436,12 @@ fn chunk_error(e: ChunkError) -> Error {
             m.push(')');
             Error::new(Kind::Stream, m)
         }
-        ChunkError::Api { message, kind, code, param } => Error::from_stream_payload(message, kind, code, param),
+        ChunkError::Api {
+            message,
+            kind,
+            code,
+            param,
+        } => Error::from_stream_payload(message, kind, code, param),
         ChunkError::Shape(what) => {
             let mut m = String::from("the server sent an unexpected chunk: ");
             m.push_str(what);
@@ -423,7 +462,9 @@ async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
                 State::Open => {}
             }
             let mode = s.mode;
-            let Some(io) = s.io.as_mut() else { return Ok(()) };
+            let Some(io) = s.io.as_mut() else {
+                return Ok(());
+            };
             match io.process(mode, None) {
                 Err(e) => return Err(s.fail(e)),
                 Ok(()) if io.done => {
@@ -451,12 +492,31 @@ impl StreamCore {
     /// `hide_empty`: keep chunks without choices from chunk consumers (see [`Io`]).
     pub fn new(proto: Proto, opened: Opened, mut call: Call, hide_empty: bool) -> StreamCore {
         call.start_idle();
-        let Opened { reader, parser, queued, head, .. } = opened;
+        let Opened {
+            reader,
+            parser,
+            queued,
+            head,
+            ..
+        } = opened;
         let acc = match proto {
             Proto::Chat => Acc::Chat(ChatAccumulator::new()),
             Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
         };
-        let io = Io { reader, parser, queued, acc, hide_empty, call, eof: false, done: false, delivered: 0, pending: None, head, partial: None };
+        let io = Io {
+            reader,
+            parser,
+            queued,
+            acc,
+            hide_empty,
+            call,
+            eof: false,
+            done: false,
+            delivered: 0,
+            pending: None,
+            head,
+            partial: None,
+        };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
                 io: Some(Box::new(io)),
@@ -530,7 +590,9 @@ impl StreamCore {
             State::Open => {}
         }
         let mode = s.mode;
-        let Some(io) = s.io.as_mut() else { return Ok(JsValue::UNDEFINED) };
+        let Some(io) = s.io.as_mut() else {
+            return Ok(JsValue::UNDEFINED);
+        };
         if let Some(e) = io.pending.take() {
             return Err(s.fail(e));
         }
@@ -554,7 +616,11 @@ impl StreamCore {
                 if done {
                     s.end();
                 }
-                Ok(out.unwrap_or(if done { JsValue::UNDEFINED } else { JsValue::NULL }))
+                Ok(out.unwrap_or(if done {
+                    JsValue::UNDEFINED
+                } else {
+                    JsValue::NULL
+                }))
             }
         }
     }
@@ -599,7 +665,8 @@ impl StreamCore {
     pub fn cancel(&self, reason: JsValue) {
         let mut s = self.inner.borrow_mut();
         if matches!(s.state, State::Open) {
-            let e = Error::new(Kind::Aborted, "the stream was cancelled before it finished").with_cause(reason);
+            let e = Error::new(Kind::Aborted, "the stream was cancelled before it finished")
+                .with_cause(reason);
             s.fail(e);
         }
     }
@@ -648,7 +715,9 @@ impl StreamCore {
             // early: Node's async iterator issues its first read a microtask later.
             s.final_scheduled = true;
             let inner = self.inner.clone();
-            let Some(signal) = s.io.as_ref().map(|io| io.call.signal()) else { return p };
+            let Some(signal) = s.io.as_ref().map(|io| io.call.signal()) else {
+                return p;
+            };
             spawn_local(async move {
                 let _ = JsFuture::from(crate::fetch::sleep(0.0, &signal)).await;
                 let start = {

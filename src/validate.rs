@@ -33,28 +33,118 @@ const MAX_INT: f64 = 9_007_199_254_740_991.0;
 const AT_LEAST_1: &str = "must be a whole number of at least 1";
 
 const CHAT_NUMBERS: &[Range] = &[
-    Range { name: "temperature", min: 0.0, max: 2.0, integer: false, says: "must be a number from 0 to 2" },
-    Range { name: "top_p", min: 0.0, max: 1.0, integer: false, says: "must be a number from 0 to 1" },
-    Range { name: "frequency_penalty", min: -2.0, max: 2.0, integer: false, says: "must be a number from -2 to 2" },
-    Range { name: "presence_penalty", min: -2.0, max: 2.0, integer: false, says: "must be a number from -2 to 2" },
-    Range { name: "max_tokens", min: 1.0, max: MAX_INT, integer: true, says: AT_LEAST_1 },
-    Range { name: "max_completion_tokens", min: 1.0, max: MAX_INT, integer: true, says: AT_LEAST_1 },
-    Range { name: "n", min: 1.0, max: 128.0, integer: true, says: "must be a whole number from 1 to 128" },
-    Range { name: "seed", min: -MAX_INT, max: MAX_INT, integer: true, says: "must be a whole number" },
-    Range { name: "top_logprobs", min: 0.0, max: 20.0, integer: true, says: "must be a whole number from 0 to 20" },
+    Range {
+        name: "temperature",
+        min: 0.0,
+        max: 2.0,
+        integer: false,
+        says: "must be a number from 0 to 2",
+    },
+    Range {
+        name: "top_p",
+        min: 0.0,
+        max: 1.0,
+        integer: false,
+        says: "must be a number from 0 to 1",
+    },
+    Range {
+        name: "frequency_penalty",
+        min: -2.0,
+        max: 2.0,
+        integer: false,
+        says: "must be a number from -2 to 2",
+    },
+    Range {
+        name: "presence_penalty",
+        min: -2.0,
+        max: 2.0,
+        integer: false,
+        says: "must be a number from -2 to 2",
+    },
+    Range {
+        name: "max_tokens",
+        min: 1.0,
+        max: MAX_INT,
+        integer: true,
+        says: AT_LEAST_1,
+    },
+    Range {
+        name: "max_completion_tokens",
+        min: 1.0,
+        max: MAX_INT,
+        integer: true,
+        says: AT_LEAST_1,
+    },
+    Range {
+        name: "n",
+        min: 1.0,
+        max: 128.0,
+        integer: true,
+        says: "must be a whole number from 1 to 128",
+    },
+    Range {
+        name: "seed",
+        min: -MAX_INT,
+        max: MAX_INT,
+        integer: true,
+        says: "must be a whole number",
+    },
+    Range {
+        name: "top_logprobs",
+        min: 0.0,
+        max: 20.0,
+        integer: true,
+        says: "must be a whole number from 0 to 20",
+    },
 ];
 
 const MESSAGES_NUMBERS: &[Range] = &[
-    Range { name: "max_tokens", min: 1.0, max: MAX_INT, integer: true, says: AT_LEAST_1 },
-    Range { name: "temperature", min: 0.0, max: 1.0, integer: false, says: "must be a number from 0 to 1" },
-    Range { name: "top_p", min: 0.0, max: 1.0, integer: false, says: "must be a number from 0 to 1" },
-    Range { name: "top_k", min: 0.0, max: MAX_INT, integer: true, says: "must be a whole number of at least 0" },
+    Range {
+        name: "max_tokens",
+        min: 1.0,
+        max: MAX_INT,
+        integer: true,
+        says: AT_LEAST_1,
+    },
+    Range {
+        name: "temperature",
+        min: 0.0,
+        max: 1.0,
+        integer: false,
+        says: "must be a number from 0 to 1",
+    },
+    Range {
+        name: "top_p",
+        min: 0.0,
+        max: 1.0,
+        integer: false,
+        says: "must be a number from 0 to 1",
+    },
+    Range {
+        name: "top_k",
+        min: 0.0,
+        max: MAX_INT,
+        integer: true,
+        says: "must be a whole number of at least 0",
+    },
 ];
 
-const EMBEDDINGS_NUMBERS: &[Range] =
-    &[Range { name: "dimensions", min: 1.0, max: 65536.0, integer: true, says: AT_LEAST_1 }];
+const EMBEDDINGS_NUMBERS: &[Range] = &[Range {
+    name: "dimensions",
+    min: 1.0,
+    max: 65536.0,
+    integer: true,
+    says: AT_LEAST_1,
+}];
 
-const OPENAI_ROLES: &[&str] = &["system", "developer", "user", "assistant", "tool", "function"];
+const OPENAI_ROLES: &[&str] = &[
+    "system",
+    "developer",
+    "user",
+    "assistant",
+    "tool",
+    "function",
+];
 const ANTHROPIC_ROLES: &[&str] = &["user", "assistant"];
 
 /// Checks the top-level numeric parameters on the JavaScript request (before it becomes
@@ -74,7 +164,9 @@ pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
             continue;
         }
         let n = v.as_f64();
-        if n.is_some_and(|n| n.is_finite() && n >= r.min && n <= r.max && (!r.integer || n.fract() == 0.0)) {
+        if n.is_some_and(|n| {
+            n.is_finite() && n >= r.min && n <= r.max && (!r.integer || n.fract() == 0.0)
+        }) {
             continue;
         }
         let mut what = String::from(r.says);
@@ -127,7 +219,10 @@ pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> 
         boolean(req, "logprobs")?;
         boolean(req, "parallel_tool_calls")?;
         if present(req, "stream_options").is_some_and(|v| !matches!(v, Value::Object(_))) {
-            return Err(Error::invalid("stream_options", "must be an object like { include_usage: true }"));
+            return Err(Error::invalid(
+                "stream_options",
+                "must be an object like { include_usage: true }",
+            ));
         }
     } else {
         if req.get("max_tokens").is_none() {
@@ -139,11 +234,18 @@ pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> 
         messages(req.get("messages"), ANTHROPIC_ROLES, api)?;
         stop(req, "stop_sequences", false)?;
         tools(req, api)?;
-        if present(req, "system").is_some_and(|s| !matches!(s, Value::String(_) | Value::Array(_))) {
-            return Err(Error::invalid("system", "must be a string or an array of text blocks"));
+        if present(req, "system").is_some_and(|s| !matches!(s, Value::String(_) | Value::Array(_)))
+        {
+            return Err(Error::invalid(
+                "system",
+                "must be a string or an array of text blocks",
+            ));
         }
         if let Some(tc) = present(req, "tool_choice") {
-            if !matches!(tc.get("type").and_then(Value::as_str), Some("auto" | "any" | "tool" | "none")) {
+            if !matches!(
+                tc.get("type").and_then(Value::as_str),
+                Some("auto" | "any" | "tool" | "none")
+            ) {
                 return Err(Error::invalid(
                     "tool_choice",
                     "must be an object like { type: \"auto\" }, { type: \"any\" } or { type: \"tool\", name }",
@@ -151,7 +253,10 @@ pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> 
             }
         }
         if present(req, "metadata").is_some_and(|m| !matches!(m, Value::Object(_))) {
-            return Err(Error::invalid("metadata", "must be an object like { user_id: \"...\" }"));
+            return Err(Error::invalid(
+                "metadata",
+                "must be an object like { user_id: \"...\" }",
+            ));
         }
     }
     if let Some(stream) = present(req, "stream") {
@@ -166,12 +271,10 @@ pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> 
                     },
                 ))
             }
-            Value::Bool(false) if streaming => {
-                return Err(Error::invalid(
-                    "stream",
-                    "is false, but this call streams; remove stream or call the non-streaming method",
-                ))
-            }
+            Value::Bool(false) if streaming => return Err(Error::invalid(
+                "stream",
+                "is false, but this call streams; remove stream or call the non-streaming method",
+            )),
             Value::Bool(_) => {}
             _ => return Err(Error::invalid("stream", "must be true or false")),
         }
@@ -195,7 +298,9 @@ pub fn embeddings(req: &Value<'_>) -> Result<(), Error> {
                 let ok = match (items.first(), it) {
                     (Some(Value::String(_)), Value::String(s)) => !s.is_empty(),
                     (Some(Value::Number(_)), t) => token(t),
-                    (Some(Value::Array(_)), Value::Array(a)) => !a.is_empty() && a.iter().all(token),
+                    (Some(Value::Array(_)), Value::Array(a)) => {
+                        !a.is_empty() && a.iter().all(token)
+                    }
                     _ => false,
                 };
                 if !ok {
@@ -205,8 +310,13 @@ pub fn embeddings(req: &Value<'_>) -> Result<(), Error> {
         }
         _ => return Err(Error::invalid("input", SAYS)),
     }
-    if present(req, "encoding_format").is_some_and(|f| !matches!(f.as_str(), Some("float" | "base64"))) {
-        return Err(Error::invalid("encoding_format", "must be \"float\" or \"base64\""));
+    if present(req, "encoding_format")
+        .is_some_and(|f| !matches!(f.as_str(), Some("float" | "base64")))
+    {
+        return Err(Error::invalid(
+            "encoding_format",
+            "must be \"float\" or \"base64\"",
+        ));
     }
     string(req, "user")
 }
@@ -265,7 +375,8 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
     for (i, m) in list.iter().enumerate() {
         let at = indexed("messages", i);
         if !matches!(m, Value::Object(_)) {
-            let mut what = String::from("must be an object like { role: \"user\", content: \"Hi\" }, not ");
+            let mut what =
+                String::from("must be an object like { role: \"user\", content: \"Hi\" }, not ");
             what.push_str(kind(Some(m)));
             return Err(Error::invalid(&at, &what));
         }
@@ -287,7 +398,15 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
         }
         let calls = api == Api::Chat
             && role == "assistant"
-            && ["tool_calls", "function_call", "refusal", "reasoning_content", "reasoning"].iter().any(|k| present(m, k).is_some());
+            && [
+                "tool_calls",
+                "function_call",
+                "refusal",
+                "reasoning_content",
+                "reasoning",
+            ]
+            .iter()
+            .any(|k| present(m, k).is_some());
         match present(m, "content") {
             Some(Value::String(s)) => {
                 if api == Api::Messages && s.is_empty() {
@@ -296,7 +415,10 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
             }
             Some(Value::Array(parts)) => {
                 if api == Api::Messages && parts.is_empty() {
-                    return Err(Error::invalid(&field(&at, "content"), "must hold at least one content block"));
+                    return Err(Error::invalid(
+                        &field(&at, "content"),
+                        "must hold at least one content block",
+                    ));
                 }
                 for (j, p) in parts.iter().enumerate() {
                     if p.get("type").and_then(Value::as_str).is_none() {
@@ -309,17 +431,26 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
             }
             None if calls => {}
             _ => {
-                return Err(Error::invalid(&field(&at, "content"), "must be a string or an array of content parts"))
+                return Err(Error::invalid(
+                    &field(&at, "content"),
+                    "must be a string or an array of content parts",
+                ))
             }
         }
-        if api == Api::Chat && role == "tool" && m.get("tool_call_id").and_then(Value::as_str).is_none() {
+        if api == Api::Chat
+            && role == "tool"
+            && m.get("tool_call_id").and_then(Value::as_str).is_none()
+        {
             return Err(Error::invalid(
                 &field(&at, "tool_call_id"),
                 "is required for a tool message: the id of the tool call it answers",
             ));
         }
         if present(m, "tool_calls").is_some_and(|t| !matches!(t, Value::Array(_))) {
-            return Err(Error::invalid(&field(&at, "tool_calls"), "must be an array"));
+            return Err(Error::invalid(
+                &field(&at, "tool_calls"),
+                "must be an array",
+            ));
         }
     }
     Ok(())
@@ -332,7 +463,11 @@ fn stop(req: &Value<'_>, name: &str, allow_string: bool) -> Result<(), Error> {
         Some(Value::Array(a)) if a.iter().all(|s| matches!(s, Value::String(_))) => Ok(()),
         Some(_) => Err(Error::invalid(
             name,
-            if allow_string { "must be a string or an array of strings" } else { "must be an array of strings" },
+            if allow_string {
+                "must be a string or an array of strings"
+            } else {
+                "must be an array of strings"
+            },
         )),
     }
 }
@@ -341,12 +476,21 @@ fn tools(req: &Value<'_>, api: Api) -> Result<(), Error> {
     let list = match present(req, "tools") {
         None => return Ok(()),
         Some(Value::Array(l)) => l,
-        Some(_) => return Err(Error::invalid("tools", "must be an array of tool definitions")),
+        Some(_) => {
+            return Err(Error::invalid(
+                "tools",
+                "must be an array of tool definitions",
+            ))
+        }
     };
     for (i, t) in list.iter().enumerate() {
         let ok = match api {
             Api::Chat => match t.get("type").and_then(Value::as_str) {
-                Some("function") => t.get("function").and_then(|f| f.get("name")).and_then(Value::as_str).is_some(),
+                Some("function") => t
+                    .get("function")
+                    .and_then(|f| f.get("name"))
+                    .and_then(Value::as_str)
+                    .is_some(),
                 Some(_) => true,
                 None => false,
             },
@@ -414,7 +558,10 @@ mod tests {
             Ok(()) => panic!("accepted {text}"),
             Err((p, m)) => {
                 assert_eq!(p, field, "{text}: {m}");
-                assert!(m.starts_with(field), "message must start with the field: {m}");
+                assert!(
+                    m.starts_with(field),
+                    "message must start with the field: {m}"
+                );
             }
         }
     }
@@ -433,9 +580,26 @@ mod tests {
         for g in good {
             assert_eq!(check(Api::Chat, g, false), Ok(()), "{g}");
         }
-        assert_eq!(check(Api::Messages, r#"{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"system":"s","tool_choice":{"type":"any"}}"#, true), Ok(()));
-        assert_eq!(check(Api::Embeddings, r#"{"input":[[1,2],[3]]}"#, false), Ok(()));
-        assert_eq!(check(Api::Embeddings, r#"{"input":[1,2,3],"encoding_format":"float"}"#, false), Ok(()));
+        assert_eq!(
+            check(
+                Api::Messages,
+                r#"{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"system":"s","tool_choice":{"type":"any"}}"#,
+                true
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(Api::Embeddings, r#"{"input":[[1,2],[3]]}"#, false),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                Api::Embeddings,
+                r#"{"input":[1,2,3],"encoding_format":"float"}"#,
+                false
+            ),
+            Ok(())
+        );
     }
 
     #[test]
@@ -446,34 +610,146 @@ mod tests {
         rejects(Api::Chat, r#"{"messages":"hi"}"#, "messages");
         rejects(Api::Chat, r#"{"messages":[]}"#, "messages");
         rejects(Api::Chat, r#"{"messages":[1]}"#, "messages[0]");
-        rejects(Api::Chat, r#"{"messages":[{"content":"x"}]}"#, "messages[0].role");
-        rejects(Api::Chat, r#"{"messages":[{"role":"bot","content":"x"}]}"#, "messages[0].role");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user"}]}"#, "messages[0].content");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":5}]}"#, "messages[0].content");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":[{"text":"x"}]}]}"#, "messages[0].content[0]");
-        rejects(Api::Chat, r#"{"messages":[{"role":"tool","content":"x"}]}"#, "messages[0].tool_call_id");
-        rejects(Api::Chat, r#"{"messages":[{"role":"assistant","content":"x","tool_calls":{}}]}"#, "messages[0].tool_calls");
-        rejects(Api::Chat, r#"{"model":"","messages":[{"role":"user","content":"x"}]}"#, "model");
-        rejects(Api::Chat, r#"{"model":5,"messages":[{"role":"user","content":"x"}]}"#, "model");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stop":5}"#, "stop");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"tools":{}}"#, "tools");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}"#, "tools[0]");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"}"#, "tool_choice");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"response_format":"json"}"#, "response_format");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"user":1}"#, "user");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"logprobs":"yes"}"#, "logprobs");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#, "stream");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stream":"yes"}"#, "stream");
-        rejects(Api::Chat, r#"{"messages":[{"role":"user","content":"x"}],"stream_options":true}"#, "stream_options");
-        rejects(Api::Messages, r#"{"messages":[{"role":"user","content":"x"}]}"#, "max_tokens");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"system","content":"x"}]}"#, "messages[0].role");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":""}]}"#, "messages[0].content");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":[]}]}"#, "messages[0].content");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"system":5}"#, "system");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"x"}}"#, "tool_choice");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":"x"}"#, "stop_sequences");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[{}]}"#, "tools[0]");
-        rejects(Api::Messages, r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":[]}"#, "metadata");
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"content":"x"}]}"#,
+            "messages[0].role",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"bot","content":"x"}]}"#,
+            "messages[0].role",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user"}]}"#,
+            "messages[0].content",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":5}]}"#,
+            "messages[0].content",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":[{"text":"x"}]}]}"#,
+            "messages[0].content[0]",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"tool","content":"x"}]}"#,
+            "messages[0].tool_call_id",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"assistant","content":"x","tool_calls":{}}]}"#,
+            "messages[0].tool_calls",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"model":"","messages":[{"role":"user","content":"x"}]}"#,
+            "model",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"model":5,"messages":[{"role":"user","content":"x"}]}"#,
+            "model",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"stop":5}"#,
+            "stop",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"tools":{}}"#,
+            "tools",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}"#,
+            "tools[0]",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"}"#,
+            "tool_choice",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"response_format":"json"}"#,
+            "response_format",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"user":1}"#,
+            "user",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"logprobs":"yes"}"#,
+            "logprobs",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#,
+            "stream",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"stream":"yes"}"#,
+            "stream",
+        );
+        rejects(
+            Api::Chat,
+            r#"{"messages":[{"role":"user","content":"x"}],"stream_options":true}"#,
+            "stream_options",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"messages":[{"role":"user","content":"x"}]}"#,
+            "max_tokens",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"system","content":"x"}]}"#,
+            "messages[0].role",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":""}]}"#,
+            "messages[0].content",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":[]}]}"#,
+            "messages[0].content",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"system":5}"#,
+            "system",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"x"}}"#,
+            "tool_choice",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":"x"}"#,
+            "stop_sequences",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[{}]}"#,
+            "tools[0]",
+        );
+        rejects(
+            Api::Messages,
+            r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":[]}"#,
+            "metadata",
+        );
         rejects(Api::Embeddings, r#"{}"#, "input");
         rejects(Api::Embeddings, r#"{"input":""}"#, "input");
         rejects(Api::Embeddings, r#"{"input":[]}"#, "input");
@@ -481,7 +757,11 @@ mod tests {
         rejects(Api::Embeddings, r#"{"input":["a",1]}"#, "input[1]");
         rejects(Api::Embeddings, r#"{"input":[1,-2]}"#, "input[1]");
         rejects(Api::Embeddings, r#"{"input":[[1],[]]}"#, "input[1]");
-        rejects(Api::Embeddings, r#"{"input":"a","encoding_format":"int8"}"#, "encoding_format");
+        rejects(
+            Api::Embeddings,
+            r#"{"input":"a","encoding_format":"int8"}"#,
+            "encoding_format",
+        );
     }
 
     #[test]

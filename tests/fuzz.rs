@@ -55,7 +55,11 @@ use std::time::{Duration, Instant};
 /// Iterations when `AIBADGR_FUZZ_ITERS` is unset: about 15 s on the 2-core CI machine (each one
 /// a whole generated stream checked every way), in
 /// release (`cargo test --release`) or in a debug build (about 6 times slower per execution).
-const DEFAULT_ITERS: u64 = if cfg!(debug_assertions) { 2_000 } else { 12_000 };
+const DEFAULT_ITERS: u64 = if cfg!(debug_assertions) {
+    2_000
+} else {
+    12_000
+};
 const DEFAULT_SEED: u64 = 0xA1BA_D6E5_F022_0004;
 type Check = Result<(), String>;
 
@@ -196,7 +200,10 @@ fn fuzz_loop() {
     let start = env_u64("AIBADGR_FUZZ_START").unwrap_or(0);
     let keep_going = env_u64("AIBADGR_FUZZ_KEEP_GOING").unwrap_or(0) != 0;
     let progress = Duration::from_secs(env_u64("AIBADGR_FUZZ_PROGRESS").unwrap_or(60));
-    say(&format!("fuzz: seed {seed:#x}, iterations {start}..{}", start + iters));
+    say(&format!(
+        "fuzz: seed {seed:#x}, iterations {start}..{}",
+        start + iters
+    ));
 
     // Panics are caught and reported with the input; keep the default hook's message (and
     // RUST_BACKTRACE backtrace) but make it say which iteration it was in.
@@ -239,7 +246,11 @@ fn fuzz_loop() {
             }
         };
         if let Some(problem) = problem {
-            let kind: String = problem.split(['(', ':', '\n']).take(2).collect::<Vec<_>>().join(":");
+            let kind: String = problem
+                .split(['(', ':', '\n'])
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(":");
             kinds.entry(kind).or_insert((0, iter)).0 += 1;
             let n = panics + violations;
             if n <= 10 {
@@ -249,13 +260,19 @@ fn fuzz_loop() {
                      cargo test --release --test fuzz fuzz_loop -- --nocapture\n"
                 );
                 for (what, bytes) in &ctx.inputs {
-                    report.push_str(&format!("  input {what} ({} bytes, hex): {}\n", bytes.len(), hex(bytes)));
+                    report.push_str(&format!(
+                        "  input {what} ({} bytes, hex): {}\n",
+                        bytes.len(),
+                        hex(bytes)
+                    ));
                 }
                 say(&report);
                 failures.push(report);
             } else if n <= 100 {
                 let short: String = problem.chars().take(300).collect();
-                say(&format!("fuzz FAILURE at seed {seed:#x} iteration {iter}: {short}"));
+                say(&format!(
+                    "fuzz FAILURE at seed {seed:#x} iteration {iter}: {short}"
+                ));
             }
             if !keep_going {
                 break;
@@ -301,9 +318,15 @@ fn fuzz_loop() {
         done as f64 / secs.max(1e-9),
     ));
     for (kind, (count, first)) in &kinds {
-        say(&format!("fuzz: failure kind {kind:?}: {count} times, first at iteration {first}"));
+        say(&format!(
+            "fuzz: failure kind {kind:?}: {count} times, first at iteration {first}"
+        ));
     }
-    assert!(failures.is_empty(), "{panics} crashes and {violations} invariant violations; first:\n{}", failures[0]);
+    assert!(
+        failures.is_empty(),
+        "{panics} crashes and {violations} invariant violations; first:\n{}",
+        failures[0]
+    );
 }
 
 fn iteration(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats) -> Check {
@@ -341,7 +364,10 @@ fn full(input: &[u8], rng: &mut Rng, st: &mut Stats, deep: bool) -> Check {
 fn drain(p: &mut SseParser, out: &mut Vec<SseEvent>, pushed: usize) -> Check {
     while let Some(e) = p.next_event() {
         out.push(e);
-        ensure!(out.len() <= pushed, "next_event returned more events than bytes pushed");
+        ensure!(
+            out.len() <= pushed,
+            "next_event returned more events than bytes pushed"
+        );
     }
     Ok(())
 }
@@ -351,9 +377,19 @@ fn finish_all(p: &mut SseParser, out: &mut Vec<SseEvent>, pushed: usize) -> Chec
         out.push(e);
         ensure!(out.len() <= pushed + 1, "finish keeps returning events");
     }
-    ensure!(p.buffered() == 0, "buffered() is {} after finish() returned None", p.buffered());
-    ensure!(p.finish().is_none(), "finish() returned an event after returning None");
-    ensure!(p.next_event().is_none(), "next_event() returned an event after finish() was done");
+    ensure!(
+        p.buffered() == 0,
+        "buffered() is {} after finish() returned None",
+        p.buffered()
+    );
+    ensure!(
+        p.finish().is_none(),
+        "finish() returned an event after returning None"
+    );
+    ensure!(
+        p.next_event().is_none(),
+        "next_event() returned an event after finish() was done"
+    );
     Ok(())
 }
 
@@ -361,7 +397,12 @@ fn parse_whole(input: &[u8]) -> Result<Vec<SseEvent>, String> {
     let mut p = SseParser::new();
     let mut out = Vec::new();
     p.push(input);
-    ensure!(p.buffered() == input.len(), "buffered() {} after one push of {}", p.buffered(), input.len());
+    ensure!(
+        p.buffered() == input.len(),
+        "buffered() {} after one push of {}",
+        p.buffered(),
+        input.len()
+    );
     drain(&mut p, &mut out, input.len())?;
     finish_all(&mut p, &mut out, input.len())?;
     Ok(out)
@@ -369,7 +410,11 @@ fn parse_whole(input: &[u8]) -> Result<Vec<SseEvent>, String> {
 
 /// Pushes `input` in chunks of `sizes`, pulling everything after each push or (`lazy`) only a
 /// few events at a time.
-fn parse_chunked(input: &[u8], sizes: &[usize], lazy: Option<&mut Rng>) -> Result<Vec<SseEvent>, String> {
+fn parse_chunked(
+    input: &[u8],
+    sizes: &[usize],
+    lazy: Option<&mut Rng>,
+) -> Result<Vec<SseEvent>, String> {
     let mut p = SseParser::new();
     let mut out = Vec::new();
     let mut at = 0;
@@ -383,7 +428,12 @@ fn parse_chunked(input: &[u8], sizes: &[usize], lazy: Option<&mut Rng>) -> Resul
             p.push_with(n, |dst| dst.copy_from_slice(chunk));
         }
         at += n;
-        ensure!(p.buffered() <= at, "buffered() {} exceeds the {} bytes pushed", p.buffered(), at);
+        ensure!(
+            p.buffered() <= at,
+            "buffered() {} exceeds the {} bytes pushed",
+            p.buffered(),
+            at
+        );
         match lazy.as_deref_mut() {
             None => drain(&mut p, &mut out, at)?,
             Some(r) => {
@@ -504,14 +554,19 @@ fn reference_sse(input: &[u8]) -> Vec<SseEvent> {
     }
     lines.push(b"");
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let (mut data, mut name, mut id): (Vec<u8>, Option<Vec<u8>>, Option<String>) = (Vec::new(), None, None);
+    let (mut data, mut name, mut id): (Vec<u8>, Option<Vec<u8>>, Option<String>) =
+        (Vec::new(), None, None);
     let mut out = Vec::new();
     for line in lines {
         if line.is_empty() {
             let name = name.take();
             if !data.is_empty() {
                 data.pop();
-                out.push(SseEvent { event: name.as_deref().map(lossy), data: lossy(&data), id: id.clone() });
+                out.push(SseEvent {
+                    event: name.as_deref().map(lossy),
+                    data: lossy(&data),
+                    id: id.clone(),
+                });
                 data.clear();
             }
             continue;
@@ -568,8 +623,18 @@ fn reframe(events: &[SseEvent]) -> Vec<u8> {
 }
 
 fn first_diff(a: &[SseEvent], b: &[SseEvent]) -> String {
-    let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-    format!("{} vs {} events; first difference at #{at}: {:?} vs {:?}", a.len(), b.len(), a.get(at), b.get(at))
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    format!(
+        "{} vs {} events; first difference at #{at}: {:?} vs {:?}",
+        a.len(),
+        b.len(),
+        a.get(at),
+        b.get(at)
+    )
 }
 
 fn check_sse(input: &[u8], rng: &mut Rng, st: &mut Stats) -> Result<Vec<SseEvent>, String> {
@@ -577,7 +642,11 @@ fn check_sse(input: &[u8], rng: &mut Rng, st: &mut Stats) -> Result<Vec<SseEvent
     let whole = parse_whole(input)?;
     st.events += whole.len() as u64;
     let want = reference_sse(input);
-    ensure!(whole == want, "parser and reference parser disagree: {}", first_diff(&whole, &want));
+    ensure!(
+        whole == want,
+        "parser and reference parser disagree: {}",
+        first_diff(&whole, &want)
+    );
     for _ in 0..2 {
         let (sizes, how) = plan(rng, input);
         let mut lazy_rng = rng.chance(30).then(|| Rng::new(rng.next()));
@@ -592,7 +661,11 @@ fn check_sse(input: &[u8], rng: &mut Rng, st: &mut Stats) -> Result<Vec<SseEvent
         );
     }
     let again = parse_whole(&reframe(&whole))?;
-    ensure!(again == whole, "re-framed events parse differently: {}", first_diff(&again, &whole));
+    ensure!(
+        again == whole,
+        "re-framed events parse differently: {}",
+        first_diff(&again, &whole)
+    );
     Ok(whole)
 }
 
@@ -613,7 +686,9 @@ struct ChatRun {
 /// path with the general one.
 fn without_fast_path(data: &str) -> Option<String> {
     let mut v = json::parse(data).ok()?;
-    let json::Value::Object(members) = &mut v else { return None };
+    let json::Value::Object(members) = &mut v else {
+        return None;
+    };
     for (k, val) in members.iter_mut() {
         if let ("choices", json::Value::Array(list)) = (k.as_ref(), val) {
             for c in list.iter_mut() {
@@ -643,16 +718,25 @@ fn run_chat(events: &[SseEvent], deep: bool) -> Result<ChatRun, String> {
         // Accepted exactly when the data is a JSON object that json::parse accepts.
         match (&r, json::parse(&e.data)) {
             (Ok(_), Err(pe)) => {
-                return Err(format!("chat push accepted data json::parse rejects ({pe:?}): {:?}", e.data))
+                return Err(format!(
+                    "chat push accepted data json::parse rejects ({pe:?}): {:?}",
+                    e.data
+                ))
             }
             (Ok(_), Ok(v)) if v.as_object().is_none() => {
                 return Err(format!("chat push accepted a non-object: {:?}", e.data))
             }
             (Err(ChunkError::Json(pe)), Ok(_)) => {
-                return Err(format!("chat push reported {pe:?} for json that parses: {:?}", e.data))
+                return Err(format!(
+                    "chat push reported {pe:?} for json that parses: {:?}",
+                    e.data
+                ))
             }
             (Err(err @ (ChunkError::Api { .. } | ChunkError::Shape(_))), Err(pe)) => {
-                return Err(format!("chat push reported {err:?} for json that does not parse ({pe:?}): {:?}", e.data))
+                return Err(format!(
+                    "chat push reported {err:?} for json that does not parse ({pe:?}): {:?}",
+                    e.data
+                ))
             }
             _ => {}
         }
@@ -668,13 +752,19 @@ fn run_chat(events: &[SseEvent], deep: bool) -> Result<ChatRun, String> {
             e.data
         );
         if deep {
-            ensure!(a.finish() == tree.finish(), "fast and general chat paths diverge after {:?}", e.data);
+            ensure!(
+                a.finish() == tree.finish(),
+                "fast and general chat paths diverge after {:?}",
+                e.data
+            );
         }
         results.push(r);
     }
     let finish = a.finish();
     ensure!(
-        tree.finish() == finish && tree.chunks() == a.chunks() && tree.saw_finish() == a.saw_finish(),
+        tree.finish() == finish
+            && tree.chunks() == a.chunks()
+            && tree.saw_finish() == a.saw_finish(),
         "fast and general chat paths end differently:\n{finish}\n{}",
         tree.finish()
     );
@@ -683,24 +773,46 @@ fn run_chat(events: &[SseEvent], deep: bool) -> Result<ChatRun, String> {
     match aibadgr::replay::chat(&finish) {
         Some(sse) => {
             let evs = parse_whole(sse.as_bytes())?;
-            ensure!(evs.len() == 2 && evs[1].data == "[DONE]", "replay::chat gave {} events", evs.len());
+            ensure!(
+                evs.len() == 2 && evs[1].data == "[DONE]",
+                "replay::chat gave {} events",
+                evs.len()
+            );
             let mut back = ChatAccumulator::new();
-            back.push(&evs[0].data).map_err(|e| format!("replayed chunk fails ({e:?}): {}", evs[0].data))?;
+            back.push(&evs[0].data)
+                .map_err(|e| format!("replayed chunk fails ({e:?}): {}", evs[0].data))?;
             ensure!(
                 back.finish() == finish,
                 "replay::chat of finish() accumulates to\n{}\nnot\n{finish}",
                 back.finish()
             );
         }
-        None => ensure!(json::parse(&finish).is_err(), "replay::chat declined a finish() output: {finish}"),
+        None => ensure!(
+            json::parse(&finish).is_err(),
+            "replay::chat declined a finish() output: {finish}"
+        ),
     }
     ensure!(a.finish() == finish, "chat finish() is not repeatable");
-    validate_json(&finish).map_err(|e| format!("chat finish() is not valid json ({e}): {finish:?}"))?;
+    validate_json(&finish)
+        .map_err(|e| format!("chat finish() is not valid json ({e}): {finish:?}"))?;
     let oks = results.iter().filter(|r| r.is_ok()).count();
-    ensure!(a.chunks() == oks, "chunks() {} but {oks} pushes succeeded", a.chunks());
+    ensure!(
+        a.chunks() == oks,
+        "chunks() {} but {oks} pushes succeeded",
+        a.chunks()
+    );
     let fin = results.iter().any(|r| matches!(r, Ok(s) if s.finished));
-    ensure!(a.saw_finish() == fin, "saw_finish() {} but summaries say {fin}", a.saw_finish());
-    Ok(ChatRun { results, finish, chunks: a.chunks(), saw_finish: a.saw_finish() })
+    ensure!(
+        a.saw_finish() == fin,
+        "saw_finish() {} but summaries say {fin}",
+        a.saw_finish()
+    );
+    Ok(ChatRun {
+        results,
+        finish,
+        chunks: a.chunks(),
+        saw_finish: a.saw_finish(),
+    })
 }
 
 #[derive(Debug, PartialEq)]
@@ -718,8 +830,16 @@ fn msgs_without_fast_path(data: &str) -> Option<String> {
     if v.get("type").and_then(json::Value::as_str) != Some("content_block_delta") {
         return None;
     }
-    let json::Value::Object(members) = &mut v else { return None };
-    members.insert(0, ("type".into(), json::Value::String("content_block_delta".into())));
+    let json::Value::Object(members) = &mut v else {
+        return None;
+    };
+    members.insert(
+        0,
+        (
+            "type".into(),
+            json::Value::String("content_block_delta".into()),
+        ),
+    );
     Some(v.to_json())
 }
 
@@ -750,9 +870,17 @@ fn run_msgs(events: &[SseEvent], deep: bool) -> Result<MsgRun, String> {
         }
         let slow = msgs_without_fast_path(&e.data);
         let rt = tree.push(e.event.as_deref(), slow.as_deref().unwrap_or(&e.data));
-        ensure!(r == rt, "fast and general messages paths disagree on {:?}: {r:?} vs {rt:?}", e.data);
+        ensure!(
+            r == rt,
+            "fast and general messages paths disagree on {:?}: {r:?} vs {rt:?}",
+            e.data
+        );
         if deep {
-            ensure!(a.finish() == tree.finish(), "fast and general messages paths diverge after {:?}", e.data);
+            ensure!(
+                a.finish() == tree.finish(),
+                "fast and general messages paths diverge after {:?}",
+                e.data
+            );
         }
         results.push(r);
     }
@@ -762,9 +890,13 @@ fn run_msgs(events: &[SseEvent], deep: bool) -> Result<MsgRun, String> {
         "fast and general messages paths end differently: {finish:?} vs {:?}",
         tree.finish()
     );
-    ensure!(Ok(a.finish()) == finish, "messages finish() is not repeatable");
+    ensure!(
+        Ok(a.finish()) == finish,
+        "messages finish() is not repeatable"
+    );
     if let Ok(text) = &finish {
-        validate_json(text).map_err(|e| format!("messages finish() is not valid json ({e}): {text:?}"))?;
+        validate_json(text)
+            .map_err(|e| format!("messages finish() is not valid json ({e}): {text:?}"))?;
         // Replaying any finished message must not panic (its fidelity is checked on the
         // known-answer streams, whose messages are well formed).
         if let Some(sse) = aibadgr::replay::message(text) {
@@ -775,9 +907,19 @@ fn run_msgs(events: &[SseEvent], deep: bool) -> Result<MsgRun, String> {
             let _ = back.finish();
         }
     }
-    let stop = results.iter().any(|r| matches!(r, Ok(s) if s.kind == EventKind::MessageStop));
-    ensure!(a.stopped() == stop, "stopped() {} but summaries say {stop}", a.stopped());
-    Ok(MsgRun { results, finish, stopped: a.stopped() })
+    let stop = results
+        .iter()
+        .any(|r| matches!(r, Ok(s) if s.kind == EventKind::MessageStop));
+    ensure!(
+        a.stopped() == stop,
+        "stopped() {} but summaries say {stop}",
+        a.stopped()
+    );
+    Ok(MsgRun {
+        results,
+        finish,
+        stopped: a.stopped(),
+    })
 }
 
 fn check_accumulators(events: &[SseEvent], deep: bool, st: &mut Stats) -> Check {
@@ -830,7 +972,10 @@ fn validate_json(s: &str) -> Result<usize, String> {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => *i += 1,
                         Some(b'u') => {
                             let hex = b.get(*i + 1..*i + 5).ok_or("short \\u escape")?;
-                            ensure!(hex.iter().all(u8::is_ascii_hexdigit), "bad \\u escape at {i}");
+                            ensure!(
+                                hex.iter().all(u8::is_ascii_hexdigit),
+                                "bad \\u escape at {i}"
+                            );
                             *i += 5;
                         }
                         _ => return Err(format!("bad escape at {i}")),
@@ -901,8 +1046,12 @@ fn validate_json(s: &str) -> Result<usize, String> {
             Some(b'"') => string(b, &mut i)?,
             Some(b'-' | b'0'..=b'9') => number(b, &mut i)?,
             Some(_) => {
-                let word = ["true", "false", "null"].into_iter().find(|w| b[i..].starts_with(w.as_bytes()));
-                i += word.ok_or_else(|| format!("expected a value at {i}"))?.len();
+                let word = ["true", "false", "null"]
+                    .into_iter()
+                    .find(|w| b[i..].starts_with(w.as_bytes()));
+                i += word
+                    .ok_or_else(|| format!("expected a value at {i}"))?
+                    .len();
             }
             None => return Err("unexpected end".into()),
         }
@@ -940,13 +1089,27 @@ fn check_json(text: &str, st: &mut Stats) -> Check {
     match (&ours, &valid) {
         (Ok(v), Ok(depth)) => {
             st.json_ok += 1;
-            ensure!(*depth <= json::MAX_DEPTH, "json::parse accepted nesting {depth} > MAX_DEPTH: {text:?}");
+            ensure!(
+                *depth <= json::MAX_DEPTH,
+                "json::parse accepted nesting {depth} > MAX_DEPTH: {text:?}"
+            );
             let t = v.to_json();
-            validate_json(&t).map_err(|e| format!("written json is invalid ({e}): {t:?} from {text:?}"))?;
-            let v2 = json::parse(&t).map_err(|e| format!("written json does not re-parse ({e:?}): {t:?}"))?;
-            ensure!(v2 == *v, "written json re-parses to a different value: {text:?} -> {t:?}");
-            ensure!(v2.to_json() == t, "writing is not idempotent: {text:?} -> {t:?}");
-            ensure!(v.clone().into_owned() == *v, "into_owned changed the value: {text:?}");
+            validate_json(&t)
+                .map_err(|e| format!("written json is invalid ({e}): {t:?} from {text:?}"))?;
+            let v2 = json::parse(&t)
+                .map_err(|e| format!("written json does not re-parse ({e:?}): {t:?}"))?;
+            ensure!(
+                v2 == *v,
+                "written json re-parses to a different value: {text:?} -> {t:?}"
+            );
+            ensure!(
+                v2.to_json() == t,
+                "writing is not idempotent: {text:?} -> {t:?}"
+            );
+            ensure!(
+                v.clone().into_owned() == *v,
+                "into_owned changed the value: {text:?}"
+            );
         }
         (Err(e), Ok(depth)) => {
             st.json_err += 1;
@@ -955,10 +1118,19 @@ fn check_json(text: &str, st: &mut Stats) -> Check {
                 "json::parse rejected valid json ({e:?}, depth {depth}): {text:?}"
             );
         }
-        (Ok(_), Err(why)) => return Err(format!("json::parse accepted invalid json ({why}): {text:?}")),
+        (Ok(_), Err(why)) => {
+            return Err(format!(
+                "json::parse accepted invalid json ({why}): {text:?}"
+            ))
+        }
         (Err(e), Err(_)) => {
             st.json_err += 1;
-            ensure!(e.pos <= text.len(), "error position {} past the end ({})", e.pos, text.len());
+            ensure!(
+                e.pos <= text.len(),
+                "error position {} past the end ({})",
+                e.pos,
+                text.len()
+            );
         }
     }
     // serde_json as a second opinion: same acceptance (except lone surrogates, which serde_json
@@ -967,9 +1139,12 @@ fn check_json(text: &str, st: &mut Stats) -> Check {
     let theirs = serde_json::from_str::<J>(text);
     match (&ours, &theirs) {
         (Ok(v), Ok(want)) => {
-            let back: J =
-                serde_json::from_str(&v.to_json()).map_err(|e| format!("serde_json rejects our output: {e}"))?;
-            ensure!(back == *want, "serde_json reads a different value from our output: {text:?}");
+            let back: J = serde_json::from_str(&v.to_json())
+                .map_err(|e| format!("serde_json rejects our output: {e}"))?;
+            ensure!(
+                back == *want,
+                "serde_json reads a different value from our output: {text:?}"
+            );
         }
         (Ok(_), Err(e)) => {
             let m = e.to_string();
@@ -981,7 +1156,11 @@ fn check_json(text: &str, st: &mut Stats) -> Check {
                 "json::parse accepted what serde_json rejects ({m}): {text:?}"
             );
         }
-        (Err(e), Ok(_)) => return Err(format!("json::parse rejected what serde_json accepts ({e:?}): {text:?}")),
+        (Err(e), Ok(_)) => {
+            return Err(format!(
+                "json::parse rejected what serde_json accepts ({e:?}): {text:?}"
+            ))
+        }
         (Err(_), Err(_)) => {}
     }
     Ok(())
@@ -993,27 +1172,46 @@ fn check_json(text: &str, st: &mut Stats) -> Check {
 /// `split` either declines or returns exactly the decoded vectors of every `data` item with the
 /// embeddings nulled and nothing else changed.
 fn check_split(text: &str, st: &mut Stats) -> Check {
-    let Some((rest, vectors)) = embed::split(text) else { return Ok(()) };
+    let Some((rest, vectors)) = embed::split(text) else {
+        return Ok(());
+    };
     st.embed_split_some += 1;
     let orig = json::parse(text).map_err(|e| format!("split accepted unparsable json: {e:?}"))?;
-    let items = orig.get("data").and_then(json::Value::as_array).ok_or("split accepted a body without a data array")?;
-    ensure!(items.len() == vectors.len(), "split returned {} vectors for {} items", vectors.len(), items.len());
+    let items = orig
+        .get("data")
+        .and_then(json::Value::as_array)
+        .ok_or("split accepted a body without a data array")?;
+    ensure!(
+        items.len() == vectors.len(),
+        "split returned {} vectors for {} items",
+        vectors.len(),
+        items.len()
+    );
     for (item, v) in items.iter().zip(&vectors) {
-        let s = item.get("embedding").and_then(json::Value::as_str).ok_or("split took a non-string embedding")?;
+        let s = item
+            .get("embedding")
+            .and_then(json::Value::as_str)
+            .ok_or("split took a non-string embedding")?;
         let want = embed::decode_f32(s).ok_or("split took an undecodable embedding")?;
         ensure!(
-            want.iter().map(|f| f.to_bits()).eq(v.iter().map(|f| f.to_bits())),
+            want.iter()
+                .map(|f| f.to_bits())
+                .eq(v.iter().map(|f| f.to_bits())),
             "split's vector differs from decode_f32 of the item"
         );
     }
-    let back = json::parse(&rest).map_err(|e| format!("split's rest is not json ({e:?}): {rest:?}"))?;
+    let back =
+        json::parse(&rest).map_err(|e| format!("split's rest is not json ({e:?}): {rest:?}"))?;
     let mut expect = orig.clone();
     if let Some(json::Value::Array(list)) = expect.get_mut("data") {
         for item in list.iter_mut() {
             item.set("embedding", json::Value::Null);
         }
     }
-    ensure!(back == expect, "split changed more than the embeddings: {text:?} -> {rest:?}");
+    ensure!(
+        back == expect,
+        "split changed more than the embeddings: {text:?} -> {rest:?}"
+    );
     Ok(())
 }
 
@@ -1036,11 +1234,15 @@ fn deep_members(rng: &mut Rng) -> Vec<u8> {
         1 => format!(r#"{{"choices":[{{"index":0,"x":{deep},"delta":{{"content":"a"}}}}]}}"#),
         2 => format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"a","x":{deep}}}}}]}}"#),
         3 => format!(r#"{{"model":{deep},"choices":[{{"index":0,"delta":{{"content":"a"}}}}]}}"#),
-        4 => format!(r#"{{"type":"content_block_start","index":0,"content_block":{{"type":"x","v":{deep}}}}}"#),
+        4 => format!(
+            r#"{{"type":"content_block_start","index":0,"content_block":{{"type":"x","v":{deep}}}}}"#
+        ),
         5 => format!(
             r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"citations_delta","citation":{deep}}}}}"#
         ),
-        _ => format!(r#"{{"type":"message_start","message":{{"type":"message","content":[],"usage":{deep}}}}}"#),
+        _ => format!(
+            r#"{{"type":"message_start","message":{{"type":"message","content":[],"usage":{deep}}}}}"#
+        ),
     };
     let mut out = Vec::new();
     if rng.chance(70) {
@@ -1129,8 +1331,16 @@ fn rand_json(rng: &mut Rng, depth: usize) -> J {
         1 => J::Bool(rng.chance(50)),
         2 => rand_number(rng),
         3 | 4 => J::String(rand_text(rng, 8)),
-        5 | 6 => J::Array((0..rng.size(4)).map(|_| rand_json(rng, depth - 1)).collect()),
-        _ => J::Object((0..rng.size(4)).map(|_| (rand_text(rng, 3), rand_json(rng, depth - 1))).collect()),
+        5 | 6 => J::Array(
+            (0..rng.size(4))
+                .map(|_| rand_json(rng, depth - 1))
+                .collect(),
+        ),
+        _ => J::Object(
+            (0..rng.size(4))
+                .map(|_| (rand_text(rng, 3), rand_json(rng, depth - 1)))
+                .collect(),
+        ),
     }
 }
 
@@ -1181,7 +1391,11 @@ fn distinct_indices(rng: &mut Rng, n: usize) -> Vec<u64> {
 /// Frames `(event name, data)` pairs as an event stream, in one of many equivalent ways.
 fn frame(rng: &mut Rng, events: &[(Option<String>, J)], done: bool) -> Vec<u8> {
     let eols: [&[u8]; 3] = [b"\n", b"\r\n", b"\r"];
-    let fixed = if rng.chance(70) { Some(*rng.pick(&eols)) } else { None };
+    let fixed = if rng.chance(70) {
+        Some(*rng.pick(&eols))
+    } else {
+        None
+    };
     let mut after_cr = false;
     // Mixed line ends: never `\r` then `\n`, which together are one line end.
     let mut eol = |rng: &mut Rng| {
@@ -1282,8 +1496,18 @@ enum Op {
     Content(String),
     Refusal(String),
     Reasoning(String, bool),
-    Tool { index: u64, first: bool, id: String, name: String, args: String },
-    Fc { first: bool, name: String, args: String },
+    Tool {
+        index: u64,
+        first: bool,
+        id: String,
+        name: String,
+        args: String,
+    },
+    Fc {
+        first: bool,
+        name: String,
+        args: String,
+    },
     Logprobs(Vec<J>, Option<Vec<J>>),
     Finish(J),
 }
@@ -1330,24 +1554,47 @@ fn gen_chat_msg(rng: &mut Rng) -> ChatMsg {
                     } else {
                         rand_text(rng, 10)
                     };
-                    Tool { index, id: rand_text(rng, 2), name: rand_text(rng, 2), args }
+                    Tool {
+                        index,
+                        id: rand_text(rng, 2),
+                        name: rand_text(rng, 2),
+                        args,
+                    }
                 })
                 .collect();
             ChatChoice {
                 index,
-                role: rng.pick(&["assistant", "assistant", "", "tool", "dev\"é"]).to_string(),
+                role: rng
+                    .pick(&["assistant", "assistant", "", "tool", "dev\"é"])
+                    .to_string(),
                 content: opt(rng, 80),
                 refusal: opt(rng, 15),
                 reasoning: opt(rng, 25),
                 tools,
-                function_call: rng.chance(10).then(|| (rand_text(rng, 2), rand_text(rng, 8))),
+                function_call: rng
+                    .chance(10)
+                    .then(|| (rand_text(rng, 2), rand_text(rng, 8))),
                 logprobs: rng.chance(20).then(|| {
-                    let items = |rng: &mut Rng| (0..rng.size(6)).map(|_| rand_json(rng, 2)).collect::<Vec<J>>();
-                    (items(rng), if rng.chance(30) { Some(items(rng)) } else { None })
+                    let items = |rng: &mut Rng| {
+                        (0..rng.size(6))
+                            .map(|_| rand_json(rng, 2))
+                            .collect::<Vec<J>>()
+                    };
+                    (
+                        items(rng),
+                        if rng.chance(30) {
+                            Some(items(rng))
+                        } else {
+                            None
+                        },
+                    )
                 }),
                 finish: rng.chance(80).then(|| {
                     if rng.chance(90) {
-                        J::String(rng.pick(&["stop", "length", "tool_calls", "content_filter"]).to_string())
+                        J::String(
+                            rng.pick(&["stop", "length", "tool_calls", "content_filter"])
+                                .to_string(),
+                        )
                     } else {
                         rand_json(rng, 2)
                     }
@@ -1356,7 +1603,11 @@ fn gen_chat_msg(rng: &mut Rng) -> ChatMsg {
         })
         .collect();
     let usage = rng.chance(60).then(|| j!({"prompt_tokens": rng.below(100), "completion_tokens": rng.below(100), "total_tokens": rand_number(rng), "details": rand_json(rng, 2)}));
-    ChatMsg { meta, choices, usage }
+    ChatMsg {
+        meta,
+        choices,
+        usage,
+    }
 }
 
 /// The completion `ChatAccumulator::finish` should return for `m`.
@@ -1417,12 +1668,19 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
     for c in &m.choices {
         let mut parts: Vec<Vec<Op>> = Vec::new();
         let split = |rng: &mut Rng, s: &Option<String>, f: fn(String) -> Op| -> Vec<Op> {
-            s.as_ref().map_or(Vec::new(), |s| pieces(rng, s, 4).into_iter().map(f).collect())
+            s.as_ref().map_or(Vec::new(), |s| {
+                pieces(rng, s, 4).into_iter().map(f).collect()
+            })
         };
         parts.push(split(rng, &c.content, Op::Content));
         parts.push(split(rng, &c.refusal, Op::Refusal));
         if let Some(r) = &c.reasoning {
-            parts.push(pieces(rng, r, 4).into_iter().map(|p| Op::Reasoning(p, rng.chance(50))).collect());
+            parts.push(
+                pieces(rng, r, 4)
+                    .into_iter()
+                    .map(|p| Op::Reasoning(p, rng.chance(50)))
+                    .collect(),
+            );
         }
         for t in &c.tools {
             let ps = pieces(rng, &t.args, 4);
@@ -1444,7 +1702,11 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
             parts.push(
                 ps.into_iter()
                     .enumerate()
-                    .map(|(k, args)| Op::Fc { first: k == 0, name: name.clone(), args })
+                    .map(|(k, args)| Op::Fc {
+                        first: k == 0,
+                        name: name.clone(),
+                        args,
+                    })
                     .collect(),
             );
         }
@@ -1466,7 +1728,12 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
                 Some(r) => cut(rng, r).into_iter().map(Some).collect(),
                 None => vec![None; n],
             };
-            parts.push(cs.into_iter().zip(rs.drain(..)).map(|(c, r)| Op::Logprobs(c, r)).collect());
+            parts.push(
+                cs.into_iter()
+                    .zip(rs.drain(..))
+                    .map(|(c, r)| Op::Logprobs(c, r))
+                    .collect(),
+            );
         }
         let mut seq = vec![Op::Role(c.role.clone())];
         seq.extend(interleave(rng, parts));
@@ -1474,7 +1741,10 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
         if !c.role.is_empty() && rng.chance(20) {
             for _ in 0..1 + rng.size(2) {
                 let at = 1 + rng.below(seq.len());
-                seq.insert(at, Op::Role(rng.pick(&["user", "", "assistant", "x"]).to_string()));
+                seq.insert(
+                    at,
+                    Op::Role(rng.pick(&["user", "", "assistant", "x"]).to_string()),
+                );
             }
         }
         seq.extend(c.finish.clone().map(Op::Finish));
@@ -1485,9 +1755,9 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
     // Group consecutive ops into chunks.
     let mut groups: Vec<Vec<(u64, Op)>> = Vec::new();
     for (ci, op) in ops {
-        let conflict = groups
-            .last()
-            .map_or(true, |g| op.key().is_some() && g.iter().any(|(c, o)| *c == ci && o.key() == op.key()));
+        let conflict = groups.last().map_or(true, |g| {
+            op.key().is_some() && g.iter().any(|(c, o)| *c == ci && o.key() == op.key())
+        });
         if conflict || rng.chance(45) {
             groups.push(Vec::new());
         }
@@ -1531,9 +1801,23 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
                     delta.insert("refusal".into(), j!(s));
                 }
                 Op::Reasoning(s, alt) => {
-                    delta.insert(if alt { "reasoning" } else { "reasoning_content" }.into(), j!(s));
+                    delta.insert(
+                        if alt {
+                            "reasoning"
+                        } else {
+                            "reasoning_content"
+                        }
+                        .into(),
+                        j!(s),
+                    );
                 }
-                Op::Tool { index, first, id, name, args } => {
+                Op::Tool {
+                    index,
+                    first,
+                    id,
+                    name,
+                    args,
+                } => {
                     let call = if first {
                         j!({"index": index, "id": id, "type": "function", "function": {"name": name, "arguments": args}})
                     } else {
@@ -1544,7 +1828,11 @@ fn chat_chunks(rng: &mut Rng, m: &ChatMsg) -> Vec<J> {
                     }
                 }
                 Op::Fc { first, name, args } => {
-                    let f = if first { j!({"name": name, "arguments": args}) } else { j!({"arguments": args}) };
+                    let f = if first {
+                        j!({"name": name, "arguments": args})
+                    } else {
+                        j!({"arguments": args})
+                    };
                     delta.insert("function_call".into(), f);
                 }
                 Op::Logprobs(c, r) => e.2 = j!({"content": c, "refusal": r}),
@@ -1592,9 +1880,13 @@ fn approx_eq(a: &J, b: &J) -> bool {
             (true, Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-14 * x.abs().max(y.abs()),
             _ => x == y,
         },
-        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| approx_eq(x, y)),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| approx_eq(x, y))
+        }
         (J::Object(x), J::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| approx_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| approx_eq(v, w)))
         }
         _ => a == b,
     }
@@ -1603,14 +1895,26 @@ fn approx_eq(a: &J, b: &J) -> bool {
 fn gen_chat(rng: &mut Rng) -> Generated {
     let m = gen_chat_msg(rng);
     let stream = |rng: &mut Rng| {
-        let events: Vec<(Option<String>, J)> = chat_chunks(rng, &m).into_iter().map(|c| (None, c)).collect();
+        let events: Vec<(Option<String>, J)> = chat_chunks(rng, &m)
+            .into_iter()
+            .map(|c| (None, c))
+            .collect();
         let done = rng.chance(70);
         frame(rng, &events, done)
     };
     let a = stream(rng);
     let b = stream(rng);
-    let text = m.choices.iter().find(|c| c.index == 0).and_then(|c| c.content.clone()).unwrap_or_default();
-    Generated { streams: (a, b), expected: chat_expected(&m), text }
+    let text = m
+        .choices
+        .iter()
+        .find(|c| c.index == 0)
+        .and_then(|c| c.content.clone())
+        .unwrap_or_default();
+    Generated {
+        streams: (a, b),
+        expected: chat_expected(&m),
+        text,
+    }
 }
 
 fn known_chat(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats, deep: bool) -> Check {
@@ -1624,17 +1928,24 @@ fn known_chat(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats, deep: bool) -> Check
         let mut a = ChatAccumulator::new();
         let mut text = String::new();
         for e in events.iter().filter(|e| e.data != "[DONE]") {
-            let sum = a.push(&e.data).map_err(|err| format!("a generated chunk failed: {err:?}: {}", e.data))?;
+            let sum = a
+                .push(&e.data)
+                .map_err(|err| format!("a generated chunk failed: {err:?}: {}", e.data))?;
             text.extend(sum.content);
         }
         let out = a.finish();
-        let got: J = serde_json::from_str(&out).map_err(|e| format!("chat finish() is not json: {e}: {out}"))?;
+        let got: J = serde_json::from_str(&out)
+            .map_err(|e| format!("chat finish() is not json: {e}: {out}"))?;
         ensure!(
             approx_eq(&got, &g.expected),
             "chat finish() differs from the expected completion:\n got {got}\nwant {}",
             g.expected
         );
-        ensure!(text == g.text, "streamed text {text:?} differs from the content {:?}", g.text);
+        ensure!(
+            text == g.text,
+            "streamed text {text:?} differs from the content {:?}",
+            g.text
+        );
         check_accumulators(&events, deep, st)?;
         finals.push(out);
     }
@@ -1651,9 +1962,21 @@ fn known_chat(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats, deep: bool) -> Check
 // Known-answer Anthropic streams
 
 enum BlockKind {
-    Text { text: String, citations: Vec<J>, start_citations: bool },
-    Thinking { thinking: String, signature: String, start_signature: bool },
-    Tool { id: String, name: String, input: String },
+    Text {
+        text: String,
+        citations: Vec<J>,
+        start_citations: bool,
+    },
+    Thinking {
+        thinking: String,
+        signature: String,
+        start_signature: bool,
+    },
+    Tool {
+        id: String,
+        name: String,
+        input: String,
+    },
     Redacted(String),
 }
 
@@ -1661,7 +1984,11 @@ fn gen_block(rng: &mut Rng) -> BlockKind {
     match rng.below(7) {
         0..=2 => BlockKind::Text {
             text: rand_text(rng, 24),
-            citations: if rng.chance(25) { (0..rng.size(3)).map(|_| rand_json(rng, 2)).collect() } else { Vec::new() },
+            citations: if rng.chance(25) {
+                (0..rng.size(3)).map(|_| rand_json(rng, 2)).collect()
+            } else {
+                Vec::new()
+            },
             start_citations: rng.chance(30),
         },
         3 => BlockKind::Thinking {
@@ -1676,7 +2003,9 @@ fn gen_block(rng: &mut Rng) -> BlockKind {
                 0 => String::new(),
                 1..=3 => serde_json::to_string_pretty(&rand_json(rng, 4)).unwrap_or_default(),
                 _ => serde_json::to_string(&J::Object(
-                    (0..rng.size(4)).map(|_| (rand_text(rng, 3), rand_json(rng, 3))).collect(),
+                    (0..rng.size(4))
+                        .map(|_| (rand_text(rng, 3), rand_json(rng, 3)))
+                        .collect(),
                 ))
                 .unwrap_or_default(),
             },
@@ -1687,35 +2016,49 @@ fn gen_block(rng: &mut Rng) -> BlockKind {
 
 fn block_start(b: &BlockKind, first_text: &str) -> J {
     match b {
-        BlockKind::Text { start_citations, .. } => {
+        BlockKind::Text {
+            start_citations, ..
+        } => {
             let mut v = j!({"type": "text", "text": first_text});
             if *start_citations {
                 v["citations"] = j!([]);
             }
             v
         }
-        BlockKind::Thinking { start_signature, .. } => {
+        BlockKind::Thinking {
+            start_signature, ..
+        } => {
             let mut v = j!({"type": "thinking", "thinking": ""});
             if *start_signature {
                 v["signature"] = j!("");
             }
             v
         }
-        BlockKind::Tool { id, name, .. } => j!({"type": "tool_use", "id": id, "name": name, "input": {}}),
+        BlockKind::Tool { id, name, .. } => {
+            j!({"type": "tool_use", "id": id, "name": name, "input": {}})
+        }
         BlockKind::Redacted(d) => j!({"type": "redacted_thinking", "data": d}),
     }
 }
 
 fn block_expected(b: &BlockKind) -> Result<J, String> {
     Ok(match b {
-        BlockKind::Text { text, citations, start_citations } => {
+        BlockKind::Text {
+            text,
+            citations,
+            start_citations,
+        } => {
             let mut v = j!({"type": "text", "text": text});
             if *start_citations || !citations.is_empty() {
                 v["citations"] = J::Array(citations.clone());
             }
             v
         }
-        BlockKind::Thinking { thinking, signature, .. } => {
+        BlockKind::Thinking {
+            thinking,
+            signature,
+            ..
+        } => {
             j!({"type": "thinking", "thinking": thinking, "signature": signature})
         }
         BlockKind::Tool { id, name, input } => {
@@ -1754,7 +2097,11 @@ fn gen_msgs_msg(rng: &mut Rng) -> MsgsMsg {
         start,
         blocks,
         stop_reason: j!(rng.pick(&["end_turn", "tool_use", "max_tokens", "stop_sequence"])),
-        stop_sequence: if rng.chance(20) { j!(rand_text(rng, 2)) } else { J::Null },
+        stop_sequence: if rng.chance(20) {
+            j!(rand_text(rng, 2))
+        } else {
+            J::Null
+        },
         input_tokens,
         output_tokens: rng.below(5000) as u64,
     }
@@ -1764,7 +2111,12 @@ fn msgs_expected(m: &MsgsMsg) -> Result<J, String> {
     let mut blocks: Vec<&(u64, BlockKind)> = m.blocks.iter().collect();
     blocks.sort_by_key(|b| b.0);
     let mut v = m.start.clone();
-    v["content"] = J::Array(blocks.iter().map(|b| block_expected(&b.1)).collect::<Result<_, _>>()?);
+    v["content"] = J::Array(
+        blocks
+            .iter()
+            .map(|b| block_expected(&b.1))
+            .collect::<Result<_, _>>()?,
+    );
     v["stop_reason"] = m.stop_reason.clone();
     v["stop_sequence"] = m.stop_sequence.clone();
     v["usage"] = j!({"input_tokens": m.input_tokens, "output_tokens": m.output_tokens});
@@ -1790,15 +2142,30 @@ fn msgs_events(rng: &mut Rng, m: &MsgsMsg) -> (Vec<(Option<String>, J)>, String,
         let mut first_text = String::new();
         let mut parts: Vec<Vec<J>> = Vec::new();
         match b {
-            BlockKind::Text { text, citations, .. } => {
+            BlockKind::Text {
+                text, citations, ..
+            } => {
                 let mut ps = pieces(rng, text, 5);
                 if rng.chance(30) {
                     first_text = ps.remove(0);
                 }
-                parts.push(ps.into_iter().map(|t| delta(j!({"type": "text_delta", "text": t}))).collect());
-                parts.push(citations.iter().map(|c| delta(j!({"type": "citations_delta", "citation": c}))).collect());
+                parts.push(
+                    ps.into_iter()
+                        .map(|t| delta(j!({"type": "text_delta", "text": t})))
+                        .collect(),
+                );
+                parts.push(
+                    citations
+                        .iter()
+                        .map(|c| delta(j!({"type": "citations_delta", "citation": c})))
+                        .collect(),
+                );
             }
-            BlockKind::Thinking { thinking, signature, .. } => {
+            BlockKind::Thinking {
+                thinking,
+                signature,
+                ..
+            } => {
                 parts.push(
                     pieces(rng, thinking, 5)
                         .into_iter()
@@ -1822,14 +2189,21 @@ fn msgs_events(rng: &mut Rng, m: &MsgsMsg) -> (Vec<(Option<String>, J)>, String,
             }
             BlockKind::Redacted(_) => {}
         }
-        let mut seq = vec![ev("content_block_start", Some(i), "content_block", block_start(b, &first_text))];
+        let mut seq = vec![ev(
+            "content_block_start",
+            Some(i),
+            "content_block",
+            block_start(b, &first_text),
+        )];
         seq.extend(interleave(rng, parts));
         if rng.chance(85) {
             seq.push(ev("content_block_stop", Some(i), "", J::Null));
         }
         seqs.push(seq);
     }
-    let pings: Vec<J> = (0..rng.size(3)).map(|_| ev("ping", None, "", J::Null)).collect();
+    let pings: Vec<J> = (0..rng.size(3))
+        .map(|_| ev("ping", None, "", J::Null))
+        .collect();
     seqs.push(pings);
     if rng.chance(30) {
         seqs.push(vec![
@@ -1881,23 +2255,34 @@ fn known_msgs(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats, deep: bool) -> Check
         let mut text = String::new();
         let mut kinds = Vec::new();
         for e in &events {
-            let s = a
-                .push(e.event.as_deref(), &e.data)
-                .map_err(|err| format!("a generated event failed: {err:?}: {:?} {}", e.event, e.data))?;
+            let s = a.push(e.event.as_deref(), &e.data).map_err(|err| {
+                format!(
+                    "a generated event failed: {err:?}: {:?} {}",
+                    e.event, e.data
+                )
+            })?;
             text.extend(s.text);
             kinds.push(s.kind);
         }
         let out = a.finish();
-        let got: J = serde_json::from_str(&out).map_err(|e| format!("messages finish() is not json: {e}: {out}"))?;
+        let got: J = serde_json::from_str(&out)
+            .map_err(|e| format!("messages finish() is not json: {e}: {out}"))?;
         ensure!(
             approx_eq(&got, &expected),
             "messages finish() differs from the expected message:\n got {got}\nwant {expected}"
         );
-        ensure!(text == want_text, "streamed text {text:?}, want {want_text:?}");
-        ensure!(kinds == want_kinds, "event kinds {kinds:?}, want {want_kinds:?}");
+        ensure!(
+            text == want_text,
+            "streamed text {text:?}, want {want_text:?}"
+        );
+        ensure!(
+            kinds == want_kinds,
+            "event kinds {kinds:?}, want {want_kinds:?}"
+        );
         // The finished message replayed as a stream accumulates to the same message (up to an
         // empty `citations` list, which replay leaves out).
-        let sse = aibadgr::replay::message(&out).ok_or("replay::message declined a finish() output")?;
+        let sse =
+            aibadgr::replay::message(&out).ok_or("replay::message declined a finish() output")?;
         let mut back = MessagesAccumulator::new();
         for e in parse_whole(sse.as_bytes())? {
             back.push(e.event.as_deref(), &e.data)
@@ -1905,7 +2290,8 @@ fn known_msgs(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats, deep: bool) -> Check
         }
         ensure!(back.stopped(), "replayed stream has no message_stop");
         let again = back.finish();
-        let again: J = serde_json::from_str(&again).map_err(|e| format!("replayed finish() is not json: {e}"))?;
+        let again: J = serde_json::from_str(&again)
+            .map_err(|e| format!("replayed finish() is not json: {e}"))?;
         let drop_empty_citations = |mut v: J| {
             if let Some(J::Array(blocks)) = v.get_mut("content") {
                 for b in blocks.iter_mut().filter_map(J::as_object_mut) {
@@ -1917,14 +2303,22 @@ fn known_msgs(rng: &mut Rng, ctx: &mut Ctx, st: &mut Stats, deep: bool) -> Check
             v
         };
         ensure!(
-            approx_eq(&drop_empty_citations(again.clone()), &drop_empty_citations(got.clone())),
+            approx_eq(
+                &drop_empty_citations(again.clone()),
+                &drop_empty_citations(got.clone())
+            ),
             "replay::message of finish() accumulates to\n{again}\nnot\n{got}"
         );
         check_accumulators(&events, deep, st)?;
         finals.push(out);
     }
     st.structured_msgs += 1;
-    ensure!(finals[0] == finals[1], "two splits of the same message finish differently:\n{}\n{}", finals[0], finals[1]);
+    ensure!(
+        finals[0] == finals[1],
+        "two splits of the same message finish differently:\n{}\n{}",
+        finals[0],
+        finals[1]
+    );
     Ok(())
 }
 
@@ -1972,7 +2366,10 @@ fn big_event_one_byte_pushes() {
     let s = acc.push(&events[0].data).unwrap();
     assert_eq!(s.content.as_deref(), Some(content.as_str()));
     let done: J = serde_json::from_str(&acc.finish()).unwrap();
-    assert_eq!(done["choices"][0]["message"]["content"], J::String(content.clone()));
+    assert_eq!(
+        done["choices"][0]["message"]["content"],
+        J::String(content.clone())
+    );
     say(&format!(
         "fuzz: big event: {} bytes in 1-byte pushes parsed in {:.2} s; accumulated in {:.2} s",
         input.len(),
@@ -2013,7 +2410,9 @@ fn big_event_one_byte_pushes() {
             .to_string();
     let mut input = b"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":{}}}\n\nevent: content_block_delta\ndata: ".to_vec();
     input.extend_from_slice(ev.as_bytes());
-    input.extend_from_slice(b"\n\nevent: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+    input.extend_from_slice(
+        b"\n\nevent: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+    );
     let (events, took) = one_byte_pushes(&input);
     assert_eq!(events.len(), 3);
     let mut m = MessagesAccumulator::new();

@@ -28,10 +28,11 @@ fn js(s: &str) -> JsValue {
 }
 
 fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |o, k| match k.parse::<u32>() {
-        Ok(i) => Reflect::get_u32(&o, i).unwrap_or(JsValue::UNDEFINED),
-        Err(_) => Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED),
-    })
+    path.split('.')
+        .fold(v.clone(), |o, k| match k.parse::<u32>() {
+            Ok(i) => Reflect::get_u32(&o, i).unwrap_or(JsValue::UNDEFINED),
+            Err(_) => Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED),
+        })
 }
 
 fn s(v: &JsValue, path: &str) -> String {
@@ -62,7 +63,9 @@ async fn fails(p: Promise) -> JsValue {
 }
 
 async fn control(path: &str) -> JsValue {
-    let r = JsFuture::from(global_fetch(&format!("{URL}{path}"))).await.unwrap();
+    let r = JsFuture::from(global_fetch(&format!("{URL}{path}")))
+        .await
+        .unwrap();
     let p: Promise = Reflect::get(&r, &"json".into())
         .unwrap()
         .unchecked_into::<js_sys::Function>()
@@ -84,8 +87,11 @@ fn none() -> JsValue {
 
 /// Reads every chunk of a stream.
 async fn read_all(stream: &JsValue) -> Vec<JsValue> {
-    let reader: ReadableStreamDefaultReader =
-        stream.clone().unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let reader: ReadableStreamDefaultReader = stream
+        .clone()
+        .unchecked_into::<ReadableStream>()
+        .get_reader()
+        .unchecked_into();
     let mut out = Vec::new();
     loop {
         let r = JsFuture::from(reader.read()).await.expect("read");
@@ -129,7 +135,11 @@ async fn default_model_and_openai_names_pass_through() {
     let c = client_with(r#","model":"normal""#);
     let r = ok(c.chat(chat_req("a", ""), none())).await;
     assert_eq!(s(&r, "model"), "normal");
-    let r = ok(c.chat(js(r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a"}]}"#), none())).await;
+    let r = ok(c.chat(
+        js(r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a"}]}"#),
+        none(),
+    ))
+    .await;
     assert_eq!(s(&r, "model"), "gpt-4o-mini");
 }
 
@@ -148,7 +158,10 @@ async fn chat_stream_iterates_parsed_chunks_and_asks_for_usage() {
     assert_eq!(text, "Hello! You said: stream please");
     let last = control("/__last?id=w-stream").await;
     assert_eq!(get(&last, "body.stream").as_bool(), Some(true));
-    assert_eq!(get(&last, "body.stream_options.include_usage").as_bool(), Some(true));
+    assert_eq!(
+        get(&last, "body.stream_options.include_usage").as_bool(),
+        Some(true)
+    );
     let fin = ok(call_method(&st, "final").unchecked_into()).await;
     assert_eq!(s(&fin, "choices.0.message.content"), text);
     assert!(get(&fin, "usage.total_tokens").as_f64().unwrap() > 0.0);
@@ -178,13 +191,22 @@ async fn text_and_sse_views() {
 #[wasm_bindgen_test]
 async fn final_assembles_a_streamed_tool_call() {
     let c = client();
-    let req = js(r#"{"messages":[{"role":"user","content":"weather in Paris?"}],
-        "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}]}"#);
+    let req = js(
+        r#"{"messages":[{"role":"user","content":"weather in Paris?"}],
+        "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}]}"#,
+    );
     let st = ok(c.chat_stream(req, none())).await;
     let fin = ok(call_method(&st, "final").unchecked_into()).await;
     assert_eq!(s(&fin, "choices.0.finish_reason"), "tool_calls");
-    assert_eq!(s(&fin, "choices.0.message.tool_calls.0.function.name"), "get_weather");
-    let args = JSON::parse(&s(&fin, "choices.0.message.tool_calls.0.function.arguments")).unwrap();
+    assert_eq!(
+        s(&fin, "choices.0.message.tool_calls.0.function.name"),
+        "get_weather"
+    );
+    let args = JSON::parse(&s(
+        &fin,
+        "choices.0.message.tool_calls.0.function.arguments",
+    ))
+    .unwrap();
     assert_eq!(s(&args, "location"), "Paris");
 }
 
@@ -196,7 +218,11 @@ async fn embeddings_arrive_as_float32_arrays() {
     assert!(v.is_instance_of::<js_sys::Float32Array>());
     assert_eq!(v.unchecked_ref::<js_sys::Float32Array>().length(), 1536);
     assert_eq!(s(&r, "model"), "text-embedding-ada-002");
-    let r = ok(c.embed(js(r#"{"input":"x","encoding_format":"float","dimensions":8}"#), none())).await;
+    let r = ok(c.embed(
+        js(r#"{"input":"x","encoding_format":"float","dimensions":8}"#),
+        none(),
+    ))
+    .await;
     assert!(Array::is_array(&get(&r, "data.0.embedding")));
 }
 
@@ -208,7 +234,11 @@ async fn messages_whole_and_streamed() {
     assert_eq!(s(&m, "content.0.text"), "Hello! You said: yo");
     let last = control("/__last?id=w-msg").await;
     assert_eq!(s(&last, "headers.anthropic-version"), "2023-06-01");
-    let st = ok(c.messages_stream(js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}]}"#), none())).await;
+    let st = ok(c.messages_stream(
+        js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}]}"#),
+        none(),
+    ))
+    .await;
     let evs = read_all(&st).await;
     let types: Vec<String> = evs.iter().map(|e| s(e, "type")).collect();
     assert_eq!(types.first().map(String::as_str), Some("message_start"));
@@ -218,7 +248,10 @@ async fn messages_whole_and_streamed() {
 
 #[wasm_bindgen_test]
 async fn api_errors_carry_status_code_and_request_id() {
-    let c = AiBadgr::new(js(&format!(r#"{{"apiKey":"bad-key-9876543210","baseUrl":"{URL}","allowBrowser":true}}"#))).unwrap();
+    let c = AiBadgr::new(js(&format!(
+        r#"{{"apiKey":"bad-key-9876543210","baseUrl":"{URL}","allowBrowser":true}}"#
+    )))
+    .unwrap();
     let e = fails(c.chat(chat_req("x", ""), none())).await;
     assert_eq!(s(&e, "kind"), "api");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
@@ -230,11 +263,19 @@ async fn api_errors_carry_status_code_and_request_id() {
 #[wasm_bindgen_test]
 async fn invalid_requests_are_rejected_before_sending() {
     let c = client();
-    let before = get(&control("/__stats").await, "requests").as_f64().unwrap();
+    let before = get(&control("/__stats").await, "requests")
+        .as_f64()
+        .unwrap();
     for (req, field) in [
         (r#"{"messages":[]}"#, "messages"),
-        (r#"{"messages":[{"role":"robot","content":"x"}]}"#, "messages[0].role"),
-        (r#"{"messages":[{"role":"user","content":"x"}],"temperature":3}"#, "temperature"),
+        (
+            r#"{"messages":[{"role":"robot","content":"x"}]}"#,
+            "messages[0].role",
+        ),
+        (
+            r#"{"messages":[{"role":"user","content":"x"}],"temperature":3}"#,
+            "temperature",
+        ),
         (r#"{"messages":"hi"}"#, "messages"),
     ] {
         let e = fails(c.chat(js(req), none())).await;
@@ -242,13 +283,17 @@ async fn invalid_requests_are_rejected_before_sending() {
         assert_eq!(s(&e, "param"), field);
         assert!(s(&e, "message").starts_with(field), "{}", s(&e, "message"));
     }
-    let after = get(&control("/__stats").await, "requests").as_f64().unwrap();
+    let after = get(&control("/__stats").await, "requests")
+        .as_f64()
+        .unwrap();
     assert_eq!(before, after, "nothing may be sent");
 }
 
 #[wasm_bindgen_test]
 fn bad_options_throw_config_errors() {
-    let e = AiBadgr::new(js(r#"{"baseUrl":"aibadgr.com"}"#)).err().unwrap();
+    let e = AiBadgr::new(js(r#"{"baseUrl":"aibadgr.com"}"#))
+        .err()
+        .unwrap();
     assert_eq!(s(&e, "kind"), "config");
     assert_eq!(s(&e, "param"), "baseUrl");
     let e = AiBadgr::new(js(r#"{"timeoutMs":-1}"#)).err().unwrap();
@@ -261,9 +306,15 @@ async fn aborting_mid_stream_rejects_with_abort_error_and_closes_the_connection(
     let ctrl = AbortController::new().unwrap();
     let opts = js_sys::Object::new();
     Reflect::set(&opts, &"signal".into(), &ctrl.signal()).unwrap();
-    let st = ok(c.chat_stream(chat_req("slow one two three four", r#""id":"w-abort","paceMs":100"#), opts.into())).await;
-    let reader: ReadableStreamDefaultReader =
-        st.unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let st = ok(c.chat_stream(
+        chat_req("slow one two three four", r#""id":"w-abort","paceMs":100"#),
+        opts.into(),
+    ))
+    .await;
+    let reader: ReadableStreamDefaultReader = st
+        .unchecked_into::<ReadableStream>()
+        .get_reader()
+        .unchecked_into();
     JsFuture::from(reader.read()).await.unwrap();
     ctrl.abort();
     let e = JsFuture::from(reader.read()).await.unwrap_err();
@@ -272,7 +323,9 @@ async fn aborting_mid_stream_rejects_with_abort_error_and_closes_the_connection(
     // The server must see the client close the connection.
     let mut seen = 0.0;
     for _ in 0..50 {
-        seen = get(&control("/__stats").await, "ids.w-abort.clientAborts").as_f64().unwrap_or(0.0);
+        seen = get(&control("/__stats").await, "ids.w-abort.clientAborts")
+            .as_f64()
+            .unwrap_or(0.0);
         if seen > 0.0 {
             break;
         }
@@ -305,8 +358,10 @@ async fn timeouts_and_network_failures_have_their_kinds() {
 async fn stream_errors_reject_the_reader() {
     let c = client_with(r#","maxRetries":0"#);
     let st = ok(c.chat_stream(chat_req("x", r#""fault":"error_event""#), none())).await;
-    let reader: ReadableStreamDefaultReader =
-        st.unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let reader: ReadableStreamDefaultReader = st
+        .unchecked_into::<ReadableStream>()
+        .get_reader()
+        .unchecked_into();
     let mut err = None;
     for _ in 0..20 {
         match JsFuture::from(reader.read()).await {
@@ -326,7 +381,14 @@ async fn stream_errors_reject_the_reader() {
 #[wasm_bindgen_test]
 async fn retries_then_succeeds() {
     let c = client();
-    let r = ok(c.chat(chat_req("x", r#""id":"w-retry","plan":[{"status":503,"retryAfterMs":"10"},"ok"]"#), none())).await;
+    let r = ok(c.chat(
+        chat_req(
+            "x",
+            r#""id":"w-retry","plan":[{"status":503,"retryAfterMs":"10"},"ok"]"#,
+        ),
+        none(),
+    ))
+    .await;
     assert_eq!(s(&r, "object"), "chat.completion");
     let st = control("/__stats").await;
     assert_eq!(get(&st, "ids.w-retry.attempts").as_f64(), Some(2.0));
@@ -336,14 +398,20 @@ async fn retries_then_succeeds() {
 async fn a_server_that_ignores_stream_true_is_replayed_as_a_stream() {
     let c = client();
     let st = ok(c.chat_stream(chat_req("whole please", r#""ignoreStream":true"#), none())).await;
-    let text: String = read_all(&call_method(&st, "text")).await.iter().map(|p| p.as_string().unwrap()).collect();
+    let text: String = read_all(&call_method(&st, "text"))
+        .await
+        .iter()
+        .map(|p| p.as_string().unwrap())
+        .collect();
     assert_eq!(text, "Hello! You said: whole please");
     let fin = ok(call_method(&st, "final").unchecked_into()).await;
     assert_eq!(s(&fin, "choices.0.finish_reason"), "stop");
 
-    let req = js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"weather in Oslo?"}],
+    let req = js(
+        r#"{"max_tokens":64,"messages":[{"role":"user","content":"weather in Oslo?"}],
         "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"location":{"type":"string"}}}}],
-        "_test":{"ignoreStream":true}}"#);
+        "_test":{"ignoreStream":true}}"#,
+    );
     let st = ok(c.messages_stream(req, none())).await;
     let evs = read_all(&st).await;
     let types: Vec<String> = evs.iter().map(|e| s(e, "type")).collect();
@@ -362,21 +430,29 @@ fn client_serving(body: &str, content_type: &str) -> AiBadgr {
         "body, type",
         "return async () => new Response(body, { headers: { 'content-type': type } })",
     );
-    let f = make.call2(&JsValue::UNDEFINED, &body.into(), &content_type.into()).unwrap();
-    let opts = js(r#"{"apiKey":"sk-quirks-0123456789","baseUrl":"https://aibadgr.invalid/api/v1","allowBrowser":true,"maxRetries":0}"#);
+    let f = make
+        .call2(&JsValue::UNDEFINED, &body.into(), &content_type.into())
+        .unwrap();
+    let opts = js(
+        r#"{"apiKey":"sk-quirks-0123456789","baseUrl":"https://aibadgr.invalid/api/v1","allowBrowser":true,"maxRetries":0}"#,
+    );
     Reflect::set(&opts, &"fetch".into(), &f).unwrap();
     AiBadgr::new(opts).unwrap()
 }
 
 fn chunk(content: &str, finish: Option<&str>) -> String {
     let finish = finish.map(|f| format!("\"{f}\"")).unwrap_or("null".into());
-    format!(r#"{{"id":"c","object":"chat.completion.chunk","created":1,"model":"basic","choices":[{{"index":0,"delta":{{"content":"{content}"}},"finish_reason":{finish}}}]}}"#)
+    format!(
+        r#"{{"id":"c","object":"chat.completion.chunk","created":1,"model":"basic","choices":[{{"index":0,"delta":{{"content":"{content}"}},"finish_reason":{finish}}}]}}"#
+    )
 }
 
 async fn streamed_text(c: &AiBadgr) -> Result<String, JsValue> {
     let st = JsFuture::from(c.chat_stream(chat_req("q", ""), none())).await?;
-    let reader: ReadableStreamDefaultReader =
-        call_method(&st, "text").unchecked_into::<ReadableStream>().get_reader().unchecked_into();
+    let reader: ReadableStreamDefaultReader = call_method(&st, "text")
+        .unchecked_into::<ReadableStream>()
+        .get_reader()
+        .unchecked_into();
     let mut out = String::new();
     loop {
         let r = JsFuture::from(reader.read()).await?;
@@ -389,7 +465,11 @@ async fn streamed_text(c: &AiBadgr) -> Result<String, JsValue> {
 
 #[wasm_bindgen_test]
 async fn real_world_framings_are_read_correctly() {
-    let (a, b, end) = (chunk("Hello", None), chunk(" world", None), chunk("", Some("stop")));
+    let (a, b, end) = (
+        chunk("Hello", None),
+        chunk(" world", None),
+        chunk("", Some("stop")),
+    );
     let cases: Vec<(&str, String, &str)> = vec![
         ("blank lines between events", format!("data: {a}\n\ndata: {b}\n\ndata: {end}\n\ndata: [DONE]\n\n"), "text/event-stream"),
         ("no blank lines between events", format!("data: {a}\ndata: {b}\ndata: {end}\ndata: [DONE]\n\n"), "text/event-stream"),
@@ -413,18 +493,34 @@ async fn real_world_framings_are_read_correctly() {
 #[wasm_bindgen_test]
 async fn errors_in_unusual_places_keep_the_server_message() {
     // A stream request answered 200 with a bare JSON error body, labelled as an event stream.
-    let c = client_serving(r#"{"error":{"message":"Rate limit reached for basic","type":"rate_limit_error","code":"rate_limit"}}"#, "text/event-stream");
+    let c = client_serving(
+        r#"{"error":{"message":"Rate limit reached for basic","type":"rate_limit_error","code":"rate_limit"}}"#,
+        "text/event-stream",
+    );
     let e = streamed_text(&c).await.unwrap_err();
     assert_eq!(s(&e, "kind"), "api");
-    assert!(s(&e, "message").contains("Rate limit reached for basic"), "{}", s(&e, "message"));
+    assert!(
+        s(&e, "message").contains("Rate limit reached for basic"),
+        "{}",
+        s(&e, "message")
+    );
     assert_eq!(s(&e, "type"), "rate_limit_error");
     // An `event: error` whose data is a plain {"message"} object.
-    let c = client_serving(&format!("data: {}\n\nevent: error\ndata: {{\"message\":\"upstream overloaded\"}}\n\n", chunk("Hi", None)), "text/event-stream");
+    let c = client_serving(
+        &format!(
+            "data: {}\n\nevent: error\ndata: {{\"message\":\"upstream overloaded\"}}\n\n",
+            chunk("Hi", None)
+        ),
+        "text/event-stream",
+    );
     let e = streamed_text(&c).await.unwrap_err();
     assert_eq!(s(&e, "kind"), "stream");
     assert_eq!(s(&e, "message"), "upstream overloaded");
     // Truncated: content but neither finish_reason nor [DONE].
-    let c = client_serving(&format!("data: {}\n\n", chunk("Hi", None)), "text/event-stream");
+    let c = client_serving(
+        &format!("data: {}\n\n", chunk("Hi", None)),
+        "text/event-stream",
+    );
     let e = streamed_text(&c).await.unwrap_err();
     assert_eq!(s(&e, "kind"), "stream");
     assert!(s(&e, "message").contains("cut off"));
@@ -457,53 +553,114 @@ async fn provider_framings_keep_what_the_stream_said() {
     assert_eq!(s(&m, "content.1.input.city"), "Paris");
     assert!(get(&m, "content.2").is_undefined());
     // 2: cut by max_tokens inside a tool input.
-    let m = ok(call_method(&ok(client_serving(fixture("max_tokens"), sse).messages_stream(msg(), none())).await, "final").unchecked_into()).await;
+    let m = ok(call_method(
+        &ok(client_serving(fixture("max_tokens"), sse).messages_stream(msg(), none())).await,
+        "final",
+    )
+    .unchecked_into())
+    .await;
     assert_eq!(s(&m, "stop_reason"), "max_tokens");
     assert_eq!(s(&m, "content.1.input.lines.1"), "tw");
-    assert_eq!(s(&m, "content.1.partial_json"), r#"{"filename": "a.txt", "lines": ["one", "tw"#);
+    assert_eq!(
+        s(&m, "content.1.partial_json"),
+        r#"{"filename": "a.txt", "lines": ["one", "tw"#
+    );
     // 3: the usage chunk is not a chunk for the loop; its usage is on the stream.
     let st = ok(client_serving(fixture("usage"), sse).chat_stream(chat(), none())).await;
     let chunks = read_all(&st).await;
     assert!(chunks.iter().all(|c| get(c, "choices.0").is_object()));
     assert_eq!(get(&st, "usage.total_tokens").as_f64(), Some(11.0));
     // 4 + 6: placeholder metadata unset, filter results kept.
-    let f = ok(call_method(&ok(client_serving(fixture("azure"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
-    assert_eq!((s(&f, "id"), s(&f, "model")), ("chatcmpl-AZ9".into(), "gpt-4o-2024-11-20".into()));
+    let f = ok(call_method(
+        &ok(client_serving(fixture("azure"), sse).chat_stream(chat(), none())).await,
+        "final",
+    )
+    .unchecked_into())
+    .await;
+    assert_eq!(
+        (s(&f, "id"), s(&f, "model")),
+        ("chatcmpl-AZ9".into(), "gpt-4o-2024-11-20".into())
+    );
     assert!(get(&f, "prompt_filter_results.0").is_object());
     // 5: Mistral content parts.
     let c = client_serving(fixture("mistral"), sse);
-    let f = ok(call_method(&ok(c.chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    let f =
+        ok(call_method(&ok(c.chat_stream(chat(), none())).await, "final").unchecked_into()).await;
     assert_eq!(s(&f, "choices.0.message.content"), "2 + 2 = 4");
-    assert_eq!(s(&f, "choices.0.message.reasoning_content"), "The user asks 2+2. That is 4.");
+    assert_eq!(
+        s(&f, "choices.0.message.reasoning_content"),
+        "The user asks 2+2. That is 4."
+    );
     assert_eq!(streamed_text(&c).await.unwrap(), "2 + 2 = 4");
     // 6: citations pass through.
-    let f = ok(call_method(&ok(client_serving(fixture("perplexity"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
+    let f = ok(call_method(
+        &ok(client_serving(fixture("perplexity"), sse).chat_stream(chat(), none())).await,
+        "final",
+    )
+    .unchecked_into())
+    .await;
     assert_eq!(s(&f, "citations.1"), "https://b.example/2");
     // 7: parallel calls at index 0.
-    let f = ok(call_method(&ok(client_serving(fixture("index0"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
-    assert_eq!((s(&f, "choices.0.message.tool_calls.0.id"), s(&f, "choices.0.message.tool_calls.1.id")), ("call_paris".into(), "call_tokyo".into()));
+    let f = ok(call_method(
+        &ok(client_serving(fixture("index0"), sse).chat_stream(chat(), none())).await,
+        "final",
+    )
+    .unchecked_into())
+    .await;
+    assert_eq!(
+        (
+            s(&f, "choices.0.message.tool_calls.0.id"),
+            s(&f, "choices.0.message.tool_calls.1.id")
+        ),
+        ("call_paris".into(), "call_tokyo".into())
+    );
     // 8: unknown deltas merged; a spliced stream fails.
-    let m = ok(call_method(&ok(client_serving(fixture("unknown"), sse).messages_stream(msg(), none())).await, "final").unchecked_into()).await;
-    assert_eq!(s(&m, "content.0.content"), "Summary of the earlier conversation.");
+    let m = ok(call_method(
+        &ok(client_serving(fixture("unknown"), sse).messages_stream(msg(), none())).await,
+        "final",
+    )
+    .unchecked_into())
+    .await;
+    assert_eq!(
+        s(&m, "content.0.content"),
+        "Summary of the earlier conversation."
+    );
     let st = ok(client_serving(fixture("spliced"), sse).messages_stream(msg(), none())).await;
     let e = fails(call_method(&st, "final").unchecked_into()).await;
     assert_eq!(s(&e, "kind"), "stream");
     // 10: reasoning kept on the tool-calling message.
-    let f = ok(call_method(&ok(client_serving(fixture("deepseek"), sse).chat_stream(chat(), none())).await, "final").unchecked_into()).await;
-    assert_eq!(s(&f, "choices.0.message.reasoning_content"), "I need the weather. Call the tool.");
+    let f = ok(call_method(
+        &ok(client_serving(fixture("deepseek"), sse).chat_stream(chat(), none())).await,
+        "final",
+    )
+    .unchecked_into())
+    .await;
+    assert_eq!(
+        s(&f, "choices.0.message.reasoning_content"),
+        "I need the weather. Call the tool."
+    );
 }
 
 /// Issue 10, item 9: an error event before the first token is retried like its status.
 #[wasm_bindgen_test]
 async fn an_error_event_before_the_first_token_is_retried() {
     let c = client_with(r#","maxRetries":2"#);
-    let st = ok(c.chat_stream(chat_req("x", r#""id":"w-first","plan":["error_first","ok"]"#), none())).await;
+    let st = ok(c.chat_stream(
+        chat_req("x", r#""id":"w-first","plan":["error_first","ok"]"#),
+        none(),
+    ))
+    .await;
     assert!(read_all(&st).await.len() > 2);
     let stats = control("/__stats").await;
     assert_eq!(get(&stats, "ids.w-first.attempts").as_f64(), Some(2.0));
-    let req = js(r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}],"_test":{"id":"w-first-msg","plan":["error_first","ok"]}}"#);
+    let req = js(
+        r#"{"max_tokens":64,"messages":[{"role":"user","content":"yo"}],"_test":{"id":"w-first-msg","plan":["error_first","ok"]}}"#,
+    );
     let st = ok(c.messages_stream(req, none())).await;
-    assert_eq!(s(read_all(&st).await.last().unwrap(), "type"), "message_stop");
+    assert_eq!(
+        s(read_all(&st).await.last().unwrap(), "type"),
+        "message_stop"
+    );
     let stats = control("/__stats").await;
     assert_eq!(get(&stats, "ids.w-first-msg.attempts").as_f64(), Some(2.0));
 }
@@ -513,14 +670,27 @@ async fn response_metadata_rate_limits_models_and_usage_cross_origin() {
     let c = client();
     let r = ok(c.chat(chat_req("hi", r#""id":"w-meta""#), none())).await;
     // Non-enumerable: the JSON is unchanged, the property is there.
-    assert!(!JSON::stringify(&r).unwrap().as_string().unwrap().contains("rateLimit"));
+    assert!(!JSON::stringify(&r)
+        .unwrap()
+        .as_string()
+        .unwrap()
+        .contains("rateLimit"));
     assert_eq!(get(&r, "response.status").as_f64(), Some(200.0));
     assert_eq!(get(&r, "response.attempts").as_f64(), Some(1.0));
     assert_eq!(s(&r, "response.model"), "basic");
-    assert!(s(&r, "response.requestId").starts_with("req_"), "x-request-id is exposed to the page");
+    assert!(
+        s(&r, "response.requestId").starts_with("req_"),
+        "x-request-id is exposed to the page"
+    );
     // The rate-limit headers are CORS-exposed by the test server, so a browser sees them too.
-    assert_eq!(get(&r, "response.rateLimit.requests.limit").as_f64(), Some(60.0));
-    assert_eq!(get(&r, "response.rateLimit.tokens.resetMs").as_f64(), Some(360_000.0));
+    assert_eq!(
+        get(&r, "response.rateLimit.requests.limit").as_f64(),
+        Some(60.0)
+    );
+    assert_eq!(
+        get(&r, "response.rateLimit.tokens.resetMs").as_f64(),
+        Some(360_000.0)
+    );
     let stream = ok(c.chat_stream(chat_req("hi", ""), none())).await;
     assert_eq!(get(&stream, "response.status").as_f64(), Some(200.0));
     let fin = ok(call_method(&stream, "final").unchecked_into()).await;
@@ -532,7 +702,11 @@ async fn response_metadata_rate_limits_models_and_usage_cross_origin() {
     assert_eq!(get(&usage, "total.totalTokens").as_f64(), Some(16.0));
     c.reset_usage();
     assert_eq!(get(&c.usage(), "total.requests").as_f64(), Some(0.0));
-    let e = fails(c.chat(chat_req("hi", r#""fault":{"status":429}"#), js(r#"{"maxRetries":0}"#))).await;
+    let e = fails(c.chat(
+        chat_req("hi", r#""fault":{"status":429}"#),
+        js(r#"{"maxRetries":0}"#),
+    ))
+    .await;
     assert_eq!(get(&e, "response.status").as_f64(), Some(429.0));
     assert_eq!(get(&e, "retryable").as_bool(), Some(true));
 }
