@@ -205,10 +205,10 @@ pub fn first_diff(a: &[SseEvent], b: &[SseEvent]) -> String {
 
 #[derive(Debug, PartialEq)]
 pub struct ChatRun {
-    results: Vec<Result<ChunkSummary, ChunkError>>,
-    finish: String,
-    chunks: usize,
-    saw_finish: bool,
+    pub results: Vec<Result<ChunkSummary, ChunkError>>,
+    pub finish: String,
+    pub chunks: usize,
+    pub saw_finish: bool,
 }
 
 /// The same chunk with an empty `delta` put first in every choice object. The general path
@@ -348,9 +348,9 @@ pub fn run_chat(events: &[SseEvent], deep: bool) -> Result<ChatRun, String> {
 
 #[derive(Debug, PartialEq)]
 pub struct MsgRun {
-    results: Vec<Result<EventSummary, ChunkError>>,
-    finish: Result<String, ChunkError>,
-    stopped: bool,
+    pub results: Vec<Result<EventSummary, ChunkError>>,
+    pub finish: Result<String, ChunkError>,
+    pub stopped: bool,
 }
 
 /// A `content_block_delta` event with its `type` member written twice: the general path reads
@@ -421,7 +421,10 @@ pub fn run_msgs(events: &[SseEvent], deep: bool) -> Result<MsgRun, String> {
         "fast and general messages paths end differently: {finish:?} vs {:?}",
         tree.finish()
     );
-    ensure!(Ok(a.finish()) == finish, "messages finish() is not repeatable");
+    ensure!(
+        Ok(a.finish()) == finish,
+        "messages finish() is not repeatable"
+    );
     if let Ok(text) = &finish {
         validate_json(text)
             .map_err(|e| format!("messages finish() is not valid json ({e}): {text:?}"))?;
@@ -874,7 +877,10 @@ pub fn check_sse(data: &[u8]) -> Check {
         // lossy decoding stands for at least one invalid byte).
         for e in &a.0 {
             let raw = e.data.len() - 2 * e.data.matches('\u{fffd}').count();
-            ensure!(raw <= limit, "an event of {raw} bytes passed the limit {limit}");
+            ensure!(
+                raw <= limit,
+                "an event of {raw} bytes passed the limit {limit}"
+            );
         }
     }
     Ok(())
@@ -901,7 +907,10 @@ pub fn check_chat(input: &[u8]) -> Check {
     // here and out of range for serde_json).
     if validate_json(&a.finish).map_or(false, |d| d <= 127) {
         if let Err(e) = serde_json::from_str::<J>(&a.finish) {
-            ensure!(e.to_string().contains("number out of range"), "serde_json rejects chat finish(): {e}");
+            ensure!(
+                e.to_string().contains("number out of range"),
+                "serde_json rejects chat finish(): {e}"
+            );
         }
     }
     Ok(())
@@ -972,7 +981,10 @@ pub fn check_replay(body: &str) -> Check {
                 .map_err(|err| format!("second replay fails ({err:?})"))?;
         }
         let twice = acc2.finish();
-        ensure!(twice == once, "replay of a message is not a fixed point:\n{once}\n{twice}");
+        ensure!(
+            twice == once,
+            "replay of a message is not a fixed point:\n{once}\n{twice}"
+        );
     }
     Ok(())
 }
@@ -1126,7 +1138,10 @@ pub fn check_redact(data: &[u8]) -> Check {
     // Keys are made of letters, digits, `-` and `_` (a key with `[`, `]` or the word "redacted"
     // in it could be completed by the mark itself).
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let secret: String = k.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    let secret: String = k
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
     if secret.len() < 4 || secret.contains("redacted") {
         return Ok(());
     }
@@ -1188,7 +1203,9 @@ pub fn extends(full: &J, part: &J) -> bool {
                     }
                 })
         }
-        (J::Object(f), J::Object(p)) => p.iter().all(|(k, pv)| f.get(k).is_some_and(|fv| extends(fv, pv))),
+        (J::Object(f), J::Object(p)) => p
+            .iter()
+            .all(|(k, pv)| f.get(k).is_some_and(|fv| extends(fv, pv))),
         (f, p) => f == p,
     }
 }
@@ -1196,7 +1213,9 @@ pub fn extends(full: &J, part: &J) -> bool {
 fn has_duplicate_keys(v: &json::Value) -> bool {
     match v {
         json::Value::Object(m) => {
-            m.iter().enumerate().any(|(i, (k, _))| m[..i].iter().any(|(k2, _)| k2 == k))
+            m.iter()
+                .enumerate()
+                .any(|(i, (k, _))| m[..i].iter().any(|(k2, _)| k2 == k))
                 || m.iter().any(|(_, v)| has_duplicate_keys(v))
         }
         json::Value::Array(a) => a.iter().any(has_duplicate_keys),
@@ -1210,20 +1229,32 @@ fn has_duplicate_keys(v: &json::Value) -> bool {
 pub fn check_partial(text: &str) -> Check {
     use aibadgr::partial::parse;
     let whole = parse(text);
-    let Ok(v) = json::parse(text) else { return Ok(()) };
+    let Ok(v) = json::parse(text) else {
+        return Ok(());
+    };
     if matches!(v, json::Value::Number(_)) || has_duplicate_keys(&v) {
         return Ok(());
     }
-    let Ok(doc) = serde_json::from_str::<J>(text) else { return Ok(()) };
+    let Ok(doc) = serde_json::from_str::<J>(text) else {
+        return Ok(());
+    };
     let got = whole.ok_or("a valid document gave nothing")?;
-    let back: J = serde_json::from_str(&got.to_json()).map_err(|e| format!("partial output is not JSON: {e}"))?;
-    ensure!(back == doc, "the whole document parses to {back}, not {doc}");
+    let back: J = serde_json::from_str(&got.to_json())
+        .map_err(|e| format!("partial output is not JSON: {e}"))?;
+    ensure!(
+        back == doc,
+        "the whole document parses to {back}, not {doc}"
+    );
     for (cut, _) in text.char_indices() {
         let prefix = &text[..cut];
         if let Some(p) = parse(prefix) {
             let out = p.to_json();
-            let part: J = serde_json::from_str(&out).map_err(|e| format!("partial output of {prefix:?} is not JSON ({e}): {out}"))?;
-            ensure!(extends(&doc, &part), "prefix {prefix:?} gave {part}, which {doc} does not extend");
+            let part: J = serde_json::from_str(&out)
+                .map_err(|e| format!("partial output of {prefix:?} is not JSON ({e}): {out}"))?;
+            ensure!(
+                extends(&doc, &part),
+                "prefix {prefix:?} gave {part}, which {doc} does not extend"
+            );
         }
     }
     Ok(())
