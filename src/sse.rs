@@ -275,6 +275,13 @@ mod tests {
     /// All events from the given chunks, draining after every push, then finishing.
     fn run(chunks: &[&[u8]]) -> Vec<SseEvent> {
         let mut p = SseParser::new();
+        let out = drain_all(&mut p, chunks);
+        assert_eq!(p.buffered(), 0);
+        out
+    }
+
+    /// Pushes each chunk into `p`, draining after every push, then finishes.
+    fn drain_all(p: &mut SseParser, chunks: &[&[u8]]) -> Vec<SseEvent> {
         let mut out = Vec::new();
         for c in chunks {
             p.push(c);
@@ -285,7 +292,6 @@ mod tests {
         while let Some(e) = p.finish() {
             out.push(e);
         }
-        assert_eq!(p.buffered(), 0);
         out
     }
 
@@ -507,16 +513,7 @@ mod tests {
     /// All events, and whether the limit was hit, with `limit` and the given chunks.
     fn run_limited(limit: usize, chunks: &[&[u8]]) -> (Vec<SseEvent>, bool) {
         let mut p = SseParser::with_limit(limit);
-        let mut out = Vec::new();
-        for c in chunks {
-            p.push(c);
-            while let Some(e) = p.next_event() {
-                out.push(e);
-            }
-        }
-        while let Some(e) = p.finish() {
-            out.push(e);
-        }
+        let out = drain_all(&mut p, chunks);
         (out, p.exceeded())
     }
 

@@ -538,86 +538,12 @@ fn check_accumulators(events: &[SseEvent], deep: bool, st: &mut Stats) -> Check 
 // JSON
 
 fn check_json(text: &str, st: &mut Stats) -> Check {
-    let ours = json::parse(text);
-    let valid = validate_json(text);
-    match (&ours, &valid) {
-        (Ok(v), Ok(depth)) => {
-            st.json_ok += 1;
-            ensure!(
-                *depth <= json::MAX_DEPTH,
-                "json::parse accepted nesting {depth} > MAX_DEPTH: {text:?}"
-            );
-            let t = v.to_json();
-            validate_json(&t)
-                .map_err(|e| format!("written json is invalid ({e}): {t:?} from {text:?}"))?;
-            let v2 = json::parse(&t)
-                .map_err(|e| format!("written json does not re-parse ({e:?}): {t:?}"))?;
-            ensure!(
-                v2 == *v,
-                "written json re-parses to a different value: {text:?} -> {t:?}"
-            );
-            ensure!(
-                v2.to_json() == t,
-                "writing is not idempotent: {text:?} -> {t:?}"
-            );
-            ensure!(
-                v.clone().into_owned() == *v,
-                "into_owned changed the value: {text:?}"
-            );
-        }
-        (Err(e), Ok(depth)) => {
-            st.json_err += 1;
-            ensure!(
-                *depth > json::MAX_DEPTH && e.what == "nesting too deep",
-                "json::parse rejected valid json ({e:?}, depth {depth}): {text:?}"
-            );
-        }
-        (Ok(_), Err(why)) => {
-            return Err(format!(
-                "json::parse accepted invalid json ({why}): {text:?}"
-            ))
-        }
-        (Err(e), Err(_)) => {
-            st.json_err += 1;
-            ensure!(
-                e.pos <= text.len(),
-                "error position {} past the end ({})",
-                e.pos,
-                text.len()
-            );
-        }
+    if json::parse(text).is_ok() {
+        st.json_ok += 1;
+    } else {
+        st.json_err += 1;
     }
-    // serde_json as a second opinion: same acceptance (except lone surrogates, which serde_json
-    // rejects as "unexpected end of hex escape" or "lone leading surrogate", numbers too big for
-    // f64, and its recursion limit of 127), and equal values.
-    let theirs = serde_json::from_str::<J>(text);
-    match (&ours, &theirs) {
-        (Ok(v), Ok(want)) => {
-            let back: J = serde_json::from_str(&v.to_json())
-                .map_err(|e| format!("serde_json rejects our output: {e}"))?;
-            ensure!(
-                back == *want,
-                "serde_json reads a different value from our output: {text:?}"
-            );
-        }
-        (Ok(_), Err(e)) => {
-            let m = e.to_string();
-            ensure!(
-                m.contains("surrogate")
-                    || (m.contains("hex escape") && text.contains("\\u"))
-                    || m.contains("number out of range")
-                    || m.contains("recursion limit"),
-                "json::parse accepted what serde_json rejects ({m}): {text:?}"
-            );
-        }
-        (Err(e), Ok(_)) => {
-            return Err(format!(
-                "json::parse rejected what serde_json accepts ({e:?}): {text:?}"
-            ))
-        }
-        (Err(_), Err(_)) => {}
-    }
-    Ok(())
+    checks::check_json(text)
 }
 
 // ------------------------------------------------------------------------------------------
