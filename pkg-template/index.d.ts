@@ -353,7 +353,8 @@ export interface IterableStream<T> extends ReadableStream<T> {
  * A streamed chat completion: a real `ReadableStream` of parsed `chat.completion.chunk`
  * objects. Read it one way: iterate it (`for await`), `getReader()`, `pipeTo`, or take
  * {@link text} or {@link toSSE}; {@link final} can be used alone or beside any of them.
- * Nothing is read from the network until you read. Cancelling (reader `cancel()`, `break`
+ * Past the first event (read before the call resolves), nothing is read from the network
+ * until you read. Cancelling (reader `cancel()`, `break`
  * in `for await`, or the call's signal) aborts the request.
  */
 export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
@@ -395,8 +396,8 @@ export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
 /**
  * A streamed message (Anthropic Messages API): a real `ReadableStream` of parsed stream events
  * (`ping` keep-alives are skipped). Read it one way: iterate it, `getReader()`, `pipeTo`, or take
- * {@link text} or {@link toSSE}; {@link final} can be used alone or beside any of them. Nothing is
- * read from the network until you read; cancelling aborts the request.
+ * {@link text} or {@link toSSE}; {@link final} can be used alone or beside any of them. Past the
+ * first event, nothing is read from the network until you read; cancelling aborts the request.
  */
 export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
   private constructor();

@@ -4,8 +4,9 @@
 //! abort controller and timers). JavaScript's `ChatStream`/`MessageStream` (`ReadableStream`
 //! subclasses in `glue.js`) run a three-line loop: [`StreamCore::drain`] turns the bytes read so
 //! far into one batch of chunks, and only when it has nothing does the loop await the body
-//! reader ([`StreamCore::reader`]) and hand the bytes back ([`StreamCore::feed`]). So nothing is
-//! read from the network before JavaScript asks, and each network read costs one promise, not
+//! reader ([`StreamCore::reader`]) and hand the bytes back ([`StreamCore::feed`]). So after the first event
+//! (read when the stream opened; see [`open`](crate::open)) nothing is read from the network
+//! before JavaScript asks, and each network read costs one promise, not
 //! one per event. One consumer at a time: iteration, `text()`, `toSSE()`, or `final()` alone;
 //! `final()` also works beside any of them.
 
