@@ -129,11 +129,13 @@ async fn replayed(
 
 /// Tells whether an event carries nothing: an empty `data:` (and, for messages, a `ping`).
 pub fn is_keepalive(proto: Proto, ev: &SseEvent) -> bool {
-    let blank = ev.data.trim().is_empty();
-    match proto {
-        Proto::Chat => blank,
-        Proto::Messages => (blank && ev.event.is_none()) || ev.event.as_deref() == Some("ping"),
-    }
+    is_blank(proto, ev) || (proto == Proto::Messages && ev.event.as_deref() == Some("ping"))
+}
+
+/// Tells whether an event is an empty `data:` heartbeat (a named messages event with no data,
+/// such as `event: ping`, still counts as an event).
+pub fn is_blank(proto: Proto, ev: &SseEvent) -> bool {
+    ev.data.trim().is_empty() && (proto == Proto::Chat || ev.event.is_none())
 }
 
 /// The body after a byte-order mark and whitespace, once there is something.

@@ -151,7 +151,7 @@ impl Io {
         mut batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
         let chat = matches!(self.acc, Acc::Chat(_));
-        if ev.data.trim().is_empty() && (chat || ev.event.is_none()) {
+        if crate::open::is_blank(if chat { Proto::Chat } else { Proto::Messages }, &ev) {
             return Ok(()); // an empty `data:` keep-alive
         }
         if ev.data.contains('\n') && json::parse(&ev.data).is_err() {
