@@ -2,10 +2,12 @@
 //! a streamed body. A whole body is read within `maxBodyBytes`: nothing past it is held, and an
 //! error body is read only as far as its excerpt needs.
 
+use crate::call::{quiet, Call};
 use crate::error::{Error, Kind};
-use crate::fetch::{self, header, quiet, Call};
+use crate::jserror::JsError;
 use crate::jsval::get;
 use crate::limits::{body_too_big, ERROR_BODY_BYTES};
+use crate::meta::header;
 use crate::sse::SseParser;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -29,7 +31,7 @@ pub fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<J
     let bad = |what: &str| {
         let mut e = Error::new(Kind::Api, what);
         e.status = Some(status);
-        e.request_id = fetch::request_id(resp);
+        e.request_id = crate::meta::request_id(resp);
         if !text.trim().is_empty() {
             e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
         }
@@ -49,7 +51,9 @@ pub fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<J
         && get(&v, "choices").is_undefined()
         && get(&v, "content").is_undefined()
     {
-        return Err(Error::from_response(status, text, fetch::request_id(resp)).redact(secret));
+        return Err(
+            Error::from_response(status, text, crate::meta::request_id(resp)).redact(secret),
+        );
     }
     if !v.is_object() {
         return Err(bad(

@@ -3,24 +3,28 @@
 //! promise that does the network work.
 
 use crate::body::{is_event_stream, parse_body};
-use crate::config::{api_model, CallOptions, Config};
+use crate::config::{api_model, CallOptions};
 use crate::embed;
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
 use crate::fetch::{self, Call, Prepared};
+use crate::jserror::JsError;
 use crate::json;
 use crate::jsval::{get, set};
 use crate::log::{self, Level};
 use crate::meta::{Meta, Track};
-use crate::open::{self, Opened};
-use crate::stream::{Proto, StreamCore};
+use crate::open;
+use crate::options::{self, CallSetup, Setup};
+use crate::plan::{Plan, Step};
+use crate::stream::StreamCore;
 use crate::usage::Totals;
-use crate::validate::{self, Api};
+use crate::validate;
 use js_sys::Promise;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::Response;
+use web_sys::{AbortSignal, Response};
 
 /// The API version header the messages endpoint expects.
 const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -28,45 +32,26 @@ const ANTHROPIC_VERSION: &str = "2023-06-01";
 /// A client for AI Badgr. `new AiBadgr({ apiKey, baseUrl, model, ... })`.
 #[wasm_bindgen]
 pub struct AiBadgr {
-    pub(crate) cfg: Rc<Config>,
+    pub(crate) cfg: Rc<Setup>,
     totals: Rc<RefCell<Totals>>,
 }
 
-/// Which call a request makes.
+/// Which call a request makes: an endpoint, streamed or not.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
-    Chat,
-    ChatStream,
-    Embed,
-    Messages,
-    MessagesStream,
-    Models,
+pub(crate) struct Op {
+    pub endpoint: Endpoint,
+    pub stream: bool,
 }
 
 impl Op {
-    fn api(self) -> Api {
-        match self {
-            Op::Chat | Op::ChatStream => Api::Chat,
-            Op::Messages | Op::MessagesStream => Api::Messages,
-            Op::Embed | Op::Models => Api::Embeddings,
-        }
-    }
-    fn streaming(self) -> bool {
-        matches!(self, Op::ChatStream | Op::MessagesStream)
-    }
-    fn proto(self) -> Proto {
-        match self {
-            Op::Messages | Op::MessagesStream => Proto::Messages,
-            _ => Proto::Chat,
-        }
-    }
-    fn path(self) -> &'static str {
-        match self {
-            Op::Chat | Op::ChatStream => "/chat/completions",
-            Op::Embed => "/embeddings",
-            Op::Models => "/models",
-            Op::Messages | Op::MessagesStream => "/messages", // see Config::messages_url
-        }
+    pub const CHAT: Op = Op::new(Endpoint::Chat, false);
+    pub const CHAT_STREAM: Op = Op::new(Endpoint::Chat, true);
+    pub const EMBED: Op = Op::new(Endpoint::Embeddings, false);
+    pub const MESSAGES: Op = Op::new(Endpoint::Messages, false);
+    pub const MESSAGES_STREAM: Op = Op::new(Endpoint::Messages, true);
+    pub const MODELS: Op = Op::new(Endpoint::Models, false);
+    const fn new(endpoint: Endpoint, stream: bool) -> Op {
+        Op { endpoint, stream }
     }
 }
 
@@ -79,6 +64,8 @@ struct Job {
     body: String,
     models: Vec<String>,
     opts: CallOptions,
+    /// The caller's abort signal.
+    signal: Option<AbortSignal>,
     decode_embeddings: bool,
     /// The caller did not ask for `stream_options`: the usage chunk this client asks for is
     /// kept from chunk consumers (it still reaches `final()`, `toSSE()` and `stream.usage`).
@@ -102,45 +89,48 @@ impl AiBadgr {
 
     /// Creates a chat completion: `POST {baseUrl}/chat/completions`.
     pub fn chat(&self, request: JsValue, options: JsValue) -> Promise {
-        self.start(Op::Chat, &request, &options)
+        self.start(Op::CHAT, &request, &options)
     }
 
     /// Streams a chat completion; resolves to a `ChatStream` once the headers arrived.
     #[wasm_bindgen(js_name = chatStream)]
     pub fn chat_stream(&self, request: JsValue, options: JsValue) -> Promise {
-        self.start(Op::ChatStream, &request, &options)
+        self.start(Op::CHAT_STREAM, &request, &options)
     }
 
     /// Creates embeddings: `POST {baseUrl}/embeddings`. Vectors arrive as `Float32Array`s
     /// unless the request sets `encoding_format`.
     pub fn embed(&self, request: JsValue, options: JsValue) -> Promise {
-        self.start(Op::Embed, &request, &options)
+        self.start(Op::EMBED, &request, &options)
     }
 
     /// Creates a message with the Anthropic-compatible API: `POST {baseUrl}/messages`.
     pub fn messages(&self, request: JsValue, options: JsValue) -> Promise {
-        self.start(Op::Messages, &request, &options)
+        self.start(Op::MESSAGES, &request, &options)
     }
 
     /// Streams a message; resolves to a `MessageStream` once the headers arrived.
     #[wasm_bindgen(js_name = messagesStream)]
     pub fn messages_stream(&self, request: JsValue, options: JsValue) -> Promise {
-        self.start(Op::MessagesStream, &request, &options)
+        self.start(Op::MESSAGES_STREAM, &request, &options)
     }
 
     /// Lists the models the server offers: `GET {baseUrl}/models`, with the same retries,
     /// timeouts and errors as every call. Resolves to `{ object, data: [{ id, ... }] }`.
     pub fn models(&self, options: JsValue) -> Promise {
-        let opts = match CallOptions::from_js(&options) {
+        let CallSetup { opts, signal } = match options::call(&options) {
             Ok(o) => o,
-            Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
+            Err(e) => {
+                return Promise::reject(&e.redact(self.cfg.config.api_key.as_deref()).into_js())
+            }
         };
         let job = Job {
-            op: Op::Models,
+            op: Op::MODELS,
             request: String::new(),
             body: String::new(),
             models: vec![String::new()],
             opts,
+            signal,
             decode_embeddings: false,
             hide_usage_chunk: false,
         };
@@ -165,21 +155,21 @@ impl AiBadgr {
     /// The base URL requests go to.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.cfg.base_url.clone()
+        self.cfg.config.base_url.clone()
     }
 }
 
 impl AiBadgr {
     fn build(options: &JsValue, env: &JsValue, need_key: bool) -> Result<AiBadgr, JsValue> {
-        let cfg = Config::from_js(options, env).map_err(Error::into_js)?;
-        if need_key && cfg.api_key.is_none() {
+        let cfg = options::client(options, env).map_err(Error::into_js)?;
+        if need_key && cfg.config.api_key.is_none() {
             return Err(Error::config(
                 "AIBADGR_API_KEY",
                 "is not set in env or process.env; set it (for a Worker: wrangler secret put AIBADGR_API_KEY) or pass { apiKey }",
             )
             .into_js());
         }
-        if cfg.api_key.is_some() && !cfg.allow_browser && in_browser_page() {
+        if cfg.config.api_key.is_some() && !cfg.config.allow_browser && in_browser_page() {
             return Err(Error::config(
                 "apiKey",
                 "in a browser page shows your key to every visitor; call AI Badgr through a server or Worker that holds the key (leave apiKey out and point baseUrl at it), or pass allowBrowser: true to accept the risk",
@@ -195,7 +185,9 @@ impl AiBadgr {
     fn start(&self, op: Op, request: &JsValue, options: &JsValue) -> Promise {
         let job = match prepare(&self.cfg, op, request, options) {
             Ok(j) => j,
-            Err(e) => return Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js()),
+            Err(e) => {
+                return Promise::reject(&e.redact(self.cfg.config.api_key.as_deref()).into_js())
+            }
         };
         self.spawn(job)
     }
@@ -229,15 +221,18 @@ fn in_browser_page() -> bool {
 }
 
 /// Checks the request and snapshots it as JSON (nothing is sent on failure).
-fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result<Job, Error> {
-    let opts = CallOptions::from_js(options)?;
-    validate::numbers(op.api(), request)?;
+fn prepare(cfg: &Setup, op: Op, request: &JsValue, options: &JsValue) -> Result<Job, Error> {
+    let CallSetup { opts, signal } = options::call(options)?;
+    if request.is_object() {
+        validate::numbers(op.endpoint, &|k| options::opt(&get(request, k), 0))?;
+    }
+    let cfg = &cfg.config;
     let text = stringify(request)?;
     let parsed = json::parse(&text).map_err(|_| {
         Error::invalid("request", "could not be read back as JSON; pass plain data")
     })?;
-    validate::request(op.api(), &parsed, op.streaming())?;
-    let default_model = if op == Op::Embed {
+    validate::request(op.endpoint, &parsed, op.stream)?;
+    let default_model = if op == Op::EMBED {
         &cfg.embedding_model
     } else {
         &cfg.model
@@ -247,7 +242,7 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
         .and_then(json::Value::as_str)
         .unwrap_or(default_model);
     let mut models = vec![api_model(first).to_owned()];
-    if op != Op::Embed {
+    if op != Op::EMBED {
         for m in opts
             .fallback_models
             .as_ref()
@@ -259,8 +254,8 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
             }
         }
     }
-    let decode_embeddings = op == Op::Embed && parsed.get("encoding_format").is_none();
-    let hide_usage_chunk = op == Op::ChatStream && parsed.get("stream_options").is_none();
+    let decode_embeddings = op == Op::EMBED && parsed.get("encoding_format").is_none();
+    let hide_usage_chunk = op == Op::CHAT_STREAM && parsed.get("stream_options").is_none();
     let body = body_for(op, parsed, &models[0]);
     Ok(Job {
         op,
@@ -268,6 +263,7 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
         body,
         models,
         opts,
+        signal,
         decode_embeddings,
         hide_usage_chunk,
     })
@@ -278,15 +274,15 @@ fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result
 /// is given); embeddings ask for base64 unless the caller chose a format.
 fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
     v.set("model", json::Value::String(model.to_owned().into()));
-    if op.streaming() {
+    if op.stream {
         v.set("stream", json::Value::Bool(true));
-        if op == Op::ChatStream && v.get("stream_options").is_none() {
+        if op == Op::CHAT_STREAM && v.get("stream_options").is_none() {
             let usage =
                 json::Value::Object(vec![("include_usage".into(), json::Value::Bool(true))]);
             v.set("stream_options", usage);
         }
     }
-    if op == Op::Embed && v.get("encoding_format").is_none() {
+    if op == Op::EMBED && v.get("encoding_format").is_none() {
         v.set("encoding_format", json::Value::String("base64".into()));
     }
     v.to_json()
@@ -308,114 +304,124 @@ fn stringify(v: &JsValue) -> Result<String, Error> {
     })
 }
 
-/// Whether a failed model should hand over to the next one in `fallbackModels` (an error
-/// event that came before the first token counts like the status it stands for).
-fn can_fall_back(e: &Error) -> bool {
-    match e.kind {
-        Kind::Network => true,
-        Kind::Api | Kind::Stream => {
-            e.retryable || e.status == Some(404) || e.code.as_deref() == Some("model_not_found")
-        }
-        _ => false,
-    }
-}
-
-async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsValue, JsValue> {
+async fn run(cfg: &Setup, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsValue, JsValue> {
     let started = js_sys::Date::now();
-    let mut attempts = 0;
-    let secret = cfg.api_key.clone();
-    let timeout = job.opts.timeout_ms.unwrap_or(cfg.timeout_ms);
-    let idle = job.opts.idle_timeout_ms.unwrap_or(cfg.idle_timeout_ms);
-    let max_retries = job.opts.max_retries.unwrap_or(cfg.max_retries);
-    let mut call = Call::start(job.opts.signal.as_ref(), timeout, idle, secret)?;
+    let secret = cfg.config.api_key.clone();
+    let timeout = job.opts.timeout_ms.unwrap_or(cfg.config.timeout_ms);
+    let idle = job
+        .opts
+        .idle_timeout_ms
+        .unwrap_or(cfg.config.idle_timeout_ms);
+    let max_retries = job.opts.max_retries.unwrap_or(cfg.config.max_retries);
+    let mut call = Call::start(job.signal.as_ref(), timeout, idle, secret)?;
     call.set_limits(crate::limits::Limits {
-        max_event_bytes: job.opts.max_event_bytes.unwrap_or(cfg.max_event_bytes),
-        max_body_bytes: job.opts.max_body_bytes.unwrap_or(cfg.max_body_bytes),
+        max_event_bytes: job
+            .opts
+            .max_event_bytes
+            .unwrap_or(cfg.config.max_event_bytes),
+        max_body_bytes: job.opts.max_body_bytes.unwrap_or(cfg.config.max_body_bytes),
     });
-    let extra: &[(&str, &str)] = if job.op.proto() == Proto::Messages {
+    let extra: &[(&str, &str)] = if job.op.endpoint == Endpoint::Messages {
         &[("anthropic-version", ANTHROPIC_VERSION)]
     } else {
         &[]
     };
-    let mut headers = cfg.request_headers(extra, &job.opts.headers);
-    if job.op == Op::Models {
+    let mut headers = cfg.config.request_headers(extra, &job.opts.headers);
+    if job.op == Op::MODELS {
         if let Some(i) = headers.iter().position(|(k, _)| k == "content-type") {
             headers.remove(i);
         }
     }
-    let url = if job.op.proto() == Proto::Messages {
-        cfg.messages_url()
+    let url = if job.op.endpoint == Endpoint::Messages {
+        cfg.config.messages_url()
     } else {
-        cfg.url(job.op.path())
+        cfg.config.url(job.op.endpoint.path())
     };
-    let mut answer = None;
-    let mut last = None;
-    for (i, model) in job.models.iter().enumerate() {
-        let body = if job.op == Op::Models {
-            JsValue::UNDEFINED
-        } else if i == 0 {
-            JsValue::from_str(&job.body)
-        } else {
-            match json::parse(&job.request) {
-                Ok(v) => JsValue::from_str(&body_for(job.op, v, model)),
-                Err(_) => break,
-            }
-        };
-        let model_name = (job.op != Op::Models).then_some(model.as_str());
-        log_request(cfg, &url, model_name, job.op.streaming(), &body);
-        let req = Prepared::new(url.clone(), &headers, body);
-        let more_models = i + 1 < job.models.len();
-        match attempt(
-            cfg,
-            &mut call,
-            &req,
-            job.op,
-            max_retries,
-            more_models,
-            &mut attempts,
-        )
-        .await
-        {
-            Ok(r) => {
-                answer = Some((r, model));
-                break;
-            }
-            Err(e) if can_fall_back(&e) => {
-                if let Some(next) = job.models.get(i + 1) {
+    let mut plan = Plan::new(job.models.len(), max_retries, timeout, started);
+    let mut step = plan.start();
+    let mut at = 0;
+    let mut req = None;
+    let (resp, opened) = loop {
+        let model_name = (job.op != Op::MODELS)
+            .then(|| job.models.get(at).map(String::as_str))
+            .flatten();
+        match step {
+            Step::Send { model, from } => {
+                let (Some(name), Some(prev)) = (job.models.get(model), job.models.get(at)) else {
+                    return Err(failed(
+                        cfg,
+                        Error::new(Kind::Config, "no model to call").into_js(),
+                    ));
+                };
+                if let Some(e) = from {
                     cfg.log
-                        .log(Level::Warn, &|| log::fallback(model, next, &e.message));
+                        .log(Level::Warn, &|| log::fallback(prev, name, &e.message));
                 }
-                last = Some(with_meta(e, started, attempts, model_name));
+                at = model;
+                let body = if job.op == Op::MODELS {
+                    JsValue::UNDEFINED
+                } else if model == 0 {
+                    JsValue::from_str(&job.body)
+                } else {
+                    match json::parse(&job.request) {
+                        Ok(v) => JsValue::from_str(&body_for(job.op, v, name)),
+                        Err(_) => JsValue::from_str(&job.body),
+                    }
+                };
+                let model_name = (job.op != Op::MODELS).then_some(name.as_str());
+                log_request(cfg, &url, model_name, job.op.stream, &body);
+                req = Some(Prepared::new(url.clone(), &headers, body));
             }
-            Err(e) => {
-                return Err(failed(
-                    cfg,
-                    with_meta(e, started, attempts, model_name).into_js(),
-                ))
+            Step::Wait { ms, retry, error } => {
+                cfg.log.log(Level::Warn, &|| {
+                    log::retry(retry, max_retries, ms as u64, &error.message)
+                });
+                if let Err(e) = fetch::sleep(&call, ms).await {
+                    let e = with_meta(e, started, plan.attempts(), model_name);
+                    return Err(failed(cfg, e.into_js()));
+                }
+            }
+            Step::Fail(e) => {
+                let e = with_meta(e, started, plan.attempts(), model_name);
+                return Err(failed(cfg, e.into_js()));
             }
         }
-    }
-    let ((resp, opened), model) = match answer {
-        Some(r) => r,
-        None => {
+        let Some(req) = req.as_ref() else {
             return Err(failed(
                 cfg,
-                last.unwrap_or_else(|| Error::new(Kind::Config, "no model to call"))
-                    .into_js(),
-            ))
-        }
+                Error::new(Kind::Config, "no model to call").into_js(),
+            ));
+        };
+        plan.sent();
+        let err = match fetch::once(cfg, &call, req).await {
+            Ok(resp) if !job.op.stream && !is_event_stream(&resp) => break (resp, None),
+            Ok(resp) => match open::open(job.op.endpoint, &resp, &mut call).await {
+                Ok(mut opened) => match opened.retry.take() {
+                    Some(e) if plan.acts_on_first_event(&e) => {
+                        opened.cancel();
+                        e
+                    }
+                    _ => break (resp, Some(opened)),
+                },
+                Err(e) => e,
+            },
+            Err(e) => e,
+        };
+        step = plan.failed(err, js_sys::Date::now(), js_sys::Math::random());
     };
+    let attempts = plan.attempts();
+    let model = job.models.get(at).map(String::as_str).unwrap_or_default();
     let track = answered(
         cfg,
         &resp,
         started,
         attempts,
-        (job.op != Op::Models).then_some(model.as_str()),
+        (job.op != Op::MODELS).then_some(model),
         totals,
     );
-    let proto = job.op.proto();
+    let proto = job.op.endpoint;
     let out = match (job.op, opened) {
-        (Op::ChatStream | Op::MessagesStream, Some(o)) => {
+        (Op::CHAT_STREAM | Op::MESSAGES_STREAM, Some(o)) => {
             let meta = track.meta.clone();
             let s = StreamCore::new(proto, o, call, job.hide_usage_chunk)
                 .tracked(track)
@@ -425,12 +431,12 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
         }
         // A server that streamed an answer nobody asked to stream: collected.
         (_, Some(o)) => StreamCore::new(proto, o, call, false).collect().await,
-        (Op::Embed, None) if job.decode_embeddings => {
+        (Op::EMBED, None) if job.decode_embeddings => {
             embeddings(resp, call).await.map_err(Error::into_js)
         }
         (op, None) => {
             let v = json_body(&resp, call).await.map_err(Error::into_js);
-            if op == Op::Models {
+            if op == Op::MODELS {
                 v.and_then(check_models)
             } else {
                 v
@@ -446,41 +452,6 @@ async fn run(cfg: &Config, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVa
     }
 }
 
-/// Calls one model with retries. A streamed answer is opened up to its first event: an error
-/// sent as that event (nothing reached the caller yet) is retried, or handed to the next model,
-/// exactly as the status it stands for; on the last try it stays in the stream, which then
-/// fails with it as before. `attempts` counts every request made.
-async fn attempt(
-    cfg: &Config,
-    call: &mut Call,
-    req: &Prepared,
-    op: Op,
-    max_retries: u32,
-    more_models: bool,
-    attempts: &mut u32,
-) -> Result<(Response, Option<Opened>), Error> {
-    let mut retries = 0;
-    loop {
-        let resp = fetch::send(cfg, call, req, max_retries, &mut retries, attempts).await?;
-        if !op.streaming() && !is_event_stream(&resp) {
-            return Ok((resp, None));
-        }
-        let mut opened = open::open(op.proto(), &resp, call).await?;
-        match opened.retry.take() {
-            Some(e) if e.retryable && retries < max_retries => {
-                opened.cancel();
-                fetch::pause(cfg, call, &e, retries, max_retries).await?;
-                retries += 1;
-            }
-            Some(e) if more_models && can_fall_back(&e) => {
-                opened.cancel();
-                return Err(e);
-            }
-            _ => return Ok((resp, Some(opened))),
-        }
-    }
-}
-
 /// Reads a JSON answer (an error body reports its error).
 async fn json_body(resp: &Response, mut call: Call) -> Result<JsValue, Error> {
     let text = fetch::text(&call, resp).await?;
@@ -490,7 +461,7 @@ async fn json_body(resp: &Response, mut call: Call) -> Result<JsValue, Error> {
 
 /// Logs a request's start (and its body at debug).
 #[inline(never)]
-fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
+fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
     let text = body.as_string();
     cfg.log.log(Level::Info, &|| {
         log::request(
@@ -509,14 +480,14 @@ fn log_request(cfg: &Config, url: &str, model: Option<&str>, stream: bool, body:
 /// Reads the metadata of the answering response, logs it, and returns what the call records.
 #[inline(never)]
 fn answered(
-    cfg: &Config,
+    cfg: &Setup,
     resp: &Response,
     started: f64,
     attempts: u32,
     model: Option<&str>,
     totals: Rc<RefCell<Totals>>,
 ) -> Track {
-    let mut meta = Meta::from_response(resp, cfg.api_key.as_deref(), false);
+    let mut meta = Meta::from_response(resp, cfg.config.api_key.as_deref(), false);
     meta.started = started;
     meta.attempts = attempts;
     meta.model = model.map(str::to_owned);
@@ -539,7 +510,7 @@ fn answered(
 /// Completes the metadata an error brought from the fetch layer (which saw one response).
 #[inline(never)]
 fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> Error {
-    if let Some(m) = e.response.as_mut() {
+    if let Some(m) = e.meta_mut() {
         m.started = started;
         m.attempts = attempts;
         m.model = model.map(str::to_owned);
@@ -549,7 +520,7 @@ fn with_meta(mut e: Error, started: f64, attempts: u32, model: Option<&str>) -> 
 
 /// Logs a failed call (an abort at `warn`, anything else at `error`) and returns its error.
 #[inline(never)]
-fn failed(cfg: &Config, e: JsValue) -> JsValue {
+fn failed(cfg: &Setup, e: JsValue) -> JsValue {
     let kind = get(&e, "kind").as_string().unwrap_or_default();
     let level = if kind == "aborted" {
         Level::Warn
@@ -569,7 +540,7 @@ fn failed(cfg: &Config, e: JsValue) -> JsValue {
 
 /// Like [`failed`], for an error after the response arrived: it carries that response.
 #[inline(never)]
-fn failed_after(cfg: &Config, e: JsValue, meta: &Meta) -> JsValue {
+fn failed_after(cfg: &Setup, e: JsValue, meta: &Meta) -> JsValue {
     if e.is_object() && get(&e, "response").is_undefined() {
         let mut m = meta.clone();
         m.ended = js_sys::Date::now();

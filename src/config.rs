@@ -1,11 +1,11 @@
-//! Client options: reading them from JavaScript, environment defaults, URL joining and
-//! header building. The API key is kept out of every `Debug` and error text.
+//! Client and call options: the rules every option obeys (with the error that names it),
+//! environment defaults, URL joining and header building. Pure: the face (`options.rs`) reads
+//! the JavaScript values into [`Opt`]s and hands them here. The API key is kept out of every
+//! `Debug` and error text.
 
 use crate::error::Error;
-use crate::jsval::{get, is_plain_object, keys, num};
-use js_sys::{Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::AbortSignal;
+pub use crate::limits::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES};
+use crate::log::{Level, LEVELS};
 
 /// The default API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://aibadgr.com/api/v1";
@@ -19,17 +19,61 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
 pub const DEFAULT_IDLE_TIMEOUT_MS: f64 = 60_000.0;
 /// The default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
-/// The default most bytes one stream event may hold (`maxEventBytes`): 16 MiB.
-pub const DEFAULT_MAX_EVENT_BYTES: usize = 16 << 20;
-/// The default most bytes a whole (non-stream) response body may hold (`maxBodyBytes`): 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
 /// The largest byte limit accepted: wasm32 memory cannot hold more.
 const MAX_LIMIT_BYTES: f64 = 4_294_967_295.0;
 /// The largest delay `setTimeout` accepts.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser, maxEventBytes, maxBodyBytes, logLevel, logger";
-const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, maxEventBytes, maxBodyBytes";
+/// The client options, as listed in errors.
+pub const CLIENT_OPTIONS: &str = "apiKey, baseUrl, model, embeddingModel, headers, fetch, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, allowBrowser, maxEventBytes, maxBodyBytes, logLevel, logger";
+/// The call options, as listed in errors.
+pub const CALL_OPTIONS: &str = "signal, headers, timeoutMs, idleTimeoutMs, maxRetries, fallbackModels, maxEventBytes, maxBodyBytes";
+
+/// An option's value as the face read it from JavaScript, sorted the way the rules need.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opt {
+    /// `undefined` (or absent).
+    Missing,
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number (NaN and infinities included).
+    Num(f64),
+    /// A string.
+    Str(String),
+    /// An array, its items read one level deep.
+    List(Vec<Opt>),
+    /// A plain object: its own enumerable keys, their values read one level deep.
+    Map(Vec<(String, Opt)>),
+    /// Anything else, described for error messages ("a function", "an object").
+    Other(&'static str),
+}
+
+impl Opt {
+    /// Describes the value's type for error messages ("a string", "an array").
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Opt::Missing => "undefined",
+            Opt::Null => "null",
+            Opt::Bool(_) => "a boolean",
+            Opt::Num(_) => "a number",
+            Opt::Str(_) => "a string",
+            Opt::List(_) => "an array",
+            Opt::Map(_) => "an object",
+            Opt::Other(t) => t,
+        }
+    }
+}
+
+/// Where the rules read the options from: the option named `name`, and the environment
+/// variable named `name` (`None` when unset or blank).
+pub trait Source {
+    /// Returns the option `name`.
+    fn get(&self, name: &str) -> Opt;
+    /// Returns the environment variable `name`, if set and not blank.
+    fn env(&self, name: &str) -> Option<String>;
+}
 
 /// Everything a client needs to send requests.
 #[derive(Clone)]
@@ -44,8 +88,6 @@ pub struct Config {
     pub embedding_model: String,
     /// Extra headers (lowercase names), merged into every request.
     pub headers: Vec<(String, String)>,
-    /// A custom fetch function.
-    pub fetch: Option<Function>,
     /// Whole-call timeout, retries included.
     pub timeout_ms: f64,
     /// Longest silence between two stream chunks.
@@ -60,8 +102,8 @@ pub struct Config {
     pub max_event_bytes: usize,
     /// The most bytes a whole response body may hold.
     pub max_body_bytes: usize,
-    /// Where log lines go (`logLevel`, `logger`, `AIBADGR_LOG`).
-    pub log: crate::logger::Logger,
+    /// The log level (`logLevel`, else `AIBADGR_LOG`, else off).
+    pub log_level: Level,
 }
 
 impl core::fmt::Debug for Config {
@@ -78,11 +120,9 @@ impl core::fmt::Debug for Config {
     }
 }
 
-/// Per-call options (`client.chat(req, { signal, ... })`).
-#[derive(Default)]
+/// Per-call options (`client.chat(req, { signal, ... })`), but the signal (the face keeps it).
+#[derive(Default, Debug, Clone)]
 pub struct CallOptions {
-    /// The caller's abort signal.
-    pub signal: Option<AbortSignal>,
     /// Extra headers for this call.
     pub headers: Vec<(String, String)>,
     /// Overrides `timeoutMs`.
@@ -100,59 +140,44 @@ pub struct CallOptions {
 }
 
 impl Config {
-    /// Reads client options; `env` supplies `AIBADGR_API_KEY` / `AIBADGR_BASE_URL` defaults
-    /// (a Worker's `env`, or `process.env` where `process` exists).
-    pub fn from_js(options: &JsValue, env: &JsValue) -> Result<Config, Error> {
-        let o = options_object(options, "options", "{ apiKey, baseUrl }", Error::config)?;
-        for k in keys(&o) {
-            if !CLIENT_OPTIONS.split(", ").any(|n| n == k) {
-                return Err(unknown_option(&k, CLIENT_OPTIONS, Error::config));
-            }
-        }
-        let api_key = match opt_string(&o, "apiKey", Error::config)? {
+    /// Reads client options; the source's environment supplies `AIBADGR_API_KEY` /
+    /// `AIBADGR_BASE_URL` / `AIBADGR_LOG` defaults. `keys` are the option names given (each
+    /// must be one of [`CLIENT_OPTIONS`]). The face checks `fetch` and `logger` itself.
+    pub fn read(keys: &[String], src: &dyn Source) -> Result<Config, Error> {
+        check_keys(keys, CLIENT_OPTIONS, Error::config)?;
+        let make: MakeErr = Error::config;
+        let api_key = match string(src, "apiKey", make)? {
             Some(k) => Some(k),
-            None => env_string(env, "AIBADGR_API_KEY"),
+            None => src.env("AIBADGR_API_KEY"),
         };
         if let Some(k) = &api_key {
             check_api_key(k)?;
         }
-        let base = match opt_string(&o, "baseUrl", Error::config)? {
+        let base = match string(src, "baseUrl", make)? {
             Some(b) => b,
-            None => {
-                env_string(env, "AIBADGR_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
-            }
+            None => src
+                .env("AIBADGR_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         };
         let base_url = check_base_url(&base).map_err(|what| Error::config("baseUrl", what))?;
-        let fetch =
-            match get(&o, "fetch") {
-                v if v.is_undefined() => None,
-                v => Some(v.dyn_into::<Function>().map_err(|_| {
-                    Error::config("fetch", "must be a function like globalThis.fetch")
-                })?),
-            };
         Ok(Config {
             base_url,
-            model: opt_string(&o, "model", Error::config)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
-            embedding_model: opt_string(&o, "embeddingModel", Error::config)?
+            model: string(src, "model", make)?.unwrap_or_else(|| DEFAULT_MODEL.into()),
+            embedding_model: string(src, "embeddingModel", make)?
                 .unwrap_or_else(|| DEFAULT_EMBEDDING_MODEL.into()),
-            headers: headers(&get(&o, "headers"), Error::config)?,
-            fetch,
-            timeout_ms: opt_ms(&o, "timeoutMs", Error::config)?.unwrap_or(DEFAULT_TIMEOUT_MS),
-            idle_timeout_ms: opt_ms(&o, "idleTimeoutMs", Error::config)?
-                .unwrap_or(DEFAULT_IDLE_TIMEOUT_MS),
-            max_retries: opt_retries(&o, Error::config)?.unwrap_or(DEFAULT_MAX_RETRIES),
-            fallback_models: opt_models(&o, Error::config)?.unwrap_or_default(),
-            allow_browser: match get(&o, "allowBrowser") {
-                v if v.is_undefined() => false,
-                v => v
-                    .as_bool()
-                    .ok_or_else(|| Error::config("allowBrowser", "must be true or false"))?,
+            headers: headers(src.get("headers"), make)?,
+            timeout_ms: ms(src, "timeoutMs", make)?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            idle_timeout_ms: ms(src, "idleTimeoutMs", make)?.unwrap_or(DEFAULT_IDLE_TIMEOUT_MS),
+            max_retries: retries(src, make)?.unwrap_or(DEFAULT_MAX_RETRIES),
+            fallback_models: models(src, make)?.unwrap_or_default(),
+            allow_browser: match src.get("allowBrowser") {
+                Opt::Missing => false,
+                Opt::Bool(b) => b,
+                _ => return Err(Error::config("allowBrowser", "must be true or false")),
             },
-            max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::config)?
-                .unwrap_or(DEFAULT_MAX_EVENT_BYTES),
-            max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::config)?
-                .unwrap_or(DEFAULT_MAX_BODY_BYTES),
-            log: logger(&o, env, api_key.clone())?,
+            max_event_bytes: bytes(src, "maxEventBytes", make)?.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
+            max_body_bytes: bytes(src, "maxBodyBytes", make)?.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            log_level: log_level(src)?,
             api_key,
         })
     }
@@ -202,74 +227,37 @@ impl Config {
 }
 
 impl CallOptions {
-    /// Reads per-call options.
-    pub fn from_js(options: &JsValue) -> Result<CallOptions, Error> {
-        let o = options_object(
-            options,
-            "call options",
-            "{ signal, timeoutMs }",
-            Error::invalid,
-        )?;
-        for k in keys(&o) {
-            if !CALL_OPTIONS.split(", ").any(|n| n == k) {
-                return Err(unknown_option(&k, CALL_OPTIONS, Error::invalid));
-            }
-        }
-        let signal = match get(&o, "signal") {
-            v if v.is_undefined() || v.is_null() => None,
-            v => {
-                if !(Reflect::has(&v, &"aborted".into()).unwrap_or(false)
-                    && Reflect::has(&v, &"addEventListener".into()).unwrap_or(false))
-                {
-                    return Err(Error::invalid(
-                        "signal",
-                        "must be an AbortSignal (for example controller.signal)",
-                    ));
-                }
-                Some(v.unchecked_into::<AbortSignal>())
-            }
-        };
+    /// Reads per-call options (`keys` must each be one of [`CALL_OPTIONS`]; the face checks
+    /// `signal` itself).
+    pub fn read(keys: &[String], src: &dyn Source) -> Result<CallOptions, Error> {
+        check_keys(keys, CALL_OPTIONS, Error::invalid)?;
+        let make: MakeErr = Error::invalid;
         Ok(CallOptions {
-            signal,
-            headers: headers(&get(&o, "headers"), Error::invalid)?,
-            timeout_ms: opt_ms(&o, "timeoutMs", Error::invalid)?,
-            idle_timeout_ms: opt_ms(&o, "idleTimeoutMs", Error::invalid)?,
-            max_retries: opt_retries(&o, Error::invalid)?,
-            fallback_models: opt_models(&o, Error::invalid)?,
-            max_event_bytes: opt_bytes(&o, "maxEventBytes", Error::invalid)?,
-            max_body_bytes: opt_bytes(&o, "maxBodyBytes", Error::invalid)?,
+            headers: headers(src.get("headers"), make)?,
+            timeout_ms: ms(src, "timeoutMs", make)?,
+            idle_timeout_ms: ms(src, "idleTimeoutMs", make)?,
+            max_retries: retries(src, make)?,
+            fallback_models: models(src, make)?,
+            max_event_bytes: bytes(src, "maxEventBytes", make)?,
+            max_body_bytes: bytes(src, "maxBodyBytes", make)?,
         })
     }
 }
 
-/// Reads `logLevel` (else `AIBADGR_LOG` from `env` / `process.env`; default "off") and `logger`.
-#[inline(never)]
-fn logger(
-    o: &js_sys::Object,
-    env: &JsValue,
-    secret: Option<String>,
-) -> Result<crate::logger::Logger, Error> {
-    use crate::log::{Level, LEVELS};
+/// Reads `logLevel`, else `AIBADGR_LOG`; default off.
+fn log_level(src: &dyn Source) -> Result<Level, Error> {
     let bad = |name: &str| {
         let mut what = String::from("must be ");
         what.push_str(LEVELS);
         Error::config(name, &what)
     };
-    let level = match opt_string(o, "logLevel", Error::config)? {
-        Some(l) => Level::parse(&l).ok_or_else(|| bad("logLevel"))?,
-        None => match env_string(env, "AIBADGR_LOG") {
-            Some(l) => Level::parse(&l).ok_or_else(|| bad("AIBADGR_LOG"))?,
-            None => Level::Off,
+    match string(src, "logLevel", Error::config)? {
+        Some(l) => Level::parse(&l).ok_or_else(|| bad("logLevel")),
+        None => match src.env("AIBADGR_LOG") {
+            Some(l) => Level::parse(&l).ok_or_else(|| bad("AIBADGR_LOG")),
+            None => Ok(Level::Off),
         },
-    };
-    let target = get(o, "logger");
-    if !target.is_undefined() && !target.is_object() {
-        return Err(Error::config(
-            "logger",
-            "must be an object with error, warn, info and debug methods, like console",
-        ));
     }
-    Ok(crate::logger::Logger::new(level, target, secret))
 }
 
 fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -280,53 +268,47 @@ fn set_header(h: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
-type MakeErr = fn(&str, &str) -> Error;
+/// Makes the error for a bad option: `Error::config` for the client, `Error::invalid` for a
+/// call.
+pub type MakeErr = fn(&str, &str) -> Error;
 
-fn options_object(
-    v: &JsValue,
-    what: &str,
-    example: &str,
-    make: MakeErr,
-) -> Result<js_sys::Object, Error> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(js_sys::Object::new());
-    }
-    if !is_plain_object(v) {
-        let mut says = String::from("must be an object, for example ");
-        says.push_str(example);
-        return Err(make(what, &says));
-    }
-    Ok(v.clone().unchecked_into())
+/// Returns the error for an options value that is not a plain object.
+pub fn not_an_object(what: &str, example: &str, make: MakeErr) -> Error {
+    let mut says = String::from("must be an object, for example ");
+    says.push_str(example);
+    make(what, &says)
 }
 
-fn unknown_option(name: &str, known: &str, make: MakeErr) -> Error {
-    let mut what = String::from("is not an option; the options are ");
-    what.push_str(known);
-    make(name, &what)
+fn check_keys(keys: &[String], known: &str, make: MakeErr) -> Result<(), Error> {
+    match keys
+        .iter()
+        .find(|k| !known.split(", ").any(|n| n == k.as_str()))
+    {
+        Some(k) => {
+            let mut what = String::from("is not an option; the options are ");
+            what.push_str(known);
+            Err(make(k, &what))
+        }
+        None => Ok(()),
+    }
 }
 
-fn opt_string(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<String>, Error> {
-    let v = get(o, name);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    match v.as_string() {
-        Some(s) if !s.trim().is_empty() => Ok(Some(s)),
-        Some(_) => Err(make(
+fn string(src: &dyn Source, name: &str, make: MakeErr) -> Result<Option<String>, Error> {
+    match src.get(name) {
+        Opt::Missing => Ok(None),
+        Opt::Str(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Opt::Str(_) => Err(make(
             name,
             "is empty; pass a non-empty string or leave it out",
         )),
-        None => Err(make(name, "must be a string")),
+        _ => Err(make(name, "must be a string")),
     }
 }
 
-fn opt_ms(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<f64>, Error> {
-    let v = get(o, name);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    match num(&v) {
-        Some(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(Some(n)),
+fn ms(src: &dyn Source, name: &str, make: MakeErr) -> Result<Option<f64>, Error> {
+    match src.get(name) {
+        Opt::Missing => Ok(None),
+        Opt::Num(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(Some(n)),
         _ => Err(make(
             name,
             "must be a number of milliseconds between 1 and 2147483647",
@@ -334,13 +316,12 @@ fn opt_ms(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<f64>, 
     }
 }
 
-fn opt_bytes(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<usize>, Error> {
-    let v = get(o, name);
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    match num(&v) {
-        Some(n) if n.fract() == 0.0 && (1.0..=MAX_LIMIT_BYTES).contains(&n) => Ok(Some(n as usize)),
+fn bytes(src: &dyn Source, name: &str, make: MakeErr) -> Result<Option<usize>, Error> {
+    match src.get(name) {
+        Opt::Missing => Ok(None),
+        Opt::Num(n) if n.fract() == 0.0 && (1.0..=MAX_LIMIT_BYTES).contains(&n) => {
+            Ok(Some(n as usize))
+        }
         _ => Err(make(
             name,
             "must be a whole number of bytes from 1 to 4294967295",
@@ -348,64 +329,59 @@ fn opt_bytes(o: &js_sys::Object, name: &str, make: MakeErr) -> Result<Option<usi
     }
 }
 
-fn opt_retries(o: &js_sys::Object, make: MakeErr) -> Result<Option<u32>, Error> {
-    let v = get(o, "maxRetries");
-    if v.is_undefined() {
-        return Ok(None);
-    }
-    match num(&v) {
-        Some(n) if n.fract() == 0.0 && (0.0..=10.0).contains(&n) => Ok(Some(n as u32)),
+fn retries(src: &dyn Source, make: MakeErr) -> Result<Option<u32>, Error> {
+    match src.get("maxRetries") {
+        Opt::Missing => Ok(None),
+        Opt::Num(n) if n.fract() == 0.0 && (0.0..=10.0).contains(&n) => Ok(Some(n as u32)),
         _ => Err(make("maxRetries", "must be a whole number from 0 to 10")),
     }
 }
 
-fn opt_models(o: &js_sys::Object, make: MakeErr) -> Result<Option<Vec<String>>, Error> {
-    let v = get(o, "fallbackModels");
-    if v.is_undefined() {
-        return Ok(None);
-    }
+fn models(src: &dyn Source, make: MakeErr) -> Result<Option<Vec<String>>, Error> {
     let bad = || {
         make(
             "fallbackModels",
             "must be an array of model names, for example [\"normal\", \"premium\"]",
         )
     };
-    if !js_sys::Array::is_array(&v) {
-        return Err(bad());
-    }
-    let mut out = Vec::new();
-    for m in js_sys::Array::from(&v).iter() {
-        match m.as_string() {
-            Some(s) if !s.trim().is_empty() => out.push(s),
+    let items = match src.get("fallbackModels") {
+        Opt::Missing => return Ok(None),
+        Opt::List(items) => items,
+        _ => return Err(bad()),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for m in items {
+        match m {
+            Opt::Str(s) if !s.trim().is_empty() => out.push(s),
             _ => return Err(bad()),
         }
     }
     Ok(Some(out))
 }
 
-fn headers(v: &JsValue, make: MakeErr) -> Result<Vec<(String, String)>, Error> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Vec::new());
-    }
-    if !is_plain_object(v) {
-        return Err(make(
-            "headers",
-            "must be a plain object of header names to string values",
-        ));
-    }
-    let mut out = Vec::new();
-    for k in keys(v) {
+fn headers(v: Opt, make: MakeErr) -> Result<Vec<(String, String)>, Error> {
+    let entries = match v {
+        Opt::Missing | Opt::Null => return Ok(Vec::new()),
+        Opt::Map(entries) => entries,
+        _ => {
+            return Err(make(
+                "headers",
+                "must be a plain object of header names to string values",
+            ))
+        }
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, val) in entries {
         if !valid_header_name(&k) {
             let mut what = String::from("has an invalid header name: ");
             what.push_str(crate::error::truncate(&k, 64));
             return Err(make("headers", &what));
         }
-        let val = get(v, &k);
-        let s = match val.as_string() {
-            Some(s) => s,
-            None => {
+        let s = match val {
+            Opt::Str(s) => s,
+            _ => {
                 let mut what = String::from("must map each name to a string; fix headers[\"");
-                what.push_str(&k);
+                what.push_str(crate::error::truncate(&k, 64));
                 what.push_str("\"]");
                 return Err(make("headers", &what));
             }
@@ -413,29 +389,12 @@ fn headers(v: &JsValue, make: MakeErr) -> Result<Vec<(String, String)>, Error> {
         if !valid_header_value(&s) {
             let mut what =
                 String::from("has a value with a line break or control character under ");
-            what.push_str(&k);
+            what.push_str(crate::error::truncate(&k, 64));
             return Err(make("headers", &what));
         }
         out.push((k.to_ascii_lowercase(), s));
     }
     Ok(out)
-}
-
-fn env_string(env: &JsValue, name: &str) -> Option<String> {
-    let from = |o: &JsValue| -> Option<String> {
-        if o.is_undefined() || o.is_null() || !o.is_object() {
-            return None;
-        }
-        get(o, name).as_string().filter(|s| !s.trim().is_empty())
-    };
-    from(env).or_else(|| {
-        let process = get(&js_sys::global(), "process");
-        if process.is_object() {
-            from(&get(&process, "env"))
-        } else {
-            None
-        }
-    })
 }
 
 /// Checks an API key without ever putting it in the error text.
@@ -557,7 +516,6 @@ mod tests {
             model: "basic".into(),
             embedding_model: "e".into(),
             headers: vec![],
-            fetch: None,
             timeout_ms: 1.0,
             idle_timeout_ms: 1.0,
             max_retries: 0,
@@ -565,11 +523,7 @@ mod tests {
             allow_browser: false,
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            log: crate::logger::Logger::new(
-                crate::log::Level::Off,
-                wasm_bindgen::JsValue::UNDEFINED,
-                None,
-            ),
+            log_level: Level::Off,
         }
     }
 

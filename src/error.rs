@@ -1,10 +1,15 @@
-//! One error type for every failure, and its conversion to a JavaScript `AiBadgrError`.
+//! One error type for every failure. Pure: the wasm face turns it into a JavaScript
+//! `AiBadgrError` (`jserror.rs`).
 
-use crate::glue::JsAiBadgrError;
 use crate::json;
-use crate::jsval::get;
 use crate::redact;
-use wasm_bindgen::prelude::*;
+pub use crate::redact::truncate;
+use core::any::Any;
+
+/// A platform value an error carries for the face to hand back (a JavaScript error or abort
+/// reason as `err.cause`, the response metadata as `err.response`). The core never looks into
+/// it, the way `http::Extensions` carries values a layer does not know.
+pub type Attached = Box<dyn Any>;
 
 /// What kind of failure an [`Error`] is; JavaScript sees it as `err.kind`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -44,7 +49,7 @@ impl Kind {
     }
 }
 
-/// A failure of any call. Its text never contains the API key (see [`Error::redact`]).
+/// A failure of any call. Its text never contains the API key (see [`Error::redact_texts`]).
 pub struct Error {
     /// The kind of failure.
     pub kind: Kind,
@@ -62,14 +67,14 @@ pub struct Error {
     pub request_id: Option<String>,
     /// The start of a body that was not a JSON error (an HTML error page, say).
     pub body: Option<String>,
-    /// The underlying JavaScript error or abort reason.
-    pub cause: Option<JsValue>,
+    /// The underlying platform error or abort reason (a JavaScript value in the face).
+    pub cause: Option<Attached>,
     /// Whether the response asked for (or allows) another attempt; set by the fetch layer.
     pub retryable: bool,
     /// A server-requested wait before retrying, in milliseconds.
     pub retry_after_ms: Option<u32>,
     /// The response behind the error, when one arrived (`err.response`).
-    pub response: Option<Box<crate::meta::Meta>>,
+    pub response: Option<Attached>,
 }
 
 impl core::fmt::Debug for Error {
@@ -84,9 +89,9 @@ impl core::fmt::Debug for Error {
 
 /// How many bytes of a non-JSON error body are kept in `err.body`.
 const BODY_SNIPPET: usize = 512;
-/// How much of a body is kept until [`Error::redact`] (which redacts, then cuts to
+/// How much of a body is kept until [`Error::redact_texts`] (which redacts, then cuts to
 /// `BODY_SNIPPET`): enough that the key is whole in it, wherever the final cut falls.
-pub const BODY_KEEP: usize = crate::limits::ERROR_BODY_BYTES;
+pub const BODY_KEEP: usize = 64 * 1024;
 /// The longest `err.message` (a server's error message is kept up to this).
 const MESSAGE_MAX: usize = 2048;
 /// The longest `err.code`, `err.type` or `err.param`.
@@ -125,9 +130,9 @@ impl Error {
         e
     }
 
-    /// Attaches a JavaScript cause.
-    pub fn with_cause(mut self, cause: JsValue) -> Self {
-        self.cause = Some(cause);
+    /// Attaches the platform's own error (a JavaScript value in the face) as the cause.
+    pub fn with_cause(mut self, cause: impl Any) -> Self {
+        self.cause = Some(Box::new(cause));
         self
     }
 
@@ -192,8 +197,9 @@ impl Error {
     /// Replaces every occurrence of `secret` in the error's texts with `[redacted]`, then cuts
     /// them to their bounds (`body` to 512 bytes, `message` to 2 KiB), leaving no piece of the
     /// key of 8 bytes or more. Servers sometimes echo keys back; they must never reach
-    /// JavaScript. Every error that carries server text passes through here.
-    pub fn redact(mut self, secret: Option<&str>) -> Self {
+    /// JavaScript. Every error that carries server text passes through here (the face's
+    /// `redact` also cleans the attached cause).
+    pub fn redact_texts(mut self, secret: Option<&str>) -> Self {
         let s = secret.filter(|s| s.len() >= 4);
         if s.is_some_and(|s| self.message.contains(s)) || self.message.len() > MESSAGE_MAX {
             self.message = redact::clean(&self.message, s, MESSAGE_MAX);
@@ -210,87 +216,8 @@ impl Error {
                 *t = redact::clean(t, s, FIELD_MAX);
             }
         }
-        if let Some(s) = s {
-            if self.cause.as_ref().is_some_and(|c| mentions(c, s, 4)) {
-                self.cause = self.cause.take().map(|c| redacted_copy(&c, s));
-            }
-        }
         self
     }
-
-    /// Converts the error into a JavaScript `AiBadgrError`.
-    pub fn into_js(self) -> JsValue {
-        let name = if self.kind == Kind::Aborted {
-            Some("AbortError")
-        } else {
-            None
-        };
-        let cause = self.cause.unwrap_or(JsValue::UNDEFINED);
-        let e = JsAiBadgrError::new(
-            &self.message,
-            self.kind.as_str(),
-            self.status,
-            self.code,
-            self.type_,
-            self.param,
-            self.request_id,
-            self.body,
-            &cause,
-            name,
-        );
-        if let Some(m) = &self.response {
-            m.attach(&e);
-        }
-        // `err.retryable`: whether another attempt could succeed (non-enumerable, like
-        // `err.response`, so the error's JSON is unchanged).
-        let desc = js_sys::Object::new();
-        crate::jsval::set(&desc, "value", &JsValue::from_bool(self.retryable));
-        crate::jsval::set(&desc, "configurable", &JsValue::TRUE);
-        let _ = js_sys::Reflect::define_property(
-            e.unchecked_ref::<js_sys::Object>(),
-            &JsValue::from_str("retryable"),
-            &desc,
-        );
-        // Format the stack now: until then V8 keeps each frame's receiver alive, and Rust may
-        // hold this error (a failed stream does), which would keep those objects alive for good.
-        let _ = js_sys::Reflect::get(&e, &JsValue::from_str("stack"));
-        e.into()
-    }
-}
-
-impl From<Error> for JsValue {
-    fn from(e: Error) -> JsValue {
-        e.into_js()
-    }
-}
-
-/// Returns whether a JavaScript value (a string, or an error's message, stack or cause chain)
-/// contains `secret`.
-fn mentions(v: &JsValue, secret: &str, depth: u32) -> bool {
-    if let Some(t) = v.as_string() {
-        return t.contains(secret);
-    }
-    if depth == 0 || !v.is_object() {
-        return false;
-    }
-    ["message", "stack"]
-        .iter()
-        .any(|k| get(v, k).as_string().is_some_and(|t| t.contains(secret)))
-        || mentions(&get(v, "cause"), secret, depth - 1)
-}
-
-/// A plain `Error` with the same name and the message redacted, to stand in for a cause that
-/// mentions the key (its stack and own cause are dropped).
-fn redacted_copy(v: &JsValue, secret: &str) -> JsValue {
-    let text = v
-        .as_string()
-        .or_else(|| get(v, "message").as_string())
-        .unwrap_or_default();
-    let e = js_sys::Error::new(&text.replace(secret, "[redacted]"));
-    if let Some(n) = get(v, "name").as_string() {
-        e.set_name(&n);
-    }
-    e.into()
 }
 
 fn join(field: &str, what: &str) -> String {
@@ -299,18 +226,6 @@ fn join(field: &str, what: &str) -> String {
     s.push(' ');
     s.push_str(what);
     s
-}
-
-/// Cuts `s` to at most `max` bytes on a character boundary.
-pub fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or("")
 }
 
 /// Reads an error body in any of the shapes servers use and fills `code`/`type`/`param`;
@@ -425,11 +340,11 @@ mod tests {
             r#"{"error":{"message":"Incorrect API key provided: sk-secret-123456.","code":"sk-secret-123456"}}"#,
             None,
         )
-        .redact(Some(key));
+        .redact_texts(Some(key));
         assert!(!e.message.contains(key));
         assert!(!format!("{:?}", e).contains(key));
         assert_eq!(e.code.as_deref(), Some("[redacted]"));
-        let e = Error::from_response(502, "<p>sk-secret-123456</p>", None).redact(Some(key));
+        let e = Error::from_response(502, "<p>sk-secret-123456</p>", None).redact_texts(Some(key));
         assert_eq!(e.body.as_deref(), Some("<p>[redacted]</p>"));
     }
 
@@ -438,7 +353,7 @@ mod tests {
         let key = "sk-aibadgr-SECRET-1234567890";
         for pad in 0..key.len() {
             let page = "<html>".to_owned() + &"x".repeat(pad) + &key.repeat(40_000) + "</html>";
-            let e = Error::from_response(502, &page, None).redact(Some(key));
+            let e = Error::from_response(502, &page, None).redact_texts(Some(key));
             let body = e.body.as_deref().unwrap_or_default();
             assert!(body.len() <= BODY_SNIPPET + 16, "{}", body.len());
             assert!(body.starts_with("<html>"));
@@ -454,10 +369,10 @@ mod tests {
     fn long_server_texts_are_bounded_without_a_key() {
         let msg = "m".repeat(1 << 20);
         let body = format!(r#"{{"error":{{"message":"{msg}","code":"{msg}"}}}}"#);
-        let e = Error::from_response(400, &body, None).redact(None);
+        let e = Error::from_response(400, &body, None).redact_texts(None);
         assert!(e.message.len() <= MESSAGE_MAX);
         assert!(e.code.as_deref().unwrap_or_default().len() <= FIELD_MAX);
-        let e = Error::from_response(502, &"<p>".repeat(1 << 18), None).redact(None);
+        let e = Error::from_response(502, &"<p>".repeat(1 << 18), None).redact_texts(None);
         assert_eq!(e.body.as_deref().map(str::len), Some(BODY_SNIPPET));
     }
 

@@ -2,7 +2,6 @@
 //! the stream classes, and the platform's timers and abort plumbing. Only classes are
 //! imported (free functions would each add an `import *` of the module to the glue).
 
-use crate::stream::StreamCore;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, AbortSignal};
@@ -55,9 +54,9 @@ extern "C" {
 
     /// The `ReadableStream` subclass JavaScript sees for chat streams.
     pub type ChatStream;
-    /// Wraps a core in a `ChatStream`.
+    /// Wraps a core (a `StreamCore`) in a `ChatStream`.
     #[wasm_bindgen(constructor)]
-    pub fn new(core: StreamCore) -> ChatStream;
+    pub fn new(core: JsValue) -> ChatStream;
     /// The tool loop's end of the stream `runToolsStream()` resolves to.
     pub type Channel;
     /// Creates the stream; `ctrl` aborts the loop when the stream is cancelled; `final` is
@@ -82,7 +81,7 @@ extern "C" {
 
     /// The `ReadableStream` subclass JavaScript sees for messages streams.
     pub type MessageStream;
-    /// Wraps a core in a `MessageStream`.
+    /// Wraps a core (a `StreamCore`) in a `MessageStream`.
     #[wasm_bindgen(constructor)]
-    pub fn new(core: StreamCore) -> MessageStream;
+    pub fn new(core: JsValue) -> MessageStream;
 }

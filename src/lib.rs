@@ -9,12 +9,15 @@
 
 pub mod accumulate;
 pub mod body;
+pub mod call;
 pub mod client;
 pub mod config;
 pub mod embed;
+pub mod endpoint;
 pub mod error;
 pub mod fetch;
 pub mod glue;
+pub mod jserror;
 pub mod json;
 pub mod jsval;
 pub mod limits;
@@ -23,7 +26,9 @@ pub mod logger;
 pub mod messages;
 pub mod meta;
 pub mod open;
+pub mod options;
 pub mod partial;
+pub mod plan;
 pub mod ratelimit;
 pub mod redact;
 pub mod replay;

@@ -1,10 +1,13 @@
 //! The buffer limits a call obeys, and the errors that name them. Pure: no JavaScript types.
 
-use crate::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES};
 use crate::error::{Error, Kind};
 
 /// The most bytes a non-2xx body is read for its error (the rest is cancelled unread).
-pub const ERROR_BODY_BYTES: usize = 64 * 1024;
+pub const ERROR_BODY_BYTES: usize = crate::error::BODY_KEEP;
+/// The default most bytes one stream event may hold (`maxEventBytes`): 16 MiB.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 16 << 20;
+/// The default most bytes a whole (non-stream) response body may hold (`maxBodyBytes`): 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
 
 /// The most content blocks a messages stream may open.
 pub const MAX_CONTENT_BLOCKS: usize = 4096;

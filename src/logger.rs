@@ -68,7 +68,7 @@ impl Logger {
             let p = js_sys::Promise::resolve(&line);
             if let Ok(then) = get(&p, "then").dyn_into::<Function>() {
                 if let Ok(q) = then.call1(&p, &f.bind0(&target)) {
-                    crate::fetch::quiet(q.unchecked_ref());
+                    crate::glue::Timer::quiet(q.unchecked_ref());
                 }
             }
             return;

@@ -66,7 +66,7 @@ impl Meta {
                 }
             }
         }
-        let find = |n: &str| crate::fetch::header(resp, n);
+        let find = |n: &str| header(resp, n);
         let rate_limit = ratelimit::parse(find, |d| {
             Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
         });
@@ -75,7 +75,7 @@ impl Meta {
             status: resp.status(),
             headers,
             lazy,
-            request_id: crate::fetch::request_id(resp),
+            request_id: request_id(resp),
             attempts: 1,
             model: None,
             started: now,
@@ -141,6 +141,16 @@ impl Meta {
             &desc,
         );
     }
+}
+
+/// Returns a response header, if present.
+pub fn header(resp: &Response, name: &str) -> Option<String> {
+    resp.headers().get(name).ok().flatten()
+}
+
+/// Returns the request id: `x-request-id` (OpenAI style), else `request-id` (Anthropic style).
+pub fn request_id(resp: &Response) -> Option<String> {
+    header(resp, "x-request-id").or_else(|| header(resp, "request-id"))
 }
 
 /// Reads the usage of a result object (`result.usage`) in the normalized shape.

@@ -5,14 +5,16 @@
 
 use crate::accumulate::{api_error, ChunkError};
 use crate::body::{body_reader, parse_body, take_read};
+use crate::call::{quiet, Call};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
-use crate::fetch::{self, header, quiet, Call};
+use crate::jserror::JsError;
 use crate::json::{self, Value};
 use crate::jsval::get;
+use crate::meta::header;
 use crate::replay;
 use crate::retry;
 use crate::sse::{SseEvent, SseParser};
-use crate::stream::Proto;
 use std::collections::VecDeque;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
@@ -42,7 +44,7 @@ impl Opened {
 }
 
 /// Opens `resp` as a stream of `proto` events and reads up to its first event.
-pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Opened, Error> {
+pub async fn open(proto: Endpoint, resp: &Response, call: &mut Call) -> Result<Opened, Error> {
     let ctype = header(resp, "content-type")
         .unwrap_or_default()
         .to_ascii_lowercase();
@@ -105,15 +107,15 @@ pub async fn open(proto: Proto, resp: &Response, call: &mut Call) -> Result<Open
 
 /// Reads a JSON answer to a stream request and returns a reader of the stream it stands for.
 async fn replayed(
-    proto: Proto,
+    proto: Endpoint,
     resp: &Response,
     call: &Call,
 ) -> Result<ReadableStreamDefaultReader, Error> {
-    let text = fetch::text(call, resp).await?;
+    let text = crate::body::text(call, resp).await?;
     parse_body(resp, &text, call.secret())?;
     let sse = match proto {
-        Proto::Chat => replay::chat(&text),
-        Proto::Messages => replay::message(&text),
+        Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => replay::chat(&text),
+        Endpoint::Messages => replay::message(&text),
     };
     let Some(sse) = sse else {
         let mut e = Error::new(Kind::Stream, "the server answered a stream request with JSON that is not a completion (see err.body)");
@@ -128,14 +130,14 @@ async fn replayed(
 }
 
 /// Tells whether an event carries nothing: an empty `data:` (and, for messages, a `ping`).
-pub fn is_keepalive(proto: Proto, ev: &SseEvent) -> bool {
-    is_blank(proto, ev) || (proto == Proto::Messages && ev.event.as_deref() == Some("ping"))
+pub fn is_keepalive(proto: Endpoint, ev: &SseEvent) -> bool {
+    is_blank(proto, ev) || (proto == Endpoint::Messages && ev.event.as_deref() == Some("ping"))
 }
 
 /// Tells whether an event is an empty `data:` heartbeat (a named messages event with no data,
 /// such as `event: ping`, still counts as an event).
-pub fn is_blank(proto: Proto, ev: &SseEvent) -> bool {
-    ev.data.trim().is_empty() && (proto == Proto::Chat || ev.event.is_none())
+pub fn is_blank(proto: Endpoint, ev: &SseEvent) -> bool {
+    ev.data.trim().is_empty() && (proto == Endpoint::Chat || ev.event.is_none())
 }
 
 /// The body after a byte-order mark and whitespace, once there is something.

@@ -15,7 +15,7 @@ pub fn clean(text: &str, secret: Option<&str>, max: usize) -> String {
         Some(s) if text.contains(s) => text.replace(s, MARK),
         _ => text.to_owned(),
     };
-    let cut = crate::error::truncate(&whole, max);
+    let cut = truncate(&whole, max);
     match secret {
         Some(s) if s.len() >= FRAGMENT => scrub(cut, s),
         _ => cut.to_owned(),
@@ -64,6 +64,18 @@ fn scrub(text: &str, secret: &str) -> String {
         }
     }
     out
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
 }
 
 #[cfg(test)]

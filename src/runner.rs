@@ -4,16 +4,18 @@
 //! as `chat()` (so retries, timeouts, fallback and the reasoning round-trip apply to every
 //! step), runs the user's `run` functions and Standard Schema checks, and builds the results.
 
+use crate::call::{aborted, quiet};
 use crate::client::{self, AiBadgr, Op};
-use crate::config::CallOptions;
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
-use crate::fetch::{aborted, quiet};
 use crate::glue::{Channel, Timer};
+use crate::jserror::JsError;
 use crate::json;
 use crate::jsval::{get, is_plain_object, keys, set, type_name};
+use crate::options;
 use crate::schema::{self, Issue, Seg};
 use crate::structured::{self, Answer};
-use crate::tool_loop::{Loop, Next, Outcome, Planned, Wire, DEFAULT_MAX_STEPS};
+use crate::tool_loop::{Loop, Next, Outcome, Planned, DEFAULT_MAX_STEPS};
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -39,7 +41,7 @@ impl AiBadgr {
     /// `{ messages, final, steps, stopReason, usage }`.
     #[wasm_bindgen(js_name = runTools)]
     pub fn run_tools(&self, request: JsValue, options: JsValue) -> Promise {
-        match Run::prepare(Wire::Chat, &request, &options) {
+        match Run::prepare(Endpoint::Chat, &request, &options) {
             Ok(run) => {
                 let me = self.handle();
                 promise(Box::pin(async move { run.drive(&me, None).await }))
@@ -52,7 +54,7 @@ impl AiBadgr {
     /// `tool_result` blocks).
     #[wasm_bindgen(js_name = runMessageTools)]
     pub fn run_message_tools(&self, request: JsValue, options: JsValue) -> Promise {
-        match Run::prepare(Wire::Messages, &request, &options) {
+        match Run::prepare(Endpoint::Messages, &request, &options) {
             Ok(run) => {
                 let me = self.handle();
                 promise(Box::pin(async move { run.drive(&me, None).await }))
@@ -67,7 +69,7 @@ impl AiBadgr {
     /// `{ type: "step", step, completion }`; its `final()` resolves like `runTools`.
     #[wasm_bindgen(js_name = runToolsStream)]
     pub fn run_tools_stream(&self, request: JsValue, options: JsValue) -> Promise {
-        let run = match Run::prepare(Wire::Chat, &request, &options) {
+        let run = match Run::prepare(Endpoint::Chat, &request, &options) {
             Ok(r) => r,
             Err(e) => return self.reject(e),
         };
@@ -124,7 +126,7 @@ impl AiBadgr {
 
 impl AiBadgr {
     fn reject(&self, e: Error) -> Promise {
-        Promise::reject(&e.redact(self.cfg.api_key.as_deref()).into_js())
+        Promise::reject(&e.redact(self.cfg.config.api_key.as_deref()).into_js())
     }
 }
 
@@ -194,7 +196,7 @@ fn split_options(
             );
         }
     }
-    let checked = CallOptions::from_js(&call)?;
+    let checked = options::call(&call)?;
     let detach = checked.signal.as_ref().map(|s| Timer::link(s, ctrl));
     if let Some(s) = &checked.signal {
         if s.aborted() {
@@ -246,7 +248,7 @@ fn parse_json(text: &str) -> JsValue {
 
 /// One tool loop: the state machine, the `run` functions, the options.
 struct Run {
-    wire: Wire,
+    wire: Endpoint,
     lp: Loop,
     /// The request's `tools` as given (with their `run` functions).
     tools: Vec<JsValue>,
@@ -258,7 +260,7 @@ struct Run {
 
 impl Run {
     /// Checks the request and options synchronously: nothing is sent when they are unusable.
-    fn prepare(wire: Wire, request: &JsValue, options: &JsValue) -> Result<Run, Error> {
+    fn prepare(wire: Endpoint, request: &JsValue, options: &JsValue) -> Result<Run, Error> {
         let ctrl = new_controller()?;
         let (ours, call_opts, detach) = split_options(options, LOOP_OPTIONS, &ctrl)?;
         let max_steps = whole_number(&ours, "maxSteps", 1, MAX_STEPS, DEFAULT_MAX_STEPS)?;
@@ -321,9 +323,9 @@ impl Run {
     ) -> Result<JsValue, JsValue> {
         let steps = Array::new();
         let op = match (self.wire, sink.is_some()) {
-            (Wire::Chat, false) => Op::Chat,
-            (Wire::Chat, true) => Op::ChatStream,
-            (Wire::Messages, _) => Op::Messages,
+            (Endpoint::Messages, _) => Op::MESSAGES,
+            (_, false) => Op::CHAT,
+            (_, true) => Op::CHAT_STREAM,
         };
         loop {
             self.check_abort()?;
@@ -608,11 +610,11 @@ impl Parse {
     }
 
     async fn attempts(&mut self, client: &AiBadgr) -> Result<JsValue, JsValue> {
-        let secret = client.cfg.api_key.as_deref();
+        let secret = client.cfg.config.api_key.as_deref();
         let mut attempt = 0;
         loop {
             let request = parse_json(&self.request);
-            let call = client::call(client, Op::Chat, &request, &self.call_opts);
+            let call = client::call(client, Op::CHAT, &request, &self.call_opts);
             let completion = match JsFuture::from(call).await {
                 Ok(c) => c,
                 // A server that rejects json_schema: json_object with the schema in a system

@@ -12,9 +12,11 @@
 
 use crate::accumulate::{ChatAccumulator, ChunkError};
 use crate::body::take_read;
+use crate::call::{quiet, Call};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
-use crate::fetch::{quiet, Call};
 use crate::glue::{ChatStream, MessageStream};
+use crate::jserror::JsError;
 use crate::json;
 use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
@@ -27,15 +29,6 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::ReadableStreamDefaultReader;
-
-/// Which wire format the stream carries.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Proto {
-    /// OpenAI `chat.completion.chunk` events ending with `[DONE]`.
-    Chat,
-    /// Anthropic message events ending with `message_stop`.
-    Messages,
-}
 
 const IDLE: u8 = 0;
 const OBJECTS: u8 = 1;
@@ -151,7 +144,14 @@ impl Io {
         mut batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
         let chat = matches!(self.acc, Acc::Chat(_));
-        if crate::open::is_blank(if chat { Proto::Chat } else { Proto::Messages }, &ev) {
+        if crate::open::is_blank(
+            if chat {
+                Endpoint::Chat
+            } else {
+                Endpoint::Messages
+            },
+            &ev,
+        ) {
             return Ok(()); // an empty `data:` keep-alive
         }
         if ev.data.contains('\n') && json::parse(&ev.data).is_err() {
@@ -491,7 +491,7 @@ async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
 impl StreamCore {
     /// Wraps a stream opened up to its first event ([`open`](crate::open::open)).
     /// `hide_empty`: keep chunks without choices from chunk consumers (see [`Io`]).
-    pub fn new(proto: Proto, opened: Opened, mut call: Call, hide_empty: bool) -> StreamCore {
+    pub fn new(proto: Endpoint, opened: Opened, mut call: Call, hide_empty: bool) -> StreamCore {
         call.start_idle();
         let Opened {
             reader,
@@ -501,8 +501,10 @@ impl StreamCore {
             ..
         } = opened;
         let acc = match proto {
-            Proto::Chat => Acc::Chat(ChatAccumulator::new()),
-            Proto::Messages => Acc::Messages(MessagesAccumulator::new()),
+            Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => {
+                Acc::Chat(ChatAccumulator::new())
+            }
+            Endpoint::Messages => Acc::Messages(MessagesAccumulator::new()),
         };
         let io = Io {
             reader,
@@ -538,10 +540,12 @@ impl StreamCore {
     }
 
     /// Wraps the core in the JavaScript stream class for its protocol.
-    pub fn into_js(self, proto: Proto) -> JsValue {
+    pub fn into_js(self, proto: Endpoint) -> JsValue {
         match proto {
-            Proto::Chat => ChatStream::new(self).into(),
-            Proto::Messages => MessageStream::new(self).into(),
+            Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => {
+                ChatStream::new(JsValue::from(self)).into()
+            }
+            Endpoint::Messages => MessageStream::new(JsValue::from(self)).into(),
         }
     }
 
@@ -720,7 +724,7 @@ impl StreamCore {
                 return p;
             };
             spawn_local(async move {
-                let _ = JsFuture::from(crate::fetch::sleep(0.0, &signal)).await;
+                let _ = JsFuture::from(crate::call::sleep(0.0, &signal)).await;
                 let start = {
                     let mut s = inner.borrow_mut();
                     let idle = s.mode == IDLE && matches!(s.state, State::Open);

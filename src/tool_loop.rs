@@ -5,6 +5,7 @@
 //! `maxSteps` model calls. The same machine serves chat (`tool_calls` / `role: "tool"`) and
 //! messages (`tool_use` / `tool_result` blocks).
 
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::json::{self, Value};
 use crate::schema;
@@ -12,15 +13,6 @@ use std::borrow::Cow;
 
 /// The most model calls a loop makes when the caller does not say (`maxSteps`).
 pub const DEFAULT_MAX_STEPS: u32 = 10;
-
-/// Which API the loop talks.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Wire {
-    /// `/chat/completions`.
-    Chat,
-    /// Anthropic `/messages`.
-    Messages,
-}
 
 struct Tool {
     /// The tool's index in the request's `tools`.
@@ -68,7 +60,7 @@ pub struct Outcome {
 
 /// The loop's state between model calls.
 pub struct Loop {
-    wire: Wire,
+    wire: Endpoint,
     request: Value<'static>,
     tools: Vec<Tool>,
     max_steps: u32,
@@ -79,7 +71,7 @@ pub struct Loop {
 impl Loop {
     /// Reads the request (JSON text, tools' `run` functions already left out) and prepares
     /// the loop. Fails when the request has no tools.
-    pub fn new(wire: Wire, request: &str, max_steps: u32) -> Result<Loop, Error> {
+    pub fn new(wire: Endpoint, request: &str, max_steps: u32) -> Result<Loop, Error> {
         let request = json::parse(request)
             .map_err(|_| {
                 Error::invalid("request", "could not be read back as JSON; pass plain data")
@@ -92,14 +84,14 @@ impl Loop {
             .unwrap_or(&[]);
         for (pos, t) in list.iter().enumerate() {
             let (name, params) = match wire {
-                Wire::Chat => {
+                Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => {
                     let f = t.get("function");
                     (
                         f.and_then(|f| f.get("name")),
                         f.and_then(|f| f.get("parameters")),
                     )
                 }
-                Wire::Messages => (t.get("name"), t.get("input_schema")),
+                Endpoint::Messages => (t.get("name"), t.get("input_schema")),
             };
             if let Some(name) = name.and_then(Value::as_str) {
                 tools.push(Tool {
@@ -175,8 +167,8 @@ impl Loop {
             add_usage(total, u);
         }
         let (message, reason, calls) = match self.wire {
-            Wire::Chat => self.read_chat(&c),
-            Wire::Messages => self.read_messages(&c),
+            Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => self.read_chat(&c),
+            Endpoint::Messages => self.read_messages(&c),
         };
         if let Some(Value::Array(list)) = self.request.get_mut("messages") {
             list.push(message);
@@ -194,7 +186,7 @@ impl Loop {
         };
         let text = |s: &str| Value::String(Cow::Owned(s.to_owned()));
         match self.wire {
-            Wire::Chat => {
+            Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => {
                 for o in outcomes {
                     list.push(Value::Object(vec![
                         ("role".into(), text("tool")),
@@ -203,7 +195,7 @@ impl Loop {
                     ]));
                 }
             }
-            Wire::Messages => {
+            Endpoint::Messages => {
                 let blocks = outcomes
                     .iter()
                     .map(|o| {
@@ -458,7 +450,7 @@ mod tests {
         let req = format!(
             r#"{{"model":"m","messages":[{{"role":"user","content":"Weather?"}}],"tools":{TOOLS}}}"#
         );
-        Loop::new(Wire::Chat, &req, max).unwrap()
+        Loop::new(Endpoint::Chat, &req, max).unwrap()
     }
 
     fn calls_completion(calls: &[(&str, &str, &str)], usage: &str) -> String {
@@ -615,7 +607,7 @@ mod tests {
             l.out_of_steps(),
             "two model calls made: the runner stops with max_steps"
         );
-        assert!(Loop::new(Wire::Chat, r#"{"messages":[],"tools":[]}"#, 0).is_err());
+        assert!(Loop::new(Endpoint::Chat, r#"{"messages":[],"tools":[]}"#, 0).is_err());
         assert!(chat_loop(0).max_steps == 1, "maxSteps is at least 1");
     }
 
@@ -656,7 +648,7 @@ mod tests {
     fn messages_wire_uses_tool_use_and_tool_result_blocks() {
         let req = r#"{"model":"m","max_tokens":9,"messages":[{"role":"user","content":"Weather?"}],
             "tools":[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]}"#;
-        let mut l = Loop::new(Wire::Messages, req, 3).unwrap();
+        let mut l = Loop::new(Endpoint::Messages, req, 3).unwrap();
         let c = r#"{"type":"message","role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"s"},
             {"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Oslo"}},
             {"type":"tool_use","id":"toolu_2","name":"get_weather","input":{}}],"stop_reason":"tool_use","usage":{"input_tokens":3,"output_tokens":4}}"#;

@@ -4,21 +4,10 @@
 //! Rust, tested natively), after [`numbers`] checked the top-level numeric parameters on the
 //! JavaScript object itself, where NaN and Infinity are still visible (JSON turns them into null).
 
+use crate::config::Opt;
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::json::Value;
-use crate::jsval::{get, type_name};
-use wasm_bindgen::JsValue;
-
-/// Which API a request is for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    /// `/chat/completions`.
-    Chat,
-    /// Anthropic `/messages`.
-    Messages,
-    /// `/embeddings`.
-    Embeddings,
-}
 
 /// A numeric parameter's allowed range.
 struct Range {
@@ -148,22 +137,22 @@ const OPENAI_ROLES: &[&str] = &[
 const ANTHROPIC_ROLES: &[&str] = &["user", "assistant"];
 
 /// Checks the top-level numeric parameters on the JavaScript request (before it becomes
-/// JSON, which would turn NaN and Infinity into null). Non-objects are left to [`request`].
-pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
+/// JSON, which would turn NaN and Infinity into null): `get` reads one of the request's
+/// members (the face reads it from the JavaScript object; non-objects are left to
+/// [`request`]).
+pub fn numbers(api: Endpoint, get: &dyn Fn(&str) -> Opt) -> Result<(), Error> {
     let table = match api {
-        Api::Chat => CHAT_NUMBERS,
-        Api::Messages => MESSAGES_NUMBERS,
-        Api::Embeddings => EMBEDDINGS_NUMBERS,
+        Endpoint::Chat => CHAT_NUMBERS,
+        Endpoint::Messages => MESSAGES_NUMBERS,
+        Endpoint::Embeddings | Endpoint::Models => EMBEDDINGS_NUMBERS,
     };
-    if !req.is_object() {
-        return Ok(());
-    }
     for r in table {
-        let v = get(req, r.name);
-        if v.is_undefined() || v.is_null() {
-            continue;
-        }
-        let n = v.as_f64();
+        let v = get(r.name);
+        let n = match v {
+            Opt::Missing | Opt::Null => continue,
+            Opt::Num(n) => Some(n),
+            _ => None,
+        };
         if n.is_some_and(|n| {
             n.is_finite() && n >= r.min && n <= r.max && (!r.integer || n.fract() == 0.0)
         }) {
@@ -175,7 +164,7 @@ pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
             Some(n) if n.is_nan() => "NaN",
             Some(n) if n.is_infinite() => "Infinity",
             Some(_) => "a number out of range",
-            None => type_name(&v),
+            None => v.type_name(),
         });
         what.push(')');
         return Err(Error::invalid(r.name, &what));
@@ -184,13 +173,13 @@ pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
 }
 
 /// Checks a chat or messages request as JSON. `streaming` is whether the call streams.
-pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> {
-    if api == Api::Embeddings {
+pub fn request(api: Endpoint, req: &Value<'_>, streaming: bool) -> Result<(), Error> {
+    if matches!(api, Endpoint::Embeddings | Endpoint::Models) {
         return embeddings(req);
     }
     object(req, "{ model, messages }")?;
     model(req)?;
-    if api == Api::Chat {
+    if api == Endpoint::Chat {
         messages(req.get("messages"), OPENAI_ROLES, api)?;
         stop(req, "stop", true)?;
         tools(req, api)?;
@@ -264,7 +253,7 @@ pub fn request(api: Api, req: &Value<'_>, streaming: bool) -> Result<(), Error> 
             Value::Bool(true) if !streaming => {
                 return Err(Error::invalid(
                     "stream",
-                    if api == Api::Chat {
+                    if api == Endpoint::Chat {
                         "is true, but chat() returns a whole completion; call chatStream() to stream"
                     } else {
                         "is true, but messages() returns a whole message; call messagesStream() to stream"
@@ -360,7 +349,7 @@ fn model(req: &Value<'_>) -> Result<(), Error> {
     }
 }
 
-fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error> {
+fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Endpoint) -> Result<(), Error> {
     let list = match v {
         Some(Value::Array(l)) => l,
         other => {
@@ -396,7 +385,7 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
             }
             return Err(Error::invalid(&field(&at, "role"), &what));
         }
-        let calls = api == Api::Chat
+        let calls = api == Endpoint::Chat
             && role == "assistant"
             && [
                 "tool_calls",
@@ -409,12 +398,12 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
             .any(|k| present(m, k).is_some());
         match present(m, "content") {
             Some(Value::String(s)) => {
-                if api == Api::Messages && s.is_empty() {
+                if api == Endpoint::Messages && s.is_empty() {
                     return Err(Error::invalid(&field(&at, "content"), "must not be empty"));
                 }
             }
             Some(Value::Array(parts)) => {
-                if api == Api::Messages && parts.is_empty() {
+                if api == Endpoint::Messages && parts.is_empty() {
                     return Err(Error::invalid(
                         &field(&at, "content"),
                         "must hold at least one content block",
@@ -437,7 +426,7 @@ fn messages(v: Option<&Value<'_>>, roles: &[&str], api: Api) -> Result<(), Error
                 ))
             }
         }
-        if api == Api::Chat
+        if api == Endpoint::Chat
             && role == "tool"
             && m.get("tool_call_id").and_then(Value::as_str).is_none()
         {
@@ -472,7 +461,7 @@ fn stop(req: &Value<'_>, name: &str, allow_string: bool) -> Result<(), Error> {
     }
 }
 
-fn tools(req: &Value<'_>, api: Api) -> Result<(), Error> {
+fn tools(req: &Value<'_>, api: Endpoint) -> Result<(), Error> {
     let list = match present(req, "tools") {
         None => return Ok(()),
         Some(Value::Array(l)) => l,
@@ -485,7 +474,7 @@ fn tools(req: &Value<'_>, api: Api) -> Result<(), Error> {
     };
     for (i, t) in list.iter().enumerate() {
         let ok = match api {
-            Api::Chat => match t.get("type").and_then(Value::as_str) {
+            Endpoint::Chat => match t.get("type").and_then(Value::as_str) {
                 Some("function") => t
                     .get("function")
                     .and_then(|f| f.get("name"))
@@ -499,7 +488,7 @@ fn tools(req: &Value<'_>, api: Api) -> Result<(), Error> {
         if !ok {
             return Err(Error::invalid(
                 &indexed("tools", i),
-                if api == Api::Chat {
+                if api == Endpoint::Chat {
                     "must be { type: \"function\", function: { name, description, parameters } }"
                 } else {
                     "must be { name, description, input_schema }"
@@ -548,12 +537,12 @@ mod tests {
     use super::*;
     use crate::json::parse;
 
-    fn check(api: Api, text: &str, streaming: bool) -> Result<(), (String, String)> {
+    fn check(api: Endpoint, text: &str, streaming: bool) -> Result<(), (String, String)> {
         let v = parse(text).unwrap();
         request(api, &v, streaming).map_err(|e| (e.param.unwrap_or_default(), e.message))
     }
 
-    fn rejects(api: Api, text: &str, field: &str) {
+    fn rejects(api: Endpoint, text: &str, field: &str) {
         match check(api, text, false) {
             Ok(()) => panic!("accepted {text}"),
             Err((p, m)) => {
@@ -578,23 +567,23 @@ mod tests {
             r#"{"messages":[{"role":"user","content":"x"}],"future_param":{"any":[1,2]}}"#,
         ];
         for g in good {
-            assert_eq!(check(Api::Chat, g, false), Ok(()), "{g}");
+            assert_eq!(check(Endpoint::Chat, g, false), Ok(()), "{g}");
         }
         assert_eq!(
             check(
-                Api::Messages,
+                Endpoint::Messages,
                 r#"{"max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"system":"s","tool_choice":{"type":"any"}}"#,
                 true
             ),
             Ok(())
         );
         assert_eq!(
-            check(Api::Embeddings, r#"{"input":[[1,2],[3]]}"#, false),
+            check(Endpoint::Embeddings, r#"{"input":[[1,2],[3]]}"#, false),
             Ok(())
         );
         assert_eq!(
             check(
-                Api::Embeddings,
+                Endpoint::Embeddings,
                 r#"{"input":[1,2,3],"encoding_format":"float"}"#,
                 false
             ),
@@ -604,161 +593,161 @@ mod tests {
 
     #[test]
     fn names_the_field_to_fix() {
-        rejects(Api::Chat, r#"[]"#, "request");
-        rejects(Api::Chat, r#""hi""#, "request");
-        rejects(Api::Chat, r#"{}"#, "messages");
-        rejects(Api::Chat, r#"{"messages":"hi"}"#, "messages");
-        rejects(Api::Chat, r#"{"messages":[]}"#, "messages");
-        rejects(Api::Chat, r#"{"messages":[1]}"#, "messages[0]");
+        rejects(Endpoint::Chat, r#"[]"#, "request");
+        rejects(Endpoint::Chat, r#""hi""#, "request");
+        rejects(Endpoint::Chat, r#"{}"#, "messages");
+        rejects(Endpoint::Chat, r#"{"messages":"hi"}"#, "messages");
+        rejects(Endpoint::Chat, r#"{"messages":[]}"#, "messages");
+        rejects(Endpoint::Chat, r#"{"messages":[1]}"#, "messages[0]");
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"content":"x"}]}"#,
             "messages[0].role",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"bot","content":"x"}]}"#,
             "messages[0].role",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user"}]}"#,
             "messages[0].content",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":5}]}"#,
             "messages[0].content",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":[{"text":"x"}]}]}"#,
             "messages[0].content[0]",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"tool","content":"x"}]}"#,
             "messages[0].tool_call_id",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"assistant","content":"x","tool_calls":{}}]}"#,
             "messages[0].tool_calls",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"model":"","messages":[{"role":"user","content":"x"}]}"#,
             "model",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"model":5,"messages":[{"role":"user","content":"x"}]}"#,
             "model",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"stop":5}"#,
             "stop",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"tools":{}}"#,
             "tools",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}"#,
             "tools[0]",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"}"#,
             "tool_choice",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"response_format":"json"}"#,
             "response_format",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"user":1}"#,
             "user",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"logprobs":"yes"}"#,
             "logprobs",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#,
             "stream",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"stream":"yes"}"#,
             "stream",
         );
         rejects(
-            Api::Chat,
+            Endpoint::Chat,
             r#"{"messages":[{"role":"user","content":"x"}],"stream_options":true}"#,
             "stream_options",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"messages":[{"role":"user","content":"x"}]}"#,
             "max_tokens",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"system","content":"x"}]}"#,
             "messages[0].role",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":""}]}"#,
             "messages[0].content",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":[]}]}"#,
             "messages[0].content",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"system":5}"#,
             "system",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"x"}}"#,
             "tool_choice",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":"x"}"#,
             "stop_sequences",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[{}]}"#,
             "tools[0]",
         );
         rejects(
-            Api::Messages,
+            Endpoint::Messages,
             r#"{"max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":[]}"#,
             "metadata",
         );
-        rejects(Api::Embeddings, r#"{}"#, "input");
-        rejects(Api::Embeddings, r#"{"input":""}"#, "input");
-        rejects(Api::Embeddings, r#"{"input":[]}"#, "input");
-        rejects(Api::Embeddings, r#"{"input":["a",""]}"#, "input[1]");
-        rejects(Api::Embeddings, r#"{"input":["a",1]}"#, "input[1]");
-        rejects(Api::Embeddings, r#"{"input":[1,-2]}"#, "input[1]");
-        rejects(Api::Embeddings, r#"{"input":[[1],[]]}"#, "input[1]");
+        rejects(Endpoint::Embeddings, r#"{}"#, "input");
+        rejects(Endpoint::Embeddings, r#"{"input":""}"#, "input");
+        rejects(Endpoint::Embeddings, r#"{"input":[]}"#, "input");
+        rejects(Endpoint::Embeddings, r#"{"input":["a",""]}"#, "input[1]");
+        rejects(Endpoint::Embeddings, r#"{"input":["a",1]}"#, "input[1]");
+        rejects(Endpoint::Embeddings, r#"{"input":[1,-2]}"#, "input[1]");
+        rejects(Endpoint::Embeddings, r#"{"input":[[1],[]]}"#, "input[1]");
         rejects(
-            Api::Embeddings,
+            Endpoint::Embeddings,
             r#"{"input":"a","encoding_format":"int8"}"#,
             "encoding_format",
         );
@@ -767,9 +756,9 @@ mod tests {
     #[test]
     fn streaming_flags() {
         let req = r#"{"messages":[{"role":"user","content":"x"}],"stream":false}"#;
-        assert!(check(Api::Chat, req, true).is_err());
-        assert!(check(Api::Chat, req, false).is_ok());
+        assert!(check(Endpoint::Chat, req, true).is_err());
+        assert!(check(Endpoint::Chat, req, false).is_ok());
         let req = r#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#;
-        assert!(check(Api::Chat, req, true).is_ok());
+        assert!(check(Endpoint::Chat, req, true).is_ok());
     }
 }
