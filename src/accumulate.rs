@@ -164,30 +164,14 @@ fn fill(acc: &mut Option<String>, v: Option<&Value>) {
     }
 }
 
-/// Returns a value as text: strings as they are, `null` as `None`, anything else as JSON.
-fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::Null => None,
-        Value::String(s) => Some(s.as_ref().into()),
-        other => Some(other.to_json()),
-    }
-}
-
 /// Turns an `error` member (an object or a plain string) into [`ChunkError::Api`].
 pub(crate) fn api_error(err: &Value) -> ChunkError {
-    if let Value::String(s) = err {
-        return ChunkError::Api {
-            message: s.as_ref().into(),
-            kind: None,
-            code: None,
-            param: None,
-        };
-    }
+    let f = crate::error::fields(err);
     ChunkError::Api {
-        message: text(err.get("message")).unwrap_or_else(|| err.to_json()),
-        kind: text(err.get("type")),
-        code: text(err.get("code")),
-        param: text(err.get("param")),
+        message: f.message.unwrap_or_else(|| err.to_json()),
+        kind: f.type_,
+        code: f.code,
+        param: f.param,
     }
 }
 

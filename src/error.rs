@@ -228,28 +228,54 @@ fn join(field: &str, what: &str) -> String {
     s
 }
 
+/// The fields of a server's error object, whatever its shape.
+#[derive(Default, Debug)]
+pub struct Fields {
+    /// `message` (or `detail`, FastAPI-style; or the whole text of a string error).
+    pub message: Option<String>,
+    /// `type`.
+    pub type_: Option<String>,
+    /// `code`, kept as text.
+    pub code: Option<String>,
+    /// `param`.
+    pub param: Option<String>,
+}
+
+/// Reads an error object (`{message, type, code, param}`, or `{detail}`) or a plain string:
+/// the one reading of an error's fields, for error bodies, error chunks and error events.
+pub fn fields(err: &json::Value<'_>) -> Fields {
+    if let json::Value::String(s) = err {
+        return Fields {
+            message: Some(s.to_string()),
+            ..Fields::default()
+        };
+    }
+    Fields {
+        message: text_of(err.get("message")).or_else(|| match err.get("detail") {
+            Some(d @ (json::Value::Array(_) | json::Value::Object(_))) => Some(d.to_json()),
+            d => text_of(d),
+        }),
+        type_: text_of(err.get("type")),
+        code: text_of(err.get("code")),
+        param: text_of(err.get("param")),
+    }
+}
+
 /// Reads an error body in any of the shapes servers use and fills `code`/`type`/`param`;
 /// returns the message. Shapes: OpenAI `{"error":{"message","type","code","param"}}`,
 /// `{"error":"text"}`, Anthropic `{"type":"error","error":{"type","message"}}`,
 /// and `{"message":..}` / `{"detail":..}` (FastAPI-style proxies).
 fn parse_error_body(body: &str, e: &mut Error) -> Option<String> {
     let v = json::parse(body).ok()?;
-    let err = v.get("error");
-    let obj = match err {
-        Some(inner @ json::Value::Object(_)) => inner,
-        Some(json::Value::String(s)) => return Some(s.to_string()),
+    let err = match v.get("error") {
+        Some(inner @ (json::Value::Object(_) | json::Value::String(_))) => inner,
         _ => &v,
     };
-    e.type_ = text_of(obj.get("type"));
-    e.code = text_of(obj.get("code"));
-    e.param = text_of(obj.get("param"));
-    if e.type_.as_deref() == Some("error") {
-        e.type_ = None;
-    }
-    text_of(obj.get("message")).or_else(|| match obj.get("detail") {
-        Some(d @ (json::Value::Array(_) | json::Value::Object(_))) => Some(d.to_json()),
-        d => text_of(d),
-    })
+    let f = fields(err);
+    e.type_ = f.type_.filter(|t| t != "error");
+    e.code = f.code;
+    e.param = f.param;
+    f.message
 }
 
 /// Returns a JSON string or number as text; anything else as `None`.

@@ -16,6 +16,7 @@ pub mod embed;
 pub mod endpoint;
 pub mod error;
 pub mod fetch;
+pub mod first;
 pub mod glue;
 pub mod jserror;
 pub mod json;

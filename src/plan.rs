@@ -163,7 +163,7 @@ pub fn read_retry_headers(
     date_from_now_ms: &dyn Fn(&str) -> Option<f64>,
 ) {
     e.retryable = retry::should_retry(status, header("x-should-retry").as_deref());
-    let number = |s: Option<String>| s.and_then(|s| s.trim().parse::<f64>().ok());
+    let number = |s: Option<String>| s.as_deref().and_then(retry::header_number);
     let ra = header("retry-after");
     let secs = number(ra.clone());
     let date = match (&ra, secs) {

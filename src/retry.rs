@@ -74,10 +74,56 @@ pub fn status_for_error(kind: Option<&str>, code: Option<&str>) -> Option<u16> {
         .or_else(|| kind.and_then(named))
 }
 
+/// Reads a header's number: digits with an optional fraction (`1`, `1.5`, ` 150 `), as
+/// `retry-after` and `retry-after-ms` send them; anything else is `None`. (Rust's own float
+/// parser would add 10 kB to the `.wasm` for this one use.)
+pub fn header_number(s: &str) -> Option<f64> {
+    let t = s.trim().as_bytes();
+    let (int, frac) = match t.iter().position(|&b| b == b'.') {
+        Some(i) => (t.get(..i)?, t.get(i + 1..).filter(|f| !f.is_empty())?),
+        None => (t, &[][..]),
+    };
+    if int.is_empty() || int.len() > 15 || frac.len() > 15 {
+        return None;
+    }
+    let digits = |d: &[u8]| -> Option<f64> {
+        d.iter().try_fold(0.0, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10.0 + f64::from(b - b'0'))
+        })
+    };
+    let whole = digits(int)?;
+    let part = digits(frac)? / 10f64.powi(frac.len() as i32);
+    Some(whole + part)
+}
+
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_numbers() {
+        assert_eq!(header_number("1"), Some(1.0));
+        assert_eq!(header_number(" 150 "), Some(150.0));
+        assert_eq!(header_number("1.5"), Some(1.5));
+        assert_eq!(header_number("0.25"), Some(0.25));
+        for bad in [
+            "",
+            " ",
+            "-1",
+            "+1",
+            "1e3",
+            "NaN",
+            "inf",
+            "1.",
+            ".5",
+            "1.2.3",
+            "0x10",
+            "Wed, 21 Oct 2026 07:28:00 GMT",
+        ] {
+            assert_eq!(header_number(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn statuses() {

@@ -144,7 +144,7 @@ impl Io {
         mut batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
         let chat = matches!(self.acc, Acc::Chat(_));
-        if crate::open::is_blank(
+        if crate::first::is_blank(
             if chat {
                 Endpoint::Chat
             } else {

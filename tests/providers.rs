@@ -4,8 +4,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use aibadgr::accumulate::{ChatAccumulator, ChunkError, ChunkSummary};
+use aibadgr::first::first_error;
 use aibadgr::messages::{EventKind, MessagesAccumulator};
-use aibadgr::open::first_error;
 use aibadgr::sse::{SseEvent, SseParser};
 use serde_json::{json, Value as J};
 

@@ -995,7 +995,8 @@ pub fn check_replay(body: &str) -> Check {
 /// Validation of any JSON request for every API: never panics, is deterministic, depends only
 /// on the value (its written form validates the same), and names the field it rejects.
 pub fn check_validate(text: &str) -> Check {
-    use aibadgr::validate::{request, Api};
+    use aibadgr::endpoint::Endpoint as Api;
+    use aibadgr::validate::request;
     let Ok(v) = json::parse(text) else {
         return Ok(());
     };
