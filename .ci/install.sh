@@ -26,6 +26,8 @@ core() {
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
   # The shipped .wasm rebuilds std (pkg-template/build.mjs): it needs the standard library's source.
   rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+  # The native suite runs cargo fmt --check and cargo clippy -D warnings.
+  for c in clippy rustfmt; do rustup component list --installed | grep -q "^$c" || rustup component add "$c"; done
   command -v wasm-pack >/dev/null || { log "cargo install wasm-pack"; cargo install wasm-pack --locked -q; }
   # Coverage-guided fuzzing (the fuzz suite); runs on stable with RUSTC_BOOTSTRAP=1.
   command -v cargo-fuzz >/dev/null || { log "cargo install cargo-fuzz"; cargo install cargo-fuzz --locked -q; }

@@ -625,6 +625,7 @@ impl ChatAccumulator {
     }
 
     /// Returns how many chunks were accepted (error payloads and invalid data not counted).
+    #[cfg(any(test, feature = "testing"))]
     pub fn chunks(&self) -> usize {
         self.chunks
     }

@@ -3,13 +3,11 @@
 //! promise that does the network work.
 
 use crate::body::{is_event_stream, parse_body};
-use crate::config::{api_model, CallOptions};
 use crate::embed;
-use crate::endpoint::Endpoint;
+use crate::job::{Job, Op};
 use crate::error::{Error, Kind};
 use crate::fetch::{self, Call, Prepared};
 use crate::jserror::JsError;
-use crate::json;
 use crate::jsval::{get, set};
 use crate::log::{self, Level};
 use crate::meta::{Meta, Track};
@@ -26,50 +24,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::{AbortSignal, Response};
 
-/// The API version header the messages endpoint expects.
-const ANTHROPIC_VERSION: &str = "2023-06-01";
-
 /// A client for AI Badgr. `new AiBadgr({ apiKey, baseUrl, model, ... })`.
 #[wasm_bindgen]
 pub struct AiBadgr {
     pub(crate) cfg: Rc<Setup>,
     totals: Rc<RefCell<Totals>>,
-}
-
-/// Which call a request makes: an endpoint, streamed or not.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Op {
-    pub endpoint: Endpoint,
-    pub stream: bool,
-}
-
-impl Op {
-    pub const CHAT: Op = Op::new(Endpoint::Chat, false);
-    pub const CHAT_STREAM: Op = Op::new(Endpoint::Chat, true);
-    pub const EMBED: Op = Op::new(Endpoint::Embeddings, false);
-    pub const MESSAGES: Op = Op::new(Endpoint::Messages, false);
-    pub const MESSAGES_STREAM: Op = Op::new(Endpoint::Messages, true);
-    pub const MODELS: Op = Op::new(Endpoint::Models, false);
-    const fn new(endpoint: Endpoint, stream: bool) -> Op {
-        Op { endpoint, stream }
-    }
-}
-
-/// A checked request, snapshotted (as JSON) when the method was called.
-struct Job {
-    op: Op,
-    /// The request as the caller gave it, as JSON text.
-    request: String,
-    /// The body for the first model.
-    body: String,
-    models: Vec<String>,
-    opts: CallOptions,
-    /// The caller's abort signal.
-    signal: Option<AbortSignal>,
-    decode_embeddings: bool,
-    /// The caller did not ask for `stream_options`: the usage chunk this client asks for is
-    /// kept from chunk consumers (it still reaches `final()`, `toSSE()` and `stream.usage`).
-    hide_usage_chunk: bool,
 }
 
 #[wasm_bindgen]
@@ -124,17 +83,7 @@ impl AiBadgr {
                 return Promise::reject(&e.redact(self.cfg.config.api_key.as_deref()).into_js())
             }
         };
-        let job = Job {
-            op: Op::MODELS,
-            request: String::new(),
-            body: String::new(),
-            models: vec![String::new()],
-            opts,
-            signal,
-            decode_embeddings: false,
-            hide_usage_chunk: false,
-        };
-        self.spawn(job)
+        self.spawn(Job::models(opts), signal)
     }
 
     /// Token usage since the client was made (or `resetUsage()`): `{ total, models }`, each
@@ -183,18 +132,18 @@ impl AiBadgr {
     }
 
     fn start(&self, op: Op, request: &JsValue, options: &JsValue) -> Promise {
-        let job = match prepare(&self.cfg, op, request, options) {
+        let (job, signal) = match prepare(&self.cfg, op, request, options) {
             Ok(j) => j,
             Err(e) => {
                 return Promise::reject(&e.redact(self.cfg.config.api_key.as_deref()).into_js())
             }
         };
-        self.spawn(job)
+        self.spawn(job, signal)
     }
 
-    fn spawn(&self, job: Job) -> Promise {
+    fn spawn(&self, job: Job, signal: Option<AbortSignal>) -> Promise {
         let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
-        future_to_promise(async move { run(&cfg, job, totals).await })
+        future_to_promise(async move { run(&cfg, job, signal, totals).await })
     }
 }
 
@@ -221,71 +170,18 @@ fn in_browser_page() -> bool {
 }
 
 /// Checks the request and snapshots it as JSON (nothing is sent on failure).
-fn prepare(cfg: &Setup, op: Op, request: &JsValue, options: &JsValue) -> Result<Job, Error> {
+fn prepare(
+    cfg: &Setup,
+    op: Op,
+    request: &JsValue,
+    options: &JsValue,
+) -> Result<(Job, Option<AbortSignal>), Error> {
     let CallSetup { opts, signal } = options::call(options)?;
     if request.is_object() {
         validate::numbers(op.endpoint, &|k| options::opt(&get(request, k), 0))?;
     }
-    let cfg = &cfg.config;
-    let text = stringify(request)?;
-    let parsed = json::parse(&text).map_err(|_| {
-        Error::invalid("request", "could not be read back as JSON; pass plain data")
-    })?;
-    validate::request(op.endpoint, &parsed, op.stream)?;
-    let default_model = if op == Op::EMBED {
-        &cfg.embedding_model
-    } else {
-        &cfg.model
-    };
-    let first = parsed
-        .get("model")
-        .and_then(json::Value::as_str)
-        .unwrap_or(default_model);
-    let mut models = vec![api_model(first).to_owned()];
-    if op != Op::EMBED {
-        for m in opts
-            .fallback_models
-            .as_ref()
-            .unwrap_or(&cfg.fallback_models)
-        {
-            let m = api_model(m);
-            if !models.iter().any(|x| x == m) {
-                models.push(m.to_owned());
-            }
-        }
-    }
-    let decode_embeddings = op == Op::EMBED && parsed.get("encoding_format").is_none();
-    let hide_usage_chunk = op == Op::CHAT_STREAM && parsed.get("stream_options").is_none();
-    let body = body_for(op, parsed, &models[0]);
-    Ok(Job {
-        op,
-        request: text,
-        body,
-        models,
-        opts,
-        signal,
-        decode_embeddings,
-        hide_usage_chunk,
-    })
-}
-
-/// Writes the body to send for `model`: the caller's request with the API's model name and,
-/// for streams, `stream: true` (and, for chat, usage in the stream unless `stream_options`
-/// is given); embeddings ask for base64 unless the caller chose a format.
-fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
-    v.set("model", json::Value::String(model.to_owned().into()));
-    if op.stream {
-        v.set("stream", json::Value::Bool(true));
-        if op == Op::CHAT_STREAM && v.get("stream_options").is_none() {
-            let usage =
-                json::Value::Object(vec![("include_usage".into(), json::Value::Bool(true))]);
-            v.set("stream_options", usage);
-        }
-    }
-    if op == Op::EMBED && v.get("encoding_format").is_none() {
-        v.set("encoding_format", json::Value::String("base64".into()));
-    }
-    v.to_json()
+    let job = Job::new(&cfg.config, op, stringify(request)?, opts)?;
+    Ok((job, signal))
 }
 
 fn stringify(v: &JsValue) -> Result<String, Error> {
@@ -304,39 +200,20 @@ fn stringify(v: &JsValue) -> Result<String, Error> {
     })
 }
 
-async fn run(cfg: &Setup, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsValue, JsValue> {
+async fn run(
+    cfg: &Setup,
+    job: Job,
+    signal: Option<AbortSignal>,
+    totals: Rc<RefCell<Totals>>,
+) -> Result<JsValue, JsValue> {
     let started = js_sys::Date::now();
-    let secret = cfg.config.api_key.clone();
-    let timeout = job.opts.timeout_ms.unwrap_or(cfg.config.timeout_ms);
-    let idle = job
-        .opts
-        .idle_timeout_ms
-        .unwrap_or(cfg.config.idle_timeout_ms);
-    let max_retries = job.opts.max_retries.unwrap_or(cfg.config.max_retries);
-    let mut call = Call::start(job.signal.as_ref(), timeout, idle, secret)?;
-    call.set_limits(crate::limits::Limits {
-        max_event_bytes: job
-            .opts
-            .max_event_bytes
-            .unwrap_or(cfg.config.max_event_bytes),
-        max_body_bytes: job.opts.max_body_bytes.unwrap_or(cfg.config.max_body_bytes),
-    });
-    let extra: &[(&str, &str)] = if job.op.endpoint == Endpoint::Messages {
-        &[("anthropic-version", ANTHROPIC_VERSION)]
-    } else {
-        &[]
-    };
-    let mut headers = cfg.config.request_headers(extra, &job.opts.headers);
-    if job.op == Op::MODELS {
-        if let Some(i) = headers.iter().position(|(k, _)| k == "content-type") {
-            headers.remove(i);
-        }
-    }
-    let url = if job.op.endpoint == Endpoint::Messages {
-        cfg.config.messages_url()
-    } else {
-        cfg.config.url(job.op.endpoint.path())
-    };
+    let config = &cfg.config;
+    let (timeout, idle) = job.timeouts(config);
+    let max_retries = job.max_retries(config);
+    let mut call = Call::start(signal.as_ref(), timeout, idle, config.api_key.clone())?;
+    call.set_limits(job.limits(config));
+    let headers = job.headers(config);
+    let url = job.url(config);
     let mut plan = Plan::new(job.models.len(), max_retries, timeout, started);
     let mut step = plan.start();
     let mut at = 0;
@@ -358,16 +235,9 @@ async fn run(cfg: &Setup, job: Job, totals: Rc<RefCell<Totals>>) -> Result<JsVal
                         .log(Level::Warn, &|| log::fallback(prev, name, &e.message));
                 }
                 at = model;
-                let body = if job.op == Op::MODELS {
-                    JsValue::UNDEFINED
-                } else if model == 0 {
-                    JsValue::from_str(&job.body)
-                } else {
-                    match json::parse(&job.request) {
-                        Ok(v) => JsValue::from_str(&body_for(job.op, v, name)),
-                        Err(_) => JsValue::from_str(&job.body),
-                    }
-                };
+                let body = job
+                    .body(model)
+                    .map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
                 let model_name = (job.op != Op::MODELS).then_some(name.as_str());
                 log_request(cfg, &url, model_name, job.op.stream, &body);
                 req = Some(Prepared::new(url.clone(), &headers, body));

@@ -30,12 +30,14 @@ pub fn decode_f32(s: &str) -> Option<Vec<f32>> {
     Some(
         bytes
             .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .filter_map(|c| c.try_into().ok().map(f32::from_le_bytes))
             .collect(),
     )
 }
 
-/// Base64 digit values (standard and URL-safe alphabets); 0xFF marks a non-digit.
+/// Base64 digit values (standard and URL-safe alphabets); 0xFF marks a non-digit. (Built at
+/// compile time: an index out of range would fail the build, not a call.)
+#[allow(clippy::indexing_slicing)]
 const DIGITS: [u8; 256] = {
     let mut t = [0xFFu8; 256];
     let mut i = 0;
@@ -57,23 +59,23 @@ const DIGITS: [u8; 256] = {
 };
 
 fn sextet(c: u8) -> Option<u32> {
-    match DIGITS[c as usize] {
-        0xFF => None,
-        v => Some(u32::from(v)),
+    match DIGITS.get(usize::from(c)) {
+        Some(0xFF) | None => None,
+        Some(&v) => Some(u32::from(v)),
     }
 }
 
 fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
     let s = match s.iter().position(|&c| c == b'=') {
-        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len() - p <= 2 => &s[..p],
+        Some(p) if s.len() - p <= 2 && s.iter().skip(p).all(|&c| c == b'=') => s.get(..p)?,
         Some(_) => return None,
         None => s,
     };
     let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
     let mut chunks = s.chunks_exact(4);
     for c in &mut chunks {
-        let n =
-            (sextet(c[0])? << 18) | (sextet(c[1])? << 12) | (sextet(c[2])? << 6) | sextet(c[3])?;
+        let &[a, b, c, d] = c else { return None };
+        let n = (sextet(a)? << 18) | (sextet(b)? << 12) | (sextet(c)? << 6) | sextet(d)?;
         out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
     match *chunks.remainder() {

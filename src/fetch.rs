@@ -67,7 +67,7 @@ async fn fetch_once(cfg: &Setup, call: &Call, req: &Prepared) -> Result<Response
         Err(e) => Promise::reject(&e),
     };
     let v = JsFuture::from(p).await.map_err(|e| call.fail(e, false))?;
-    if !v.is_object() || !get(&v, "status").as_f64().is_some() {
+    if !v.is_object() || get(&v, "status").as_f64().is_none() {
         return Err(Error::new(
             Kind::Config,
             "the fetch option returned something that is not a Response",

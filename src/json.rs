@@ -533,18 +533,6 @@ impl<'a> Value<'a> {
         })
     }
 
-    /// Returns a number written as a plain integer that fits in `i64`.
-    pub fn as_i64(&self) -> Option<i64> {
-        let Value::Number(t) = self else { return None };
-        match t.strip_prefix('-') {
-            Some(abs) => {
-                let n = Value::Number(Cow::Borrowed(abs)).as_u64()?;
-                0i64.checked_sub_unsigned(n)
-            }
-            None => i64::try_from(self.as_u64()?).ok(),
-        }
-    }
-
     /// Returns the items of an array.
     pub fn as_array(&self) -> Option<&[Value<'a>]> {
         match self {
@@ -895,11 +883,6 @@ mod tests {
         assert_eq!(n("-1").as_u64(), None);
         assert_eq!(n("1.0").as_u64(), None);
         assert_eq!(n("1e2").as_u64(), None);
-        assert_eq!(n("-9223372036854775808").as_i64(), Some(i64::MIN));
-        assert_eq!(n("-9223372036854775809").as_i64(), None);
-        assert_eq!(n("9223372036854775807").as_i64(), Some(i64::MAX));
-        assert_eq!(n("9223372036854775808").as_i64(), None);
-        assert_eq!(n("-0").as_i64(), Some(0));
         assert_eq!(n("\"1\"").as_u64(), None);
         let mut s = String::new();
         for x in [0, 7, 10, 99, 100, 12345, u64::MAX] {

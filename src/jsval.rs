@@ -32,11 +32,6 @@ pub fn keys(v: &JsValue) -> Vec<String> {
     }
 }
 
-/// Returns the number if `v` is a JavaScript number (NaN and infinities included).
-pub fn num(v: &JsValue) -> Option<f64> {
-    v.as_f64()
-}
-
 /// Returns a short description of a JavaScript value's type for error messages.
 pub fn type_name(v: &JsValue) -> &'static str {
     if v.is_undefined() {

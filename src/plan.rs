@@ -77,11 +77,6 @@ impl Plan {
         self.attempts
     }
 
-    /// The model being called.
-    pub fn model(&self) -> usize {
-        self.model
-    }
-
     /// Whether another model is left after this one.
     pub fn more_models(&self) -> bool {
         self.model + 1 < self.models

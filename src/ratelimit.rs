@@ -165,7 +165,7 @@ pub fn duration_ms(s: &str) -> Option<u64> {
 impl RateLimit {
     /// Writes the JavaScript shape as JSON: `{ requests?: { limit?, remaining?, resetMs? },
     /// tokens?: {…}, retryAfterMs? }` (absent parts are left out).
-    pub fn to_json(&self) -> String {
+    pub fn to_json(self) -> String {
         let mut out = String::from("{");
         let mut first = true;
         let mut key = |out: &mut String, k: &str| {

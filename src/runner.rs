@@ -5,7 +5,8 @@
 //! step), runs the user's `run` functions and Standard Schema checks, and builds the results.
 
 use crate::call::{aborted, quiet};
-use crate::client::{self, AiBadgr, Op};
+use crate::client::{self, AiBadgr};
+use crate::job::Op;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
 use crate::glue::{Channel, Timer};
