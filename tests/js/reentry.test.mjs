@@ -1,0 +1,533 @@
+// Issue 12, "safe to re-enter": user code that the library runs synchronously (a body's
+// cancel() or pull(), an abort listener, Error.prepareStackTrace, a logger, a getter or toJSON
+// on the request, a getter a polyfill put on Object.prototype) calls back into the same stream
+// or client. Before the fix a RefCell borrow was held across those calls, so the second entry
+// panicked and trapped the wasm instance (a WebAssembly.RuntimeError "unreachable"). Each test
+// records what every re-entrant call gave, asserts none trapped (errors are AiBadgrErrors that
+// say what to do), checks the outer call still ends as it should, and then makes fresh normal
+// calls on the same client to show the instance is alive.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { AiBadgr, AiBadgrError } from "../../pkg/node.js";
+import { server, client as serverClient, sleep, uid, HI, HI_REPLY, SECRET } from "./helpers.mjs";
+
+const enc = new TextEncoder();
+const SSE = { "content-type": "text/event-stream" };
+const JSON_TYPE = { "content-type": "application/json" };
+const chunk = (content, finish = null) =>
+  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: content === undefined ? {} : { content }, finish_reason: finish }] })}\n\n`;
+const DONE = "data: [DONE]\n\n";
+const USAGE = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
+
+/** A normal answer to any request: a whole stream, or a JSON completion ("ok"). */
+function normal(init, { usage = true } = {}) {
+  const req = JSON.parse(init.body);
+  if (req.fail) return new Response(JSON.stringify({ error: { message: "bad thing", type: "invalid_request_error" } }), { status: 400, headers: JSON_TYPE });
+  if (req.stream) return new Response(chunk("o") + chunk("k") + chunk(undefined, "stop") + DONE, { headers: SSE });
+  const body = { id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] };
+  if (usage) body.usage = USAGE;
+  return new Response(JSON.stringify(body), { headers: JSON_TYPE });
+}
+
+/** A client whose first request is answered by `first(url, init)`, every later one normally. */
+function setup(first, opts = {}) {
+  let n = 0;
+  const fetch = async (url, init) => (n++ === 0 && first ? first(url, init) : normal(init, opts));
+  return new AiBadgr({ apiKey: SECRET, baseUrl: "https://example.invalid/v1", maxRetries: 0, fetch, ...opts.client });
+}
+
+/** A user-made body: `events` enqueued at once, then silence; `hooks` adds pull()/cancel(). */
+function body(events, hooks = {}) {
+  return new ReadableStream({
+    start(c) {
+      for (const e of events) c.enqueue(enc.encode(e));
+    },
+    ...hooks,
+  });
+}
+
+/** Runs `f` the way re-entrant user code does, recording a value, a throw, or how a promise settled. */
+function reenter(log, name, f) {
+  const entry = { name, settled: false };
+  log.push(entry);
+  try {
+    const v = f();
+    if (v && typeof v.then === "function") {
+      entry.pending = v.then(
+        (x) => Object.assign(entry, { value: x, settled: true }),
+        (e) => Object.assign(entry, { error: e, settled: true }),
+      );
+    } else Object.assign(entry, { value: v, settled: true });
+  } catch (e) {
+    Object.assign(entry, { error: e, settled: true });
+  }
+}
+
+/** Waits for the recorded calls, asserts none trapped and every error is an AiBadgrError; by name. */
+async function outcomes(log, names) {
+  await Promise.race([Promise.all(log.map((e) => e.pending)), sleep(3000)]);
+  if (names) assert.deepEqual(log.map((e) => e.name).sort(), [...names].sort(), "every re-entrant call ran");
+  for (const e of log) {
+    assert.ok(!(e.error instanceof WebAssembly.RuntimeError), `${e.name}: the wasm instance trapped (${e.error?.message})`);
+    assert.ok(e.settled, `${e.name}: never settled`);
+    if (e.error !== undefined) {
+      assert.ok(e.error instanceof AiBadgrError, `${e.name}: not an AiBadgrError: ${e.error?.stack ?? e.error}`);
+      assert.ok(!String(e.error.message).includes(SECRET));
+    }
+  }
+  return Object.fromEntries(log.map((e) => [e.name, e]));
+}
+
+/** Fresh normal calls on the same client: chat, a streamed chat read three ways, usage. */
+async function alive(c) {
+  const r = await c.chat({ messages: HI });
+  assert.equal(r.choices[0].message.content, "ok");
+  const s1 = await c.chatStream({ messages: HI });
+  let text = "";
+  for await (const t of s1.text()) text += t;
+  assert.equal(text, "ok");
+  const s2 = await c.chatStream({ messages: HI });
+  const chunks = [];
+  for await (const x of s2) chunks.push(x);
+  assert.ok(chunks.length >= 2);
+  assert.equal((await s2.final()).choices[0].message.content, "ok");
+  const s3 = await c.chatStream({ messages: HI });
+  assert.equal((await s3.final()).choices[0].message.content, "ok");
+  assert.equal(typeof c.usage.total.requests, "number");
+}
+
+const misuse = /this stream is already being read/;
+
+let srv;
+before(async () => {
+  srv = await server();
+});
+after(() => srv.close());
+
+test("a body's cancel() that reads the same stream again (final, for await, getReader().read(), text()) when the loop breaks", async () => {
+  const log = [];
+  let s;
+  const c = setup(() =>
+    new Response(
+      body([chunk("Hel"), chunk("lo")], {
+        cancel() {
+          reenter(log, "final", () => s.final());
+          reenter(log, "for await", async () => {
+            for await (const x of s) void x;
+          });
+          reenter(log, "read", () => s.getReader().read());
+          reenter(log, "text", () => s.text());
+          reenter(log, "usage", () => s.usage);
+        },
+      }),
+      { headers: SSE },
+    ),
+  );
+  s = await c.chatStream({ messages: HI });
+  const got = [];
+  for await (const x of s) {
+    got.push(x.choices[0].delta.content);
+    if (got.length === 2) break;
+  }
+  assert.deepEqual(got, ["Hel", "lo"]);
+  const o = await outcomes(log, ["final", "for await", "read", "text", "usage"]);
+  assert.equal(o.final.error?.kind, "aborted", "final() of the cancelled stream rejects with the cancellation");
+  assert.match(o.final.error.message, /cancelled/);
+  assert.match(o["for await"].error?.message, misuse);
+  assert.match(o.read.error?.message, misuse);
+  assert.match(o.text.error?.message, misuse);
+  assert.equal(o.usage.value, undefined);
+  await assert.rejects(s.final(), (e) => e.kind === "aborted");
+  await alive(c);
+});
+
+test("a body's cancel() that reads the stream again, reached through reader.cancel() and through final() failing", async () => {
+  // reader.cancel(): the stream's own cancel runs the body's.
+  const log = [];
+  let s;
+  const hooks = {
+    cancel() {
+      reenter(log, "final", () => s.final());
+      reenter(log, "text", () => s.text()); // the stream is locked to the reader
+      reenter(log, "usage", () => s.usage);
+    },
+  };
+  const c = setup(() => new Response(body([chunk("a")], hooks), { headers: SSE }));
+  s = await c.chatStream({ messages: HI });
+  const r = s.getReader();
+  assert.equal((await r.read()).value.choices[0].delta.content, "a");
+  await r.cancel(new Error("enough"));
+  const o = await outcomes(log, ["final", "text", "usage"]);
+  assert.equal(o.final.error?.kind, "aborted");
+  assert.match(o.text.error?.message, misuse);
+  await alive(c);
+
+  // final() alone reading a body that then sends a broken chunk: the failure cancels the body,
+  // whose cancel() asks for final() and iterates.
+  const log2 = [];
+  let s2;
+  const c2 = setup(() =>
+    new Response(
+      body([chunk("a"), "data: {not json\n\n"], {
+        cancel() {
+          reenter(log2, "final", () => s2.final());
+          reenter(log2, "for await", async () => {
+            for await (const x of s2) void x;
+          });
+        },
+      }),
+      { headers: SSE },
+    ),
+  );
+  s2 = await c2.chatStream({ messages: HI });
+  const e = await s2.final().then(() => assert.fail("final() resolved"), (err) => err);
+  assert.equal(e.kind, "stream");
+  const o2 = await outcomes(log2, ["final", "for await"]);
+  assert.equal(o2.final.error, e, "the re-entrant final() rejects with the same error");
+  assert.ok(o2["for await"].error instanceof AiBadgrError);
+  await alive(c2);
+});
+
+test("a body's pull() that calls back into the stream while final() or the end of the stream reads it", async () => {
+  // final() alone reads the body itself; each read runs the body's pull().
+  const log = [];
+  let s;
+  let sent = 0;
+  const parts = [chunk("a"), chunk("b"), chunk(undefined, "stop"), DONE];
+  const c = setup(() =>
+    new Response(
+      new ReadableStream({
+        pull(ctl) {
+          if (sent > 0) {
+            reenter(log, `usage ${sent}`, () => s.usage);
+            reenter(log, `final ${sent}`, () => s.final());
+            reenter(log, `text ${sent}`, () => s.text());
+          }
+          if (sent < parts.length) ctl.enqueue(enc.encode(parts[sent++]));
+          else ctl.close();
+        },
+      }, { highWaterMark: 0 }),
+      { headers: SSE },
+    ),
+  );
+  s = await c.chatStream({ messages: HI });
+  const done = await s.final();
+  assert.equal(done.choices[0].message.content, "ab");
+  const o = await outcomes(log);
+  assert.ok(log.length >= 3, "pull() re-entered while final() read the body");
+  for (const [name, e] of Object.entries(o)) {
+    if (name.startsWith("final")) assert.equal(e.value?.choices[0].message.content, "ab", `${name} resolves with the result`);
+    if (name.startsWith("text")) assert.match(e.error?.message, /final\(\) is already reading this stream/);
+  }
+  await alive(c);
+
+  // After [DONE] the rest of the body is drained for connection reuse; its pull() touches the stream.
+  const log2 = [];
+  let s2;
+  let n2 = 0;
+  const c2 = setup(() =>
+    new Response(
+      new ReadableStream({
+        start(ctl) {
+          ctl.enqueue(enc.encode(chunk("x") + chunk(undefined, "stop") + DONE));
+        },
+        pull(ctl) {
+          if (n2++ === 0) return; // the iteration's own read of the queued bytes
+          reenter(log2, "final", () => s2.final());
+          reenter(log2, "usage", () => s2.usage);
+          ctl.close();
+        },
+      }, { highWaterMark: 0 }),
+      { headers: SSE },
+    ),
+  );
+  s2 = await c2.chatStream({ messages: HI });
+  let text = "";
+  for await (const t of s2.text()) text += t;
+  assert.equal(text, "x");
+  await sleep(50);
+  const o2 = await outcomes(log2);
+  if (o2.final) assert.equal(o2.final.value?.choices[0].message.content, "x");
+  await alive(c2);
+});
+
+test("an abort listener on the signal the fetch was given calls final(), text(), iterates and starts a call, when the stream is cancelled or fails", async () => {
+  for (const how of ["break", "reader.cancel", "broken chunk", "final() and a broken chunk"]) {
+    const log = [];
+    let s;
+    let c;
+    c = setup((url, init) => {
+      init.signal.addEventListener("abort", () => {
+        reenter(log, "final", () => s.final());
+        reenter(log, "text", () => s.text());
+        reenter(log, "for await", async () => {
+          for await (const x of s) void x;
+        });
+        reenter(log, "chat", () => c.chat({ messages: HI }));
+        reenter(log, "usage", () => c.usage.total.requests);
+      });
+      const events = how.includes("broken") ? [chunk("a"), "data: {not json\n\n"] : [chunk("a"), chunk("b")];
+      return new Response(body(events), { headers: SSE });
+    });
+    s = await c.chatStream({ messages: HI });
+    if (how === "break") {
+      for await (const x of s) if (x) break;
+    } else if (how === "reader.cancel") {
+      const r = s.getReader();
+      await r.read();
+      await r.cancel();
+    } else if (how === "broken chunk") {
+      await assert.rejects(async () => {
+        for await (const x of s) void x;
+      }, (e) => e.kind === "stream");
+    } else {
+      await assert.rejects(s.final(), (e) => e.kind === "stream");
+    }
+    const o = await outcomes(log, ["final", "text", "for await", "chat", "usage"]);
+    assert.ok(o.final.error instanceof AiBadgrError, `${how}: final() rejects with the stream's error`);
+    assert.equal(o.final.error.kind, how.includes("broken") ? "stream" : "aborted", how);
+    assert.equal(o.chat.value?.choices[0].message.content, "ok", `${how}: a new call from the listener works`);
+    await alive(c);
+  }
+});
+
+test("the caller's AbortSignal: its listener calls final(), text(), iterates and starts a new call while a read is pending", async () => {
+  const c = serverClient(srv, { maxRetries: 0 });
+  const ac = new AbortController();
+  const s = await c.chatStream({ messages: HI, _test: { id: uid("reentry"), fault: "hang_body" } }, { signal: ac.signal });
+  const log = [];
+  ac.signal.addEventListener("abort", () => {
+    reenter(log, "final", () => s.final());
+    reenter(log, "text", () => s.text());
+    reenter(log, "for await", async () => {
+      for await (const x of s) void x;
+    });
+    reenter(log, "chat", () => c.chat({ messages: HI }));
+    reenter(log, "stream", async () => (await c.chatStream({ messages: HI })).final());
+  });
+  const r = s.getReader();
+  await r.read(); // the event the server sent
+  const pending = r.read(); // the server sends nothing more
+  await sleep(30);
+  ac.abort();
+  await assert.rejects(pending, (e) => e.kind === "aborted" && e.name === "AbortError");
+  const o = await outcomes(log, ["final", "text", "for await", "chat", "stream"]);
+  assert.equal(o.final.error?.kind, "aborted");
+  assert.match(o.text.error?.message, misuse);
+  assert.equal(o.chat.value?.choices[0].message.content, HI_REPLY);
+  assert.equal(o.stream.value?.choices[0].message.content, HI_REPLY);
+  assert.equal((await c.chat({ messages: HI })).choices[0].message.content, HI_REPLY);
+});
+
+test("Error.prepareStackTrace that touches the client and the stream while the library reads err.stack", async (t) => {
+  const saved = Error.prepareStackTrace;
+  let touch = () => {};
+  let budget = 0;
+  Error.prepareStackTrace = (err, frames) => {
+    if (budget > 0) {
+      budget--;
+      touch();
+    }
+    return `${err.name}: ${err.message}\n${frames.map((f) => `    at ${f}`).join("\n")}`;
+  };
+  t.after(() => {
+    Error.prepareStackTrace = saved;
+  });
+  const log = [];
+  let s;
+  let c;
+  const toucher = (tag) => () => {
+    reenter(log, `${tag} final`, () => s.final());
+    reenter(log, `${tag} usage`, () => s.usage);
+    reenter(log, `${tag} iterate`, () => s[Symbol.asyncIterator]().next());
+    reenter(log, `${tag} client.usage`, () => c.usage.total.requests);
+    reenter(log, `${tag} chat`, () => c.chat({ messages: HI }));
+  };
+
+  // 1. A stream that fails mid-way: its error is made (and its stack formatted) as it fails.
+  c = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }));
+  s = await c.chatStream({ messages: HI });
+  const it = s[Symbol.asyncIterator]();
+  assert.equal((await it.next()).value.choices[0].delta.content, "a");
+  touch = toucher("failing");
+  budget = 1;
+  const e = await it.next().then(() => assert.fail("resolved"), (err) => err);
+  budget = 0;
+  assert.equal(e.kind, "stream");
+  let o = await outcomes(log);
+  assert.ok(log.length > 0, "prepareStackTrace ran for the stream's error");
+  assert.equal(o["failing final"].error?.kind, "stream", "final() from prepareStackTrace rejects with the stream's failure");
+  assert.equal(o["failing chat"].value?.choices[0].message.content, "ok");
+  await alive(c);
+
+  // 2. A misuse error (a second consumer) made while the stream is being read.
+  log.length = 0;
+  c = setup(() => new Response(body([chunk("a"), chunk("b"), chunk(undefined, "stop"), DONE]), { headers: SSE }));
+  s = await c.chatStream({ messages: HI });
+  const got = [];
+  for await (const x of s) {
+    got.push(x);
+    if (got.length === 1) {
+      touch = toucher("misuse");
+      budget = 1;
+      assert.throws(() => s.text(), (err) => err instanceof AiBadgrError && misuse.test(err.message));
+      budget = 0;
+    }
+  }
+  assert.equal(got.length, 3);
+  o = await outcomes(log);
+  assert.ok(log.length > 0, "prepareStackTrace ran for the misuse error");
+  assert.equal(o["misuse final"].value?.choices[0].message.content, "ab");
+  await alive(c);
+
+  // 3. Calls that fail outside any stream: a 400 answer, and a request that fails validation.
+  log.length = 0;
+  c = setup(null);
+  s = await c.chatStream({ messages: HI });
+  touch = toucher("api");
+  budget = 1;
+  await assert.rejects(c.chat({ messages: HI, fail: true }), (err) => err.kind === "api" && err.status === 400);
+  touch = toucher("invalid");
+  budget = 1;
+  await assert.rejects(c.chat({ messages: "nope" }), (err) => err.kind === "invalid_request");
+  budget = 0;
+  o = await outcomes(log);
+  for (const tag of ["api", "invalid"]) {
+    assert.equal(o[`${tag} chat`]?.value?.choices[0].message.content, "ok", `${tag}: chat() from prepareStackTrace`);
+    assert.equal(o[`${tag} final`]?.value?.choices[0].message.content, "ok", `${tag}: final() from prepareStackTrace`);
+  }
+  await alive(c);
+});
+
+test("a logger that calls back into the client and the stream, as plain methods and as getters", async () => {
+  const log = [];
+  let s;
+  let c;
+  let on = false;
+  const touch = (tag) => {
+    if (!on) return;
+    reenter(log, `${tag} final`, () => s?.final());
+    reenter(log, `${tag} usage`, () => s?.usage);
+    reenter(log, `${tag} client.usage`, () => c.usage.total.requests);
+    reenter(log, `${tag} reset`, () => c.resetUsage());
+  };
+  const lines = [];
+  const logger = {
+    // Getters run when the library looks the method up (a stream's end looks it up at once).
+    get info() {
+      touch("get info");
+      return (line) => {
+        lines.push(line);
+        touch("info");
+      };
+    },
+    get error() {
+      touch("get error");
+      return (line) => {
+        lines.push(line);
+        touch("error");
+      };
+    },
+    warn: (line) => lines.push(line),
+    debug: (line) => {
+      lines.push(line);
+      touch("debug");
+    },
+  };
+  // A stream that ends, and one that fails, with a debug logger.
+  const parts = [chunk("a"), chunk(undefined, "stop"), DONE];
+  c = setup(() => new Response(body(parts), { headers: SSE }), { client: { logger, logLevel: "debug" } });
+  on = true;
+  s = await c.chatStream({ messages: HI });
+  let text = "";
+  for await (const x of s.text()) text += x;
+  assert.equal(text, "a");
+  await sleep(20);
+  const before = log.length;
+  assert.ok(before > 0, "the logger was called");
+  s = await c.chatStream({ messages: HI });
+  await s.final();
+  on = false;
+  await outcomes(log);
+  await alive(c);
+
+  const c2 = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }), { client: { logger, logLevel: "info" } });
+  c = c2;
+  on = true;
+  s = await c2.chatStream({ messages: HI });
+  await assert.rejects(async () => {
+    for await (const x of s) void x;
+  }, (e) => e.kind === "stream");
+  await sleep(20);
+  on = false;
+  const o = await outcomes(log);
+  assert.ok(Object.keys(o).some((k) => k.startsWith("get error")), "the error logger was looked up while the stream failed");
+  assert.ok(lines.some((l) => /stream/.test(l)));
+  await alive(c2);
+});
+
+test("a getter or toJSON on the request that calls into the client while the request is read and serialized", async () => {
+  const log = [];
+  const c = setup(null);
+  const open = await c.chatStream({ messages: HI });
+  const msg = {
+    role: "user",
+    get content() {
+      reenter(log, "getter chat", () => c.chat({ messages: HI }));
+      reenter(log, "getter usage", () => c.usage.total.requests);
+      reenter(log, "getter final", () => open.final());
+      return "Hi there";
+    },
+  };
+  const r = await c.chat({ messages: [msg] });
+  assert.equal(r.choices[0].message.content, "ok");
+  const req = {
+    toJSON() {
+      reenter(log, "toJSON chat", () => c.chat({ messages: HI }));
+      reenter(log, "toJSON stream", async () => (await c.chatStream({ messages: HI })).final());
+      reenter(log, "toJSON bad call", () => c.chat({ messages: "nope" }));
+      return { messages: HI };
+    },
+  };
+  const r2 = await c.chat(req);
+  assert.equal(r2.choices[0].message.content, "ok");
+  const o = await outcomes(log);
+  assert.equal(o["getter chat"].value?.choices[0].message.content, "ok");
+  assert.equal(o["getter final"].value?.choices[0].message.content, "ok");
+  assert.equal(o["toJSON stream"].value?.choices[0].message.content, "ok");
+  assert.equal(o["toJSON bad call"].error?.kind, "invalid_request");
+  await alive(c);
+});
+
+test("a getter a polyfill put on Object.prototype that calls the client while a result's usage is counted", async (t) => {
+  const log = [];
+  let c;
+  let s;
+  let on = false;
+  // Results without `usage` make the library look it up through the prototype chain.
+  Object.defineProperty(Object.prototype, "usage", {
+    configurable: true,
+    get() {
+      if (on) {
+        reenter(log, "client.usage", () => c.usage.total.requests);
+        reenter(log, "reset", () => c.resetUsage());
+        reenter(log, "final", () => s?.final());
+      }
+      return undefined;
+    },
+  });
+  t.after(() => {
+    delete Object.prototype.usage;
+  });
+  c = setup(null, { usage: false });
+  on = true;
+  const r = await c.chat({ messages: HI });
+  assert.equal(r.choices[0].message.content, "ok");
+  s = await c.chatStream({ messages: HI });
+  await s.final();
+  on = false;
+  await outcomes(log);
+  assert.ok(log.length > 0, "the getter ran");
+  delete Object.prototype.usage;
+  await alive(c);
+});
