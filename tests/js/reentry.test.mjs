@@ -104,7 +104,7 @@ before(async () => {
 });
 after(() => srv.close());
 
-test("a body's cancel() that reads the same stream again (final, for await, getReader().read(), text()) when the loop breaks", async () => {
+test("a body's cancel() reads the same stream again (final, for await, getReader().read(), text()) when the loop breaks", async () => {
   const log = [];
   let s;
   const c = setup(() =>
@@ -141,8 +141,7 @@ test("a body's cancel() that reads the same stream again (final, for await, getR
   await alive(c);
 });
 
-test("a body's cancel() that reads the stream again, reached through reader.cancel() and through final() failing", async () => {
-  // reader.cancel(): the stream's own cancel runs the body's.
+test("a body's cancel() reads the stream again when the stream's reader is cancelled", async () => {
   const log = [];
   let s;
   const hooks = {
@@ -161,35 +160,34 @@ test("a body's cancel() that reads the stream again, reached through reader.canc
   assert.equal(o.final.error?.kind, "aborted");
   assert.match(o.text.error?.message, misuse);
   await alive(c);
+});
 
-  // final() alone reading a body that then sends a broken chunk: the failure cancels the body,
-  // whose cancel() asks for final() and iterates.
-  const log2 = [];
-  let s2;
-  const c2 = setup(() =>
+test("a body's cancel() reads the stream again when final(), reading alone, meets a broken chunk", async () => {
+  const log = [];
+  let s;
+  const c = setup(() =>
     new Response(
       body([chunk("a"), "data: {not json\n\n"], {
         cancel() {
-          reenter(log2, "final", () => s2.final());
-          reenter(log2, "for await", async () => {
-            for await (const x of s2) void x;
+          reenter(log, "final", () => s.final());
+          reenter(log, "for await", async () => {
+            for await (const x of s) void x;
           });
         },
       }),
       { headers: SSE },
     ),
   );
-  s2 = await c2.chatStream({ messages: HI });
-  const e = await s2.final().then(() => assert.fail("final() resolved"), (err) => err);
+  s = await c.chatStream({ messages: HI });
+  const e = await s.final().then(() => assert.fail("final() resolved"), (err) => err);
   assert.equal(e.kind, "stream");
-  const o2 = await outcomes(log2, ["final", "for await"]);
-  assert.equal(o2.final.error, e, "the re-entrant final() rejects with the same error");
-  assert.ok(o2["for await"].error instanceof AiBadgrError);
-  await alive(c2);
+  const o = await outcomes(log, ["final", "for await"]);
+  assert.equal(o.final.error, e, "the re-entrant final() rejects with the same error");
+  assert.ok(o["for await"].error instanceof AiBadgrError);
+  await alive(c);
 });
 
-test("a body's pull() that calls back into the stream while final() or the end of the stream reads it", async () => {
-  // final() alone reads the body itself; each read runs the body's pull().
+test("a body's pull() calls back into the stream while final() reads it alone", async () => {
   const log = [];
   let s;
   let sent = 0;
@@ -214,45 +212,46 @@ test("a body's pull() that calls back into the stream while final() or the end o
   const done = await s.final();
   assert.equal(done.choices[0].message.content, "ab");
   const o = await outcomes(log);
-  assert.ok(log.length >= 3, "pull() re-entered while final() read the body");
+  assert.ok(log.length >= 6, "pull() re-entered while final() read the body");
   for (const [name, e] of Object.entries(o)) {
     if (name.startsWith("final")) assert.equal(e.value?.choices[0].message.content, "ab", `${name} resolves with the result`);
     if (name.startsWith("text")) assert.match(e.error?.message, /final\(\) is already reading this stream/);
   }
   await alive(c);
+});
 
-  // After [DONE] the rest of the body is drained for connection reuse; its pull() touches the stream.
-  const log2 = [];
-  let s2;
-  let n2 = 0;
-  const c2 = setup(() =>
+test("a body's pull() calls back into the stream when the rest of the body is read after [DONE]", async () => {
+  const log = [];
+  let s;
+  const c = setup(() =>
     new Response(
       new ReadableStream({
         start(ctl) {
           ctl.enqueue(enc.encode(chunk("x") + chunk(undefined, "stop") + DONE));
         },
+        // Only the read after [DONE] (which keeps the connection for reuse) finds no bytes queued.
         pull(ctl) {
-          if (n2++ === 0) return; // the iteration's own read of the queued bytes
-          reenter(log2, "final", () => s2.final());
-          reenter(log2, "usage", () => s2.usage);
+          reenter(log, "final", () => s.final());
+          reenter(log, "usage", () => s.usage);
+          reenter(log, "text", () => s.text());
           ctl.close();
         },
       }, { highWaterMark: 0 }),
       { headers: SSE },
     ),
   );
-  s2 = await c2.chatStream({ messages: HI });
+  s = await c.chatStream({ messages: HI });
   let text = "";
-  for await (const t of s2.text()) text += t;
+  for await (const t of s.text()) text += t;
   assert.equal(text, "x");
-  await sleep(50);
-  const o2 = await outcomes(log2);
-  if (o2.final) assert.equal(o2.final.value?.choices[0].message.content, "x");
-  await alive(c2);
+  const o = await outcomes(log, ["final", "usage", "text"]);
+  assert.equal(o.final.value?.choices[0].message.content, "x");
+  assert.match(o.text.error?.message, misuse);
+  await alive(c);
 });
 
-test("an abort listener on the signal the fetch was given calls final(), text(), iterates and starts a call, when the stream is cancelled or fails", async () => {
-  for (const how of ["break", "reader.cancel", "broken chunk", "final() and a broken chunk"]) {
+for (const how of ["break", "reader.cancel()", "a broken chunk", "final() and a broken chunk"]) {
+  test(`an abort listener on the signal the fetch was given calls final(), text(), iterates and starts a call (the stream ends by ${how})`, async () => {
     const log = [];
     let s;
     let c;
@@ -272,11 +271,11 @@ test("an abort listener on the signal the fetch was given calls final(), text(),
     s = await c.chatStream({ messages: HI });
     if (how === "break") {
       for await (const x of s) if (x) break;
-    } else if (how === "reader.cancel") {
+    } else if (how === "reader.cancel()") {
       const r = s.getReader();
       await r.read();
       await r.cancel();
-    } else if (how === "broken chunk") {
+    } else if (how === "a broken chunk") {
       await assert.rejects(async () => {
         for await (const x of s) void x;
       }, (e) => e.kind === "stream");
@@ -284,14 +283,13 @@ test("an abort listener on the signal the fetch was given calls final(), text(),
       await assert.rejects(s.final(), (e) => e.kind === "stream");
     }
     const o = await outcomes(log, ["final", "text", "for await", "chat", "usage"]);
-    assert.ok(o.final.error instanceof AiBadgrError, `${how}: final() rejects with the stream's error`);
-    assert.equal(o.final.error.kind, how.includes("broken") ? "stream" : "aborted", how);
-    assert.equal(o.chat.value?.choices[0].message.content, "ok", `${how}: a new call from the listener works`);
+    assert.equal(o.final.error?.kind, how.includes("broken") ? "stream" : "aborted", "final() rejects with the stream's error");
+    assert.equal(o.chat.value?.choices[0].message.content, "ok", "a new call from the listener works");
     await alive(c);
-  }
-});
+  });
+}
 
-test("the caller's AbortSignal: its listener calls final(), text(), iterates and starts a new call while a read is pending", async () => {
+test("the caller's AbortSignal: its listener calls final(), text(), iterates and starts new calls while a read is pending", async () => {
   const c = serverClient(srv, { maxRetries: 0 });
   const ac = new AbortController();
   const s = await c.chatStream({ messages: HI, _test: { id: uid("reentry"), fault: "hang_body" } }, { signal: ac.signal });
@@ -319,79 +317,91 @@ test("the caller's AbortSignal: its listener calls final(), text(), iterates and
   assert.equal((await c.chat({ messages: HI })).choices[0].message.content, HI_REPLY);
 });
 
-test("Error.prepareStackTrace that touches the client and the stream while the library reads err.stack", async (t) => {
+/**
+ * Installs an Error.prepareStackTrace that, while `arm(fn)` allows it, runs `fn` once (the
+ * library reads `err.stack` of every error it makes); removed after the test.
+ */
+function stackHook(t) {
   const saved = Error.prepareStackTrace;
-  let touch = () => {};
-  let budget = 0;
+  let touch;
   Error.prepareStackTrace = (err, frames) => {
-    if (budget > 0) {
-      budget--;
-      touch();
-    }
-    return `${err.name}: ${err.message}\n${frames.map((f) => `    at ${f}`).join("\n")}`;
+    const f = touch;
+    touch = undefined;
+    if (f) f();
+    return `${err.name}: ${err.message}\n${frames.map((x) => `    at ${x}`).join("\n")}`;
   };
   t.after(() => {
     Error.prepareStackTrace = saved;
   });
-  const log = [];
-  let s;
-  let c;
-  const toucher = (tag) => () => {
-    reenter(log, `${tag} final`, () => s.final());
-    reenter(log, `${tag} usage`, () => s.usage);
-    reenter(log, `${tag} iterate`, () => s[Symbol.asyncIterator]().next());
-    reenter(log, `${tag} client.usage`, () => c.usage.total.requests);
-    reenter(log, `${tag} chat`, () => c.chat({ messages: HI }));
+  return {
+    arm(f) {
+      touch = f;
+    },
+    get ran() {
+      return touch === undefined;
+    },
   };
+}
 
-  // 1. A stream that fails mid-way: its error is made (and its stack formatted) as it fails.
-  c = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }));
-  s = await c.chatStream({ messages: HI });
+/** Calls every kind of entry into a stream and a client, as `tag name`. */
+const touchAll = (log, tag, s, c) => () => {
+  reenter(log, `${tag} final`, () => s.final());
+  reenter(log, `${tag} usage`, () => s.usage);
+  reenter(log, `${tag} iterate`, () => s[Symbol.asyncIterator]().next());
+  reenter(log, `${tag} client.usage`, () => c.usage.total.requests);
+  reenter(log, `${tag} chat`, () => c.chat({ messages: HI }));
+};
+
+test("Error.prepareStackTrace touches the stream and the client while the error of a stream failing mid-way is made", async (t) => {
+  const hook = stackHook(t);
+  const log = [];
+  const c = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }));
+  const s = await c.chatStream({ messages: HI });
   const it = s[Symbol.asyncIterator]();
   assert.equal((await it.next()).value.choices[0].delta.content, "a");
-  touch = toucher("failing");
-  budget = 1;
+  hook.arm(touchAll(log, "failing", s, c));
   const e = await it.next().then(() => assert.fail("resolved"), (err) => err);
-  budget = 0;
+  assert.ok(hook.ran, "prepareStackTrace ran for the stream's error");
   assert.equal(e.kind, "stream");
-  let o = await outcomes(log);
-  assert.ok(log.length > 0, "prepareStackTrace ran for the stream's error");
-  assert.equal(o["failing final"].error?.kind, "stream", "final() from prepareStackTrace rejects with the stream's failure");
+  const o = await outcomes(log);
+  assert.equal(o["failing final"].error, e, "final() from prepareStackTrace rejects with the stream's error, once it exists");
+  assert.match(o["failing iterate"].error?.message, misuse);
   assert.equal(o["failing chat"].value?.choices[0].message.content, "ok");
   await alive(c);
+});
 
-  // 2. A misuse error (a second consumer) made while the stream is being read.
-  log.length = 0;
-  c = setup(() => new Response(body([chunk("a"), chunk("b"), chunk(undefined, "stop"), DONE]), { headers: SSE }));
-  s = await c.chatStream({ messages: HI });
+test("Error.prepareStackTrace touches the stream and the client while a misuse error (a second consumer) is made", async (t) => {
+  const hook = stackHook(t);
+  const log = [];
+  const c = setup(() => new Response(body([chunk("a"), chunk("b"), chunk(undefined, "stop"), DONE]), { headers: SSE }));
+  const s = await c.chatStream({ messages: HI });
   const got = [];
   for await (const x of s) {
     got.push(x);
     if (got.length === 1) {
-      touch = toucher("misuse");
-      budget = 1;
+      hook.arm(touchAll(log, "misuse", s, c));
       assert.throws(() => s.text(), (err) => err instanceof AiBadgrError && misuse.test(err.message));
-      budget = 0;
+      assert.ok(hook.ran);
     }
   }
   assert.equal(got.length, 3);
-  o = await outcomes(log);
-  assert.ok(log.length > 0, "prepareStackTrace ran for the misuse error");
+  const o = await outcomes(log);
   assert.equal(o["misuse final"].value?.choices[0].message.content, "ab");
   await alive(c);
+});
 
-  // 3. Calls that fail outside any stream: a 400 answer, and a request that fails validation.
-  log.length = 0;
-  c = setup(null);
-  s = await c.chatStream({ messages: HI });
-  touch = toucher("api");
-  budget = 1;
+test("Error.prepareStackTrace touches a stream and the client while errors outside streams are made (a 400, a bad request)", async (t) => {
+  const hook = stackHook(t);
+  const log = [];
+  const c = setup(null);
+  const s = await c.chatStream({ messages: HI });
+  hook.arm(touchAll(log, "api", s, c));
   await assert.rejects(c.chat({ messages: HI, fail: true }), (err) => err.kind === "api" && err.status === 400);
-  touch = toucher("invalid");
-  budget = 1;
+  assert.ok(hook.ran);
+  hook.arm(touchAll(log, "invalid", s, c));
   await assert.rejects(c.chat({ messages: "nope" }), (err) => err.kind === "invalid_request");
-  budget = 0;
-  o = await outcomes(log);
+  assert.ok(hook.ran);
+  const o = await outcomes(log);
   for (const tag of ["api", "invalid"]) {
     assert.equal(o[`${tag} chat`]?.value?.choices[0].message.content, "ok", `${tag}: chat() from prepareStackTrace`);
     assert.equal(o[`${tag} final`]?.value?.choices[0].message.content, "ok", `${tag}: final() from prepareStackTrace`);
@@ -399,74 +409,84 @@ test("Error.prepareStackTrace that touches the client and the stream while the l
   await alive(c);
 });
 
-test("a logger that calls back into the client and the stream, as plain methods and as getters", async () => {
-  const log = [];
-  let s;
-  let c;
-  let on = false;
-  const touch = (tag) => {
-    if (!on) return;
-    reenter(log, `${tag} final`, () => s?.final());
-    reenter(log, `${tag} usage`, () => s?.usage);
-    reenter(log, `${tag} client.usage`, () => c.usage.total.requests);
-    reenter(log, `${tag} reset`, () => c.resetUsage());
+/**
+ * A logger whose methods (plain, and looked up through getters) call `touch(where)`, once per
+ * `where` (a call made from the logger logs too).
+ */
+function touchyLogger(f, lines) {
+  const seen = new Set();
+  const touch = (where) => {
+    if (!f.armed || seen.has(where)) return;
+    seen.add(where);
+    f(where);
   };
-  const lines = [];
-  const logger = {
-    // Getters run when the library looks the method up (a stream's end looks it up at once).
+  const method = (name) => (line) => {
+    lines.push(line);
+    touch(name);
+  };
+  return {
+    // The library looks a method up as it logs (a stream's end and failure do so at once).
     get info() {
       touch("get info");
-      return (line) => {
-        lines.push(line);
-        touch("info");
-      };
+      return method("info");
     },
     get error() {
       touch("get error");
-      return (line) => {
-        lines.push(line);
-        touch("error");
-      };
+      return method("error");
     },
-    warn: (line) => lines.push(line),
-    debug: (line) => {
-      lines.push(line);
-      touch("debug");
-    },
+    warn: method("warn"),
+    debug: method("debug"),
   };
-  // A stream that ends, and one that fails, with a debug logger.
-  const parts = [chunk("a"), chunk(undefined, "stop"), DONE];
-  c = setup(() => new Response(body(parts), { headers: SSE }), { client: { logger, logLevel: "debug" } });
-  on = true;
+}
+
+test("a logger calls back into the stream and the client as the stream ends", async () => {
+  const log = [];
+  const lines = [];
+  let s;
+  let c;
+  const touch = (where) => {
+    reenter(log, `${where} final`, () => s?.final());
+    reenter(log, `${where} usage`, () => s?.usage);
+    reenter(log, `${where} client.usage`, () => c.usage.total.requests);
+    reenter(log, `${where} reset`, () => c.resetUsage());
+  };
+  c = setup(() => new Response(body([chunk("a"), chunk(undefined, "stop"), DONE]), { headers: SSE }), { client: { logger: touchyLogger(touch, lines), logLevel: "debug" } });
   s = await c.chatStream({ messages: HI });
+  touch.armed = true; // from here on: the stream's end
   let text = "";
   for await (const x of s.text()) text += x;
   assert.equal(text, "a");
   await sleep(20);
-  const before = log.length;
-  assert.ok(before > 0, "the logger was called");
-  s = await c.chatStream({ messages: HI });
-  await s.final();
-  on = false;
-  await outcomes(log);
+  const o = await outcomes(log);
+  assert.ok(o["get info final"], "the logger was looked up while the stream ended");
+  assert.ok(lines.some((l) => /stream/.test(l)), "the stream's end was logged");
   await alive(c);
+});
 
-  const c2 = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }), { client: { logger, logLevel: "info" } });
-  c = c2;
-  on = true;
-  s = await c2.chatStream({ messages: HI });
+test("a logger calls back into the stream and the client as the stream fails", async () => {
+  const log = [];
+  const lines = [];
+  let s;
+  let c;
+  const touch = (where) => {
+    reenter(log, `${where} final`, () => s?.final());
+    reenter(log, `${where} usage`, () => s?.usage);
+    reenter(log, `${where} chat`, () => c.chat({ messages: HI }));
+  };
+  c = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }), { client: { logger: touchyLogger(touch, lines), logLevel: "info" } });
+  s = await c.chatStream({ messages: HI });
+  touch.armed = true; // from here on: the stream's failure
   await assert.rejects(async () => {
     for await (const x of s) void x;
   }, (e) => e.kind === "stream");
   await sleep(20);
-  on = false;
   const o = await outcomes(log);
-  assert.ok(Object.keys(o).some((k) => k.startsWith("get error")), "the error logger was looked up while the stream failed");
-  assert.ok(lines.some((l) => /stream/.test(l)));
-  await alive(c2);
+  assert.equal(o["get error final"]?.error?.kind, "stream", "the error logger was looked up while the stream failed");
+  assert.ok(lines.some((l) => /not valid JSON/.test(l)));
+  await alive(c);
 });
 
-test("a getter or toJSON on the request that calls into the client while the request is read and serialized", async () => {
+test("a getter or toJSON on the request calls into the client while the request is read and serialized", async () => {
   const log = [];
   const c = setup(null);
   const open = await c.chatStream({ messages: HI });
@@ -499,19 +519,19 @@ test("a getter or toJSON on the request that calls into the client while the req
   await alive(c);
 });
 
-test("a getter a polyfill put on Object.prototype that calls the client while a result's usage is counted", async (t) => {
+test("a getter a polyfill put on Object.prototype calls the client while a result's usage is counted", async (t) => {
   const log = [];
   let c;
   let s;
   let on = false;
-  // Results without `usage` make the library look it up through the prototype chain.
+  // A result without `usage` makes the library look it up through the prototype chain.
   Object.defineProperty(Object.prototype, "usage", {
     configurable: true,
     get() {
       if (on) {
         reenter(log, "client.usage", () => c.usage.total.requests);
         reenter(log, "reset", () => c.resetUsage());
-        reenter(log, "final", () => s?.final());
+        reenter(log, "final", () => s.final());
       }
       return undefined;
     },
@@ -520,14 +540,13 @@ test("a getter a polyfill put on Object.prototype that calls the client while a 
     delete Object.prototype.usage;
   });
   c = setup(null, { usage: false });
-  on = true;
-  const r = await c.chat({ messages: HI });
-  assert.equal(r.choices[0].message.content, "ok");
   s = await c.chatStream({ messages: HI });
-  await s.final();
+  on = true;
+  assert.equal((await c.chat({ messages: HI })).choices[0].message.content, "ok");
   on = false;
-  await outcomes(log);
+  const o = await outcomes(log);
   assert.ok(log.length > 0, "the getter ran");
+  assert.equal(o.final.value?.choices[0].message.content, "ok");
   delete Object.prototype.usage;
   await alive(c);
 });
