@@ -559,7 +559,7 @@ impl Inner {
 
     /// For [`read_to_end`]: processes what was read and returns the reader to read more from,
     /// or the step that ends the loop.
-    fn to_end(&mut self) -> Result<ReadableStreamDefaultReader, Step> {
+    fn next_read(&mut self) -> Result<ReadableStreamDefaultReader, Step> {
         match &self.state {
             State::Failed(e) => return Err(Step::Throw(e.clone())),
             State::Ended => return Err(Step::Give(JsValue::UNDEFINED)),
@@ -621,7 +621,7 @@ fn chunk_error(e: ChunkError) -> Error {
 async fn read_to_end(inner: &RefCell<Inner>) -> Result<(), JsValue> {
     loop {
         let next = match inner.try_borrow_mut() {
-            Ok(mut s) => s.to_end(),
+            Ok(mut s) => s.next_read(),
             Err(_) => Err(BUSY),
         };
         let reader = match next {

@@ -550,3 +550,39 @@ test("a getter a polyfill put on Object.prototype calls the client while a resul
   delete Object.prototype.usage;
   await alive(c);
 });
+
+test("a custom fetch and tool functions call back into the client and the running tool stream", async () => {
+  const log = [];
+  let c;
+  let rs;
+  let fetches = 0;
+  const fetch = (url, init) => {
+    if (fetches++ === 1) {
+      reenter(log, "fetch usage", () => c.usage.total.requests);
+      reenter(log, "fetch chat", () => c.chat({ messages: HI }));
+      reenter(log, "fetch final", () => rs?.final());
+    }
+    return globalThis.fetch(url, init);
+  };
+  c = serverClient(srv, { fetch, maxRetries: 0 });
+  const tool = {
+    type: "function",
+    function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } },
+    run: (args) => {
+      reenter(log, `tool ${args.location} usage`, () => c.usage.total.requests);
+      reenter(log, `tool ${args.location} chat`, () => c.chat({ messages: HI }));
+      reenter(log, `tool ${args.location} final`, () => rs.final());
+      return { temp: 20 };
+    },
+  };
+  rs = await c.runToolsStream({ messages: [{ role: "user", content: "Weather in Paris and Tokyo?" }], tools: [tool], _test: { id: uid("rt"), toolCalls: 2 } });
+  const types = [];
+  for await (const ev of rs) types.push(ev.type);
+  assert.ok(types.includes("tool_result") && types.includes("step"));
+  const done = await rs.final();
+  assert.equal(done.stopReason, "stop");
+  const o = await outcomes(log);
+  assert.ok(Object.keys(o).some((k) => k.startsWith("tool ")), "the tools ran");
+  for (const [k, e] of Object.entries(o)) if (k.endsWith(" chat")) assert.equal(e.value?.choices[0].message.content, HI_REPLY, k);
+  assert.equal((await c.chat({ messages: HI })).choices[0].message.content, HI_REPLY);
+});
