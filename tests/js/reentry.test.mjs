@@ -250,6 +250,72 @@ test("a body's pull() calls back into the stream when the rest of the body is re
   await alive(c);
 });
 
+test("a body that fails with an error whose message getter calls back into the stream while a read is pending", async () => {
+  const log = [];
+  let s;
+  let ctl;
+  const c = setup(() =>
+    new Response(
+      new ReadableStream({
+        start(x) {
+          ctl = x;
+          x.enqueue(enc.encode(chunk("a")));
+        },
+      }),
+      { headers: SSE },
+    ),
+  );
+  s = await c.chatStream({ messages: HI });
+  const it = s[Symbol.asyncIterator]();
+  assert.equal((await it.next()).value.choices[0].delta.content, "a");
+  const pending = it.next(); // the body has nothing more yet
+  await sleep(10);
+  // The library reads the failure's message (and, to keep the key out, its cause's).
+  ctl.error({
+    get message() {
+      reenter(log, "final", () => s.final());
+      reenter(log, "usage", () => s.usage);
+      reenter(log, "iterate", () => s[Symbol.asyncIterator]().next());
+      return "boom";
+    },
+  });
+  const e = await pending.then(() => assert.fail("resolved"), (err) => err);
+  assert.equal(e.kind, "network");
+  assert.match(e.message, /connection broke.*boom/);
+  const o = await outcomes(log);
+  assert.equal(o.final.error, e, "final() from the getter rejects with the stream's error, once it exists");
+  await alive(c);
+});
+
+test("a cancel reason whose getters call back into the stream", async () => {
+  const log = [];
+  const c = setup(() => new Response(body([chunk("a")]), { headers: SSE }));
+  const s = await c.chatStream({ messages: HI });
+  const r = s.getReader();
+  await r.read();
+  // The reason becomes the error's cause; its message and stack are read to keep the key out.
+  const touch = (name) => {
+    reenter(log, `${name} final`, () => s.final());
+    reenter(log, `${name} usage`, () => s.usage);
+    reenter(log, `${name} text`, () => s.text());
+  };
+  await r.cancel({
+    get message() {
+      touch("message");
+      return "enough";
+    },
+    get stack() {
+      touch("stack");
+      return "at nowhere";
+    },
+  });
+  const o = await outcomes(log);
+  assert.ok(log.length > 0, "the library read the reason");
+  for (const [k, e] of Object.entries(o)) if (k.endsWith("final")) assert.equal(e.error?.kind, "aborted", k);
+  await assert.rejects(s.final(), (e) => e.kind === "aborted" && e.name === "AbortError");
+  await alive(c);
+});
+
 for (const how of ["break", "reader.cancel()", "a broken chunk", "final() and a broken chunk"]) {
   test(`an abort listener on the signal the fetch was given calls final(), text(), iterates and starts a call (the stream ends by ${how})`, async () => {
     const log = [];
@@ -548,6 +614,38 @@ test("a getter a polyfill put on Object.prototype calls the client while a resul
   assert.ok(log.length > 0, "the getter ran");
   assert.equal(o.final.value?.choices[0].message.content, "ok");
   delete Object.prototype.usage;
+  await alive(c);
+});
+
+test("a `then` getter a polyfill put on Object.prototype calls back into the stream as final() is resolved", async (t) => {
+  const log = [];
+  let s;
+  let on = false;
+  // Resolving a promise with an object looks up its `then`.
+  Object.defineProperty(Object.prototype, "then", {
+    configurable: true,
+    get() {
+      if (on && this.object === "chat.completion") {
+        on = false;
+        reenter(log, "usage", () => s.usage);
+        reenter(log, "final", () => s.final());
+        reenter(log, "text", () => s.text());
+      }
+      return undefined;
+    },
+  });
+  t.after(() => {
+    delete Object.prototype.then;
+  });
+  const c = setup(null);
+  s = await c.chatStream({ messages: HI });
+  on = true;
+  const r = await s.final();
+  assert.equal(r.choices[0].message.content, "ok");
+  delete Object.prototype.then;
+  const o = await outcomes(log, ["usage", "final", "text"]);
+  assert.equal(o.final.value?.choices[0].message.content, "ok");
+  assert.match(o.text.error?.message, /final\(\) is already reading this stream/);
   await alive(c);
 });
 
