@@ -17,6 +17,8 @@ const JSON_TYPE = { "content-type": "application/json" };
 const chunk = (content, finish = null) =>
   `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: content === undefined ? {} : { content }, finish_reason: finish }] })}\n\n`;
 const DONE = "data: [DONE]\n\n";
+/** An event whose data is not JSON: the stream fails on it. */
+const BROKEN = "data: {not json\n\n";
 const USAGE = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 
 /** A normal answer to any request: a whole stream, or a JSON completion ("ok"). */
@@ -167,7 +169,7 @@ test("a body's cancel() reads the stream again when final(), reading alone, meet
   let s;
   const c = setup(() =>
     new Response(
-      body([chunk("a"), "data: {not json\n\n"], {
+      body([chunk("a"), BROKEN], {
         cancel() {
           reenter(log, "final", () => s.final());
           reenter(log, "for await", async () => {
@@ -331,7 +333,7 @@ for (const how of ["break", "reader.cancel()", "a broken chunk", "final() and a 
         reenter(log, "chat", () => c.chat({ messages: HI }));
         reenter(log, "usage", () => c.usage.total.requests);
       });
-      const events = how.includes("broken") ? [chunk("a"), "data: {not json\n\n"] : [chunk("a"), chunk("b")];
+      const events = how.includes("broken") ? [chunk("a"), BROKEN] : [chunk("a"), chunk("b")];
       return new Response(body(events), { headers: SSE });
     });
     s = await c.chatStream({ messages: HI });
@@ -421,7 +423,7 @@ const touchAll = (log, tag, s, c) => () => {
 test("Error.prepareStackTrace touches the stream and the client while the error of a stream failing mid-way is made", async (t) => {
   const hook = stackHook(t);
   const log = [];
-  const c = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }));
+  const c = setup(() => new Response(body([chunk("a"), BROKEN]), { headers: SSE }));
   const s = await c.chatStream({ messages: HI });
   const it = s[Symbol.asyncIterator]();
   assert.equal((await it.next()).value.choices[0].delta.content, "a");
@@ -539,7 +541,7 @@ test("a logger calls back into the stream and the client as the stream fails", a
     reenter(log, `${where} usage`, () => s?.usage);
     reenter(log, `${where} chat`, () => c.chat({ messages: HI }));
   };
-  c = setup(() => new Response(body([chunk("a"), "data: {not json\n\n"]), { headers: SSE }), { client: { logger: touchyLogger(touch, lines), logLevel: "info" } });
+  c = setup(() => new Response(body([chunk("a"), BROKEN]), { headers: SSE }), { client: { logger: touchyLogger(touch, lines), logLevel: "info" } });
   s = await c.chatStream({ messages: HI });
   touch.armed = true; // from here on: the stream's failure
   await assert.rejects(async () => {
