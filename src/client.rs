@@ -91,14 +91,18 @@ impl AiBadgr {
     /// once they end.
     #[wasm_bindgen(getter)]
     pub fn usage(&self) -> JsValue {
-        let text = self.totals.borrow().to_json();
+        let Ok(text) = self.totals.try_borrow().map(|t| t.to_json()) else {
+            return JsValue::UNDEFINED;
+        };
         js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Sets every usage total back to zero.
     #[wasm_bindgen(js_name = resetUsage)]
     pub fn reset_usage(&self) {
-        self.totals.borrow_mut().reset();
+        if let Ok(mut t) = self.totals.try_borrow_mut() {
+            t.reset();
+        }
     }
 
     /// The base URL requests go to.

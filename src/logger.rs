@@ -38,8 +38,9 @@ impl Logger {
         }
     }
 
-    /// Logs on a later microtask: for code that holds a `RefCell` borrow (a stream ending),
-    /// since the caller's logger is JavaScript that may call back into this module.
+    /// Logs on a later microtask (a stream's end: the logger runs after the read that ended
+    /// it). The logger is still looked up now; no caller may hold a `RefCell` borrow, since a
+    /// getter there is JavaScript that may call back into this module.
     #[inline(never)]
     pub fn later(&self, level: Level, line: &dyn Fn() -> String) {
         if self.on(level) {

@@ -190,7 +190,11 @@ impl Track {
         self.meta.attach(v);
         if self.counts {
             let model = self.meta.model.clone().unwrap_or_default();
-            self.totals.borrow_mut().add(&model, usage_of(v));
+            // Read first: `v.usage` may be a getter (on `Object.prototype`) that reads the totals.
+            let usage = usage_of(v);
+            if let Ok(mut t) = self.totals.try_borrow_mut() {
+                t.add(&model, usage);
+            }
         }
         self.log.log(Level::Debug, &|| {
             let text = js_sys::JSON::stringify(v)
@@ -201,8 +205,8 @@ impl Track {
         });
     }
 
-    /// Records a stream's end (called with the stream's state borrowed: the log line waits
-    /// for a microtask). `events` counts the events the stream delivered.
+    /// Records a stream's end (the log line waits for a microtask, so the logger runs after
+    /// the read that ended the stream). `events` counts the events the stream delivered.
     #[inline(never)]
     pub fn stream_ended(mut self, result: Option<&Result<JsValue, JsValue>>, events: usize) {
         self.meta.ended = js_sys::Date::now();
@@ -215,14 +219,16 @@ impl Track {
         let usage = usage_of(v);
         if self.counts {
             let model = self.meta.model.clone().unwrap_or_default();
-            self.totals.borrow_mut().add(&model, usage);
+            if let Ok(mut t) = self.totals.try_borrow_mut() {
+                t.add(&model, usage);
+            }
         }
         let ms = self.meta.elapsed_ms() as u64;
         self.log
             .later(Level::Info, &|| log::stream_end(events as u64, ms, usage));
     }
 
-    /// Logs a stream that broke (see [`Track::stream_ended`] about the borrow).
+    /// Logs a stream that broke (on a microtask, like [`Track::stream_ended`]).
     #[inline(never)]
     pub fn stream_failed(mut self, err: &JsValue) {
         self.meta.ended = js_sys::Date::now();

@@ -47,6 +47,8 @@ enum Acc {
 
 enum State {
     Open,
+    /// Between a failure and its JavaScript error: see [`fail`].
+    Failing,
     Ended,
     Failed(JsValue),
 }
@@ -346,71 +348,233 @@ fn batch_value(mode: u8, mut b: Batch) -> Result<Option<JsValue>, Error> {
     }))
 }
 
-impl Inner {
-    /// Marks the stream failed: closes the connection, frees the live state, rejects waiters;
-    /// returns the JS error.
-    fn fail(&mut self, e: Error) -> JsValue {
-        if let State::Failed(js) = &self.state {
-            return js.clone();
-        }
-        let io = self.io.take();
-        let js = e
-            .redact(io.as_ref().and_then(|io| io.call.secret()))
-            .into_js();
-        self.state = State::Failed(js.clone());
-        if let Some(t) = self.track.take() {
-            t.stream_failed(&js);
-        }
-        if let Some(mut io) = io {
-            io.call.abort(&js);
-            quiet(&io.reader.cancel_with_reason(&js));
-            io.call.finish();
-        }
-        for (_, reject) in self.waiters.drain(..) {
-            let _ = reject.call1(&JsValue::UNDEFINED, &js);
-        }
-        js
-    }
+/// Why a stream fails.
+enum Why {
+    /// One of the stream's own errors.
+    Error(Error),
+    /// A body read rejected with this reason (the call tells a timeout or an abort from a
+    /// broken connection).
+    Read(JsValue),
+}
 
-    /// Marks the stream ended: keeps the result as a JavaScript object, frees the live state
-    /// now (wasm memory never shrinks, so it should not wait for GC), settles the waiters.
-    fn end(&mut self) {
-        if !matches!(self.state, State::Open) {
-            return;
+/// What a step decided while the stream's state was borrowed; [`perform`] does it once the
+/// borrow is over, since every arm but `Give` runs JavaScript (which may call the stream again).
+enum Step {
+    /// Returns this.
+    Give(JsValue),
+    /// Returns this, then ends the stream.
+    End(JsValue),
+    /// Fails the stream.
+    Fail(Why),
+    /// Throws this (the stream's error).
+    Throw(JsValue),
+    /// Throws a new error of this kind and text (a misuse, or a call the stream cannot take now).
+    Refuse(Kind, &'static str),
+}
+
+/// A call made while another one holds the stream's state (only reachable if a JavaScript call
+/// made with the state borrowed re-entered; none is made so).
+const BUSY: Step = Step::Refuse(
+    Kind::InvalidRequest,
+    "this stream is already being read; wait for the pending read() or final() before calling it again",
+);
+/// A call made by the code a failure runs (an abort listener, `Error.prepareStackTrace`, a
+/// cause's getter) before the stream's error exists.
+const FAILING: &str = "this stream is failing; await final() to get its error";
+const NO_RESULT: &str = "this stream has no result: it ended with an error";
+
+fn misuse(what: &str) -> JsValue {
+    Error::new(Kind::InvalidRequest, what).into_js()
+}
+
+/// Does what a step decided; call it with the stream's state not borrowed.
+fn perform(inner: &RefCell<Inner>, step: Step) -> Result<JsValue, JsValue> {
+    match step {
+        Step::Give(v) => Ok(v),
+        Step::End(v) => {
+            end(inner);
+            Ok(v)
         }
-        self.state = State::Ended;
-        if let Some(mut io) = self.io.take() {
-            io.call.finish();
-            if !io.eof {
-                // [DONE] or message_stop arrived: read the rest of the body (normally just its
-                // end) so the connection is kept for the next request, instead of cancelling it.
-                crate::glue::Timer::drain(&io.reader, 5000.0);
+        Step::Fail(why) => Err(fail(inner, why)),
+        Step::Throw(e) => Err(e),
+        Step::Refuse(kind, what) => Err(Error::new(kind, what).into_js()),
+    }
+}
+
+/// Fails the stream and returns its JavaScript error; it closes the connection, frees the live
+/// state and rejects the waiters. Call it with the state not borrowed: making the error (a
+/// cause's getters, `Error.prepareStackTrace`), aborting (abort listeners) and cancelling the
+/// body (a user-made body's `cancel()`) all run JavaScript that may call this stream again.
+/// While the error is made the stream is `Failing` (a `final()` then waits for it), and
+/// before any listener runs it is `Failed`.
+fn fail(inner: &RefCell<Inner>, why: Why) -> JsValue {
+    let taken = match inner.try_borrow_mut() {
+        Ok(mut s) => match &s.state {
+            State::Failed(js) => return js.clone(),
+            State::Failing => None,
+            _ => {
+                s.state = State::Failing;
+                Some((s.io.take(), s.track.take()))
             }
-            self.final_value = Some(io.result());
-            if let Some(t) = self.track.take() {
-                t.stream_ended(self.final_value.as_ref(), io.delivered);
-            }
+        },
+        Err(_) => None,
+    };
+    let Some((io, track)) = taken else {
+        return Error::new(Kind::Stream, FAILING).into_js();
+    };
+    let e = match why {
+        Why::Error(e) => e,
+        Why::Read(reason) => match &io {
+            Some(io) => io.call.fail(reason, true),
+            None => Error::new(Kind::Stream, "the stream was already closed").with_cause(reason),
+        },
+    };
+    let js = e
+        .redact(io.as_ref().and_then(|io| io.call.secret()))
+        .into_js();
+    let waiters = match inner.try_borrow_mut() {
+        Ok(mut s) => {
+            s.state = State::Failed(js.clone());
+            std::mem::take(&mut s.waiters)
         }
-        let result = self.final_value();
-        for (resolve, reject) in self.waiters.drain(..) {
-            let _ = match &result {
-                Ok(v) => resolve.call1(&JsValue::UNDEFINED, v),
-                Err(e) => reject.call1(&JsValue::UNDEFINED, e),
-            };
+        Err(_) => Vec::new(),
+    };
+    if let Some(t) = track {
+        t.stream_failed(&js);
+    }
+    if let Some(mut io) = io {
+        io.call.abort(&js);
+        quiet(&io.reader.cancel_with_reason(&js));
+        io.call.finish();
+    }
+    for (_, reject) in waiters {
+        let _ = reject.call1(&JsValue::UNDEFINED, &js);
+    }
+    js
+}
+
+/// Ends the stream: keeps the result as a JavaScript object and frees the live state now (wasm
+/// memory never shrinks, so it should not wait for GC); then, with the state no longer
+/// borrowed (each of these runs JavaScript), records the end, reads the rest of the body and
+/// settles the waiters.
+fn end(inner: &RefCell<Inner>) {
+    let Ok(mut s) = inner.try_borrow_mut() else {
+        return;
+    };
+    if !matches!(s.state, State::Open) {
+        return;
+    }
+    s.state = State::Ended;
+    let io = s.io.take();
+    if let Some(io) = &io {
+        s.final_value = Some(io.result());
+    }
+    let result = s.final_value.clone();
+    let track = s.track.take();
+    let waiters = std::mem::take(&mut s.waiters);
+    drop(s);
+    let result = result.unwrap_or_else(|| Err(misuse(NO_RESULT)));
+    if let Some(mut io) = io {
+        io.call.finish();
+        if let Some(t) = track {
+            t.stream_ended(Some(&result), io.delivered);
+        }
+        if !io.eof {
+            // [DONE] or message_stop arrived: read the rest of the body (normally just its
+            // end) so the connection is kept for the next request, instead of cancelling it.
+            crate::glue::Timer::drain(&io.reader, 5000.0);
         }
     }
-
-    /// The whole result, computed once.
-    fn final_value(&mut self) -> Result<JsValue, JsValue> {
-        if let Some(v) = &self.final_value {
-            return v.clone();
-        }
-        let v = match &self.io {
-            Some(io) => io.result(),
-            None => Err(misuse("this stream has no result: it ended with an error")),
+    for (resolve, reject) in waiters {
+        let _ = match &result {
+            Ok(v) => resolve.call1(&JsValue::UNDEFINED, v),
+            Err(e) => reject.call1(&JsValue::UNDEFINED, e),
         };
-        self.final_value = Some(v.clone());
-        v
+    }
+}
+
+impl Inner {
+    /// The step that gives an ended stream's result (or its error).
+    fn result_step(&self) -> Step {
+        match &self.final_value {
+            Some(Ok(v)) => Step::Give(v.clone()),
+            Some(Err(e)) => Step::Throw(e.clone()),
+            None => Step::Refuse(Kind::InvalidRequest, NO_RESULT),
+        }
+    }
+
+    /// Claims the stream for consumer `mode` (see [`StreamCore::claim`]).
+    fn claim(&mut self, mode: u8, locked: bool) -> Result<(), &'static str> {
+        if self.mode != IDLE || locked {
+            return Err(if self.mode == FINAL {
+                "final() is already reading this stream; to read it as well, start reading in the same tick as calling final()"
+            } else {
+                "this stream is already being read; use only one of iteration, text() and toSSE() (final() works beside any)"
+            });
+        }
+        self.mode = mode;
+        Ok(())
+    }
+
+    /// Turns the bytes read so far into one batch for consumer `mode` (see
+    /// [`StreamCore::drain`]); makes no JavaScript call that could run the caller's code.
+    fn drain(&mut self, mode: u8) -> Step {
+        if self.mode != mode {
+            if let Err(what) = self.claim(mode, false) {
+                return Step::Refuse(Kind::InvalidRequest, what);
+            }
+        }
+        match &self.state {
+            State::Failed(e) => return Step::Throw(e.clone()),
+            State::Ended => return Step::Give(JsValue::UNDEFINED),
+            State::Failing => return Step::Refuse(Kind::Stream, FAILING),
+            State::Open => {}
+        }
+        let Some(io) = self.io.as_mut() else {
+            return Step::Give(JsValue::UNDEFINED);
+        };
+        if let Some(e) = io.pending.take() {
+            return Step::Fail(Why::Error(e));
+        }
+        let mut batch = Batch::default();
+        let r = io.process(mode, Some(&mut batch));
+        let done = io.done;
+        let out = match batch_value(mode, batch) {
+            Ok(v) => v,
+            Err(e) => return Step::Fail(Why::Error(e)),
+        };
+        match (r, out) {
+            (Err(e), Some(v)) => {
+                // Deliver what arrived before the error; raise it on the next drain.
+                io.pending = Some(e);
+                Step::Give(v)
+            }
+            (Err(e), None) => Step::Fail(Why::Error(e)),
+            (Ok(()), Some(v)) if done => Step::End(v),
+            (Ok(()), Some(v)) => Step::Give(v),
+            (Ok(()), None) if done => Step::End(JsValue::UNDEFINED),
+            (Ok(()), None) => Step::Give(JsValue::NULL),
+        }
+    }
+
+    /// For [`read_to_end`]: processes what was read and returns the reader to read more from,
+    /// or the step that ends the loop.
+    fn next_read(&mut self) -> Result<ReadableStreamDefaultReader, Step> {
+        match &self.state {
+            State::Failed(e) => return Err(Step::Throw(e.clone())),
+            State::Ended => return Err(Step::Give(JsValue::UNDEFINED)),
+            State::Failing => return Err(Step::Refuse(Kind::Stream, FAILING)),
+            State::Open => {}
+        }
+        let mode = self.mode;
+        let Some(io) = self.io.as_mut() else {
+            return Err(Step::Give(JsValue::UNDEFINED));
+        };
+        match io.process(mode, None) {
+            Err(e) => Err(Step::Fail(Why::Error(e))),
+            Ok(()) if io.done => Err(Step::End(JsValue::UNDEFINED)),
+            Ok(()) => Ok(io.reader.clone()),
+        }
     }
 }
 
@@ -452,38 +616,36 @@ fn chunk_error(e: ChunkError) -> Error {
 }
 
 /// Reads the whole stream without making chunks (for `final()` alone, and for a
-/// non-streaming call whose server streamed anyway).
-async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
+/// non-streaming call whose server streamed anyway). The state is borrowed only between
+/// JavaScript calls: a body read runs the body's `pull()`.
+async fn read_to_end(inner: &RefCell<Inner>) -> Result<(), JsValue> {
     loop {
-        let read = {
-            let mut s = inner.borrow_mut();
-            match &s.state {
-                State::Failed(e) => return Err(e.clone()),
-                State::Ended => return Ok(()),
-                State::Open => {}
-            }
-            let mode = s.mode;
-            let Some(io) = s.io.as_mut() else {
-                return Ok(());
-            };
-            match io.process(mode, None) {
-                Err(e) => return Err(s.fail(e)),
-                Ok(()) if io.done => {
-                    s.end();
-                    return Ok(());
+        let next = match inner.try_borrow_mut() {
+            Ok(mut s) => s.next_read(),
+            Err(_) => Err(BUSY),
+        };
+        let reader = match next {
+            Ok(r) => r,
+            Err(step) => return perform(inner, step).map(drop),
+        };
+        let r = JsFuture::from(reader.read()).await;
+        let why = match r {
+            Ok(v) => {
+                let (done, value) = (get(&v, "done").as_bool() == Some(true), get(&v, "value"));
+                match inner.try_borrow_mut() {
+                    Ok(mut s) => match s.io.as_mut() {
+                        Some(io) => io.on_bytes(done, &value).err().map(Why::Error),
+                        None => None,
+                    },
+                    Err(_) => None,
                 }
-                Ok(()) => io.reader.read(),
             }
+            // Unless the stream ended or failed meanwhile (the loop's next turn says so).
+            Err(e) if inner.try_borrow().is_ok_and(|s| s.io.is_some()) => Some(Why::Read(e)),
+            Err(_) => None,
         };
-        let r = JsFuture::from(read).await;
-        let mut s = inner.borrow_mut();
-        let Some(io) = s.io.as_mut() else { continue };
-        let step = match r {
-            Ok(v) => io.on_bytes(get(&v, "done").as_bool() == Some(true), &get(&v, "value")),
-            Err(e) => Err(io.call.fail(e, true)),
-        };
-        if let Err(e) = step {
-            return Err(s.fail(e));
+        if let Some(why) = why {
+            return Err(fail(inner, why));
         }
     }
 }
@@ -535,7 +697,9 @@ impl StreamCore {
 
     /// Sets what the stream records when it ends or fails (see [`crate::meta::Track`]).
     pub fn tracked(self, track: crate::meta::Track) -> StreamCore {
-        self.inner.borrow_mut().track = Some(Box::new(track));
+        if let Ok(mut s) = self.inner.try_borrow_mut() {
+            s.track = Some(Box::new(track));
+        }
         self
     }
 
@@ -552,32 +716,34 @@ impl StreamCore {
     /// Drains the whole stream and returns the accumulated result (for a non-streaming call
     /// whose server streamed anyway).
     pub async fn collect(self) -> Result<JsValue, JsValue> {
-        self.inner.borrow_mut().mode = FINAL;
+        if let Ok(mut s) = self.inner.try_borrow_mut() {
+            s.mode = FINAL;
+        }
         read_to_end(&self.inner).await?;
-        let r = self.inner.borrow_mut().final_value();
-        r
+        let step = match self.inner.try_borrow() {
+            Ok(s) => s.result_step(),
+            Err(_) => BUSY,
+        };
+        perform(&self.inner, step)
     }
 }
 
-fn misuse(what: &str) -> JsValue {
-    Error::new(Kind::InvalidRequest, what).into_js()
-}
-
+// Every method below borrows the stream's state only while it makes no JavaScript call that
+// could run the caller's code (which may call the stream again); what it decided is done
+// once the borrow is over (see [`Step`]).
 #[wasm_bindgen]
 impl StreamCore {
     /// Claims the stream for a consumer: 1 the stream's reader, 2 `text()`, 3 `toSSE()`,
     /// 5 the stream's async iterator. `locked` is whether the stream already has a reader.
     pub fn claim(&self, mode: u8, locked: bool) -> Result<(), JsValue> {
-        let mut s = self.inner.borrow_mut();
-        if s.mode != IDLE || locked {
-            return Err(misuse(if s.mode == FINAL {
-                "final() is already reading this stream; to read it as well, start reading in the same tick as calling final()"
-            } else {
-                "this stream is already being read; use only one of iteration, text() and toSSE() (final() works beside any)"
-            }));
-        }
-        s.mode = mode;
-        Ok(())
+        let step = match self.inner.try_borrow_mut() {
+            Ok(mut s) => match s.claim(mode, locked) {
+                Ok(()) => return Ok(()),
+                Err(what) => Step::Refuse(Kind::InvalidRequest, what),
+            },
+            Err(_) => BUSY,
+        };
+        perform(&self.inner, step).map(drop)
     }
 
     /// Returns the chunks the bytes read so far hold for consumer `mode`, as one batch: an
@@ -585,111 +751,70 @@ impl StreamCore {
     /// more bytes are needed ([`read`](Self::read) then [`feed`](Self::feed)), and `undefined`
     /// once the stream has ended. Throws the stream's error.
     pub fn drain(&self, mode: u8) -> Result<JsValue, JsValue> {
-        if self.inner.borrow().mode != mode {
-            self.claim(mode, false)?;
-        }
-        let mut s = self.inner.borrow_mut();
-        match &s.state {
-            State::Failed(e) => return Err(e.clone()),
-            State::Ended => return Ok(JsValue::UNDEFINED),
-            State::Open => {}
-        }
-        let mode = s.mode;
-        let Some(io) = s.io.as_mut() else {
-            return Ok(JsValue::UNDEFINED);
+        let step = match self.inner.try_borrow_mut() {
+            Ok(mut s) => s.drain(mode),
+            Err(_) => BUSY,
         };
-        if let Some(e) = io.pending.take() {
-            return Err(s.fail(e));
-        }
-        let mut batch = Batch::default();
-        let r = io.process(mode, Some(&mut batch));
-        let done = io.done;
-        let out = match batch_value(mode, batch) {
-            Ok(v) => v,
-            Err(e) => return Err(s.fail(e)),
-        };
-        match (r, out) {
-            (Err(e), Some(v)) => {
-                // Deliver what arrived before the error; raise it on the next drain.
-                if let Some(io) = s.io.as_mut() {
-                    io.pending = Some(e);
-                }
-                Ok(v)
-            }
-            (Err(e), None) => Err(s.fail(e)),
-            (Ok(()), out) => {
-                if done {
-                    s.end();
-                }
-                Ok(out.unwrap_or(if done {
-                    JsValue::UNDEFINED
-                } else {
-                    JsValue::NULL
-                }))
-            }
-        }
+        perform(&self.inner, step)
     }
 
     /// Returns the response body's reader (JavaScript awaits its `read()` directly), or
     /// `undefined` once the stream is over.
     pub fn reader(&self) -> JsValue {
-        match &self.inner.borrow().io {
-            Some(io) => io.reader.clone().into(),
-            None => JsValue::UNDEFINED,
+        match self.inner.try_borrow().as_deref() {
+            Ok(Inner { io: Some(io), .. }) => io.reader.clone().into(),
+            _ => JsValue::UNDEFINED,
         }
     }
 
     /// Hands a body read's result to the parser, then drains like [`drain`](Self::drain).
     pub fn feed(&self, done: bool, value: JsValue, mode: u8) -> Result<JsValue, JsValue> {
-        {
-            let mut s = self.inner.borrow_mut();
-            if let Some(io) = s.io.as_mut() {
-                if let Err(e) = io.on_bytes(done, &value) {
-                    return Err(s.fail(e));
-                }
-            }
-        }
-        self.drain(mode)
+        let step = match self.inner.try_borrow_mut() {
+            Ok(mut s) => match s.io.as_mut().map(|io| io.on_bytes(done, &value)) {
+                Some(Err(e)) => Step::Fail(Why::Error(e)),
+                _ => s.drain(mode),
+            },
+            Err(_) => BUSY,
+        };
+        perform(&self.inner, step)
     }
 
     /// Turns a failed body read into the stream's error (timeout, abort or network), ends the
     /// stream and returns the error to throw.
     pub fn fail(&self, reason: JsValue) -> JsValue {
-        let mut s = self.inner.borrow_mut();
-        if let State::Failed(e) = &s.state {
-            return e.clone();
-        }
-        let e = match &s.io {
-            Some(io) => io.call.fail(reason, true),
-            None => Error::new(Kind::Stream, "the stream was already closed").with_cause(reason),
-        };
-        s.fail(e)
+        fail(&self.inner, Why::Read(reason))
     }
 
     /// Cancels the stream (reader `cancel()`, `break` out of `for await`): aborts the fetch.
     pub fn cancel(&self, reason: JsValue) {
-        let mut s = self.inner.borrow_mut();
-        if matches!(s.state, State::Open) {
+        if self
+            .inner
+            .try_borrow()
+            .is_ok_and(|s| matches!(s.state, State::Open))
+        {
             let e = Error::new(Kind::Aborted, "the stream was cancelled before it finished")
                 .with_cause(reason);
-            s.fail(e);
+            fail(&self.inner, Why::Error(e));
         }
     }
+
     /// Returns the answer's token usage once the stream ended (`undefined` before, or when
     /// the server sent none). It reaches JavaScript even when the usage chunk is kept from
     /// chunk consumers.
     pub fn usage(&self) -> JsValue {
-        let s = self.inner.borrow();
-        match (&s.state, &s.final_value) {
-            (State::Ended, Some(Ok(v))) => {
-                let u = get(v, "usage");
-                if u.is_null() {
-                    JsValue::UNDEFINED
-                } else {
-                    u
-                }
-            }
-            _ => JsValue::UNDEFINED,
+        let v = match self.inner.try_borrow().as_deref() {
+            Ok(Inner {
+                state: State::Ended,
+                final_value: Some(Ok(v)),
+                ..
+            }) => v.clone(),
+            _ => return JsValue::UNDEFINED,
+        };
+        let u = get(&v, "usage");
+        if u.is_null() {
+            JsValue::UNDEFINED
+        } else {
+            u
         }
     }
 
@@ -697,22 +822,30 @@ impl StreamCore {
     /// consumer it resolves when that one reaches the end.
     #[wasm_bindgen(js_name = final)]
     pub fn final_(&self, locked: bool) -> Promise {
-        let mut s = self.inner.borrow_mut();
-        match &s.state {
-            State::Failed(e) => return Promise::reject(e),
-            State::Ended => {
-                return match s.final_value() {
-                    Ok(v) => Promise::resolve(&v),
-                    Err(e) => Promise::reject(&e),
-                }
-            }
-            State::Open => {}
+        let now = match self.inner.try_borrow() {
+            Ok(s) => match &s.state {
+                State::Failed(e) => Some(Step::Throw(e.clone())),
+                State::Ended => Some(s.result_step()),
+                // A failing stream rejects this once its error exists.
+                State::Open | State::Failing => None,
+            },
+            Err(_) => Some(BUSY),
+        };
+        if let Some(step) = now {
+            return match perform(&self.inner, step) {
+                Ok(v) => Promise::resolve(&v),
+                Err(e) => Promise::reject(&e),
+            };
         }
         let mut slot = None;
         let p = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
-        if let Some(w) = slot {
-            s.waiters.push(w);
-        }
+        let Some(waiter) = slot else {
+            return p;
+        };
+        let Ok(mut s) = self.inner.try_borrow_mut() else {
+            return p;
+        };
+        s.waiters.push(waiter);
         if s.mode == IDLE && !locked && !s.final_scheduled {
             // Decide on the next macrotask: iteration, text() or toSSE() started in the same
             // tick takes the stream and this resolves at its end; otherwise final() reads the
@@ -723,15 +856,15 @@ impl StreamCore {
             let Some(signal) = s.io.as_ref().map(|io| io.call.signal()) else {
                 return p;
             };
+            drop(s);
             spawn_local(async move {
                 let _ = JsFuture::from(crate::call::sleep(0.0, &signal)).await;
-                let start = {
-                    let mut s = inner.borrow_mut();
-                    let idle = s.mode == IDLE && matches!(s.state, State::Open);
-                    if idle {
+                let start = match inner.try_borrow_mut() {
+                    Ok(mut s) if s.mode == IDLE && matches!(s.state, State::Open) => {
                         s.mode = FINAL;
+                        true
                     }
-                    idle
+                    _ => false,
                 };
                 if start {
                     // end() and fail() settle the waiters.

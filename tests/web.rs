@@ -710,3 +710,82 @@ async fn response_metadata_rate_limits_models_and_usage_cross_origin() {
     assert_eq!(get(&e, "response.status").as_f64(), Some(429.0));
     assert_eq!(get(&e, "retryable").as_bool(), Some(true));
 }
+
+/// Issue 12 (safe to re-enter), in every runtime: a user-made body's `cancel()` and an abort
+/// listener on the signal `fetch` was given both call back into the stream while it is being
+/// cancelled. Each call gets an answer or a clear error (before, the second entry into the
+/// stream's state trapped the instance), and the client keeps working.
+#[wasm_bindgen_test]
+async fn a_body_cancel_and_an_abort_listener_that_call_back_into_the_stream() {
+    let make = js_sys::Function::new_with_args(
+        "first, last",
+        r#"
+        const box = { seen: [] };
+        const what = (e) => (e instanceof WebAssembly.RuntimeError ? "TRAP" : String(e && e.kind));
+        const note = (name, f) => {
+          try {
+            const v = f();
+            if (v && typeof v.then === "function") v.then(() => box.seen.push(name + ":resolved"), (e) => box.seen.push(name + ":" + what(e)));
+            else box.seen.push(name + ":" + typeof v);
+          } catch (e) { box.seen.push(name + ":" + what(e)); }
+        };
+        const sse = { "content-type": "text/event-stream" };
+        let n = 0;
+        box.fetch = async (url, init) => {
+          if (n++ > 0) return new Response("data: " + last + "\n\ndata: [DONE]\n\n", { headers: sse });
+          init.signal.addEventListener("abort", () => {
+            note("listener final", () => box.stream.final());
+            note("listener text", () => box.stream.text());
+          });
+          const bytes = new TextEncoder().encode("data: " + first + "\n\n");
+          return new Response(new ReadableStream({
+            start(c) { c.enqueue(bytes); },
+            cancel() {
+              note("cancel final", () => box.stream.final());
+              note("cancel usage", () => box.stream.usage);
+            },
+          }), { headers: sse });
+        };
+        box.tick = () => new Promise((r) => setTimeout(r, 20));
+        return box;
+        "#,
+    );
+    let first = chunk("Hel", None);
+    let last = chunk("ok", Some("stop"));
+    let b = make
+        .call2(&JsValue::UNDEFINED, &first.into(), &last.into())
+        .unwrap();
+    let opts = js(
+        r#"{"apiKey":"sk-reentry-0123456789","baseUrl":"https://aibadgr.invalid/api/v1","allowBrowser":true,"maxRetries":0}"#,
+    );
+    Reflect::set(&opts, &"fetch".into(), &get(&b, "fetch")).unwrap();
+    let c = AiBadgr::new(opts).unwrap();
+    let st = ok(c.chat_stream(chat_req("q", ""), none())).await;
+    Reflect::set(&b, &"stream".into(), &st).unwrap();
+    let reader: ReadableStreamDefaultReader = st
+        .clone()
+        .unchecked_into::<ReadableStream>()
+        .get_reader()
+        .unchecked_into();
+    let r = JsFuture::from(reader.read()).await.expect("read");
+    assert_eq!(s(&r, "value.choices.0.delta.content"), "Hel");
+    JsFuture::from(reader.cancel()).await.expect("cancel");
+    JsFuture::from(call_method(&b, "tick").unchecked_into::<Promise>())
+        .await
+        .unwrap();
+    let mut seen: Vec<String> = Array::from(&get(&b, "seen"))
+        .iter()
+        .map(|v| v.as_string().unwrap())
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "cancel final:aborted",
+            "cancel usage:undefined",
+            "listener final:aborted",
+            "listener text:invalid_request",
+        ]
+    );
+    assert_eq!(streamed_text(&c).await.unwrap(), "ok");
+}
