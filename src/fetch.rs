@@ -1,4 +1,5 @@
-//! The network layer: the global `fetch` (or the caller's) and the retry loop.
+//! The network layer: one request through the global `fetch` (or the caller's), its non-2xx
+//! answer turned into an error, and the wait before a retry. What to do next is `plan.rs`'s call.
 
 pub use crate::call::Call;
 use crate::error::{Error, Kind};

@@ -1,10 +1,19 @@
 //! aibadgr: the JavaScript client for AI Badgr, compiled from Rust to one small `.wasm`.
 //!
-//! Data flows one way: JS request → [`validate`] → [`fetch`] (retries, timeouts, aborts) →
-//! status check → body: JSON, or bytes → [`sse`] events → [`accumulate`] / [`messages`] →
-//! JS chunks through [`stream`]. The pure parts ([`json`], [`sse`], [`accumulate`],
-//! [`messages`], [`retry`], [`embed`], [`ratelimit`], [`usage`], [`log`]) have no wasm types and are tested natively; the
-//! wasm-bindgen face is [`client`].
+//! Two layers, each depending only on the one below (tests/layers.py checks it):
+//! - **the core**, plain Rust with no JavaScript types, tested natively and fuzzed: `json`,
+//!   `sse`, `partial`, the accumulators (`accumulate`, `messages`), `validate`, `config` (the
+//!   option rules), `job` (a checked request and its models), `plan` (retry / wait / fall back /
+//!   fail, with a deadline), `first` (a stream's first event), `error`, `retry`, `limits`,
+//!   `redact`, `replay`, `embed`, `ratelimit`, `usage`, `log`, `schema`, `tool_loop`,
+//!   `structured`;
+//! - **the wasm face**, which converts and performs what the core decides: `client` (the
+//!   `AiBadgr` class), `options` and `jserror` (JS values in and out), `call` and `fetch` (one
+//!   request, aborts, timers), `body`, `open` and `stream` (the body → events → chunks bridge),
+//!   `meta`, `logger`, `runner` (tool loops and `parse()`), `glue` and `jsval`.
+//!
+//! Data flows one way: JS request → `options` / `validate` → `job` → `plan` → `fetch` →
+//! status → body: JSON, or bytes → `sse` events → accumulators → JS chunks through `stream`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 // `Error` is about 200 bytes on a 64-bit host (110 on wasm32, under the lint's 128 there):
