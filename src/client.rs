@@ -516,7 +516,7 @@ fn answered(
     model: Option<&str>,
     totals: Rc<RefCell<Totals>>,
 ) -> Track {
-    let mut meta = Meta::from_response(resp, cfg.api_key.as_deref(), false);
+    let mut meta = Meta::deferred(resp);
     meta.started = started;
     meta.attempts = attempts;
     meta.model = model.map(str::to_owned);
@@ -524,7 +524,7 @@ fn answered(
         log::response(
             meta.status,
             meta.elapsed_ms() as u64,
-            meta.request_id.as_deref(),
+            crate::fetch::request_id(resp).as_deref(),
             attempts,
         )
     });

@@ -80,6 +80,21 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn error(this: &Channel, e: &JsValue);
 
+    /// Values built when first read.
+    pub type Deferred;
+    /// Defines `target.response` (non-enumerable, writable) as a getter that returns
+    /// `build(headers, status, attempts, model, elapsedMs)`, built once.
+    #[wasm_bindgen(static_method_of = Deferred)]
+    pub fn response(
+        target: &JsValue,
+        headers: &JsValue,
+        status: u16,
+        attempts: u32,
+        model: Option<&str>,
+        elapsed_ms: f64,
+        build: &JsValue,
+    );
+
     /// The `ReadableStream` subclass JavaScript sees for messages streams.
     pub type MessageStream;
     /// Wraps a core in a `MessageStream`.

@@ -10,6 +10,7 @@ use crate::usage::{self, Totals, Usage};
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Response;
 
@@ -23,6 +24,9 @@ pub struct Meta {
     pub headers: JsValue,
     /// Whether `headers` is still the `Headers` object.
     lazy: bool,
+    /// Whether the request id and rate limits are still to be read from `headers` (a
+    /// successful call's metadata is read when `response` is first read; see [`Meta::attach`]).
+    deferred: bool,
     /// `x-request-id`, else `request-id`.
     pub request_id: Option<String>,
     /// HTTP requests made for the call: retries and fallback models included.
@@ -75,6 +79,7 @@ impl Meta {
             status: resp.status(),
             headers,
             lazy,
+            deferred: false,
             request_id: crate::fetch::request_id(resp),
             attempts: 1,
             model: None,
@@ -82,6 +87,46 @@ impl Meta {
             ended: now,
             rate_limit,
         }
+    }
+
+    /// Reads only the status now: the headers, request id and rate limits are read when
+    /// `response` is first read (most callers never read it, and reading headers is most of
+    /// what the metadata costs). For a successful response, whose headers need no redaction.
+    #[inline(never)]
+    pub fn deferred(resp: &Response) -> Meta {
+        let now = js_sys::Date::now();
+        Meta {
+            status: resp.status(),
+            headers: resp.headers().into(),
+            lazy: true,
+            deferred: true,
+            request_id: None,
+            attempts: 1,
+            model: None,
+            started: now,
+            ended: now,
+            rate_limit: None,
+        }
+    }
+
+    /// Reads what [`Meta::deferred`] left in the headers: request id and rate limits.
+    fn read_deferred(&mut self) {
+        if !std::mem::take(&mut self.deferred) {
+            return;
+        }
+        let h: web_sys::Headers = self.headers.clone().unchecked_into();
+        if !Reflect::has(&self.headers, &js_sys::Symbol::iterator()).unwrap_or(false) {
+            // A custom fetch's Response-like object: copy what can be copied now.
+            self.lazy = false;
+            self.headers = Object::from_entries(&self.headers)
+                .map(JsValue::from)
+                .unwrap_or_else(|_| Object::new().into());
+        }
+        let find = |n: &str| h.get(n).ok().flatten();
+        self.rate_limit = ratelimit::parse(find, |d| {
+            Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
+        });
+        self.request_id = find("x-request-id").or_else(|| find("request-id"));
     }
 
     /// Milliseconds from the call's start to its end.
@@ -125,10 +170,25 @@ impl Meta {
         o
     }
 
-    /// Defines `target.response` (non-enumerable, so JSON and spreads leave it out).
+    /// Defines `target.response` (non-enumerable, so JSON and spreads leave it out). Deferred
+    /// metadata becomes a getter that builds the object when first read.
     #[inline(never)]
     pub fn attach(&self, target: &JsValue) {
         if !target.is_object() {
+            return;
+        }
+        if self.deferred {
+            BUILD.with(|build| {
+                crate::glue::Deferred::response(
+                    target,
+                    &self.headers,
+                    self.status,
+                    self.attempts,
+                    self.model.as_deref(),
+                    self.elapsed_ms(),
+                    build,
+                )
+            });
             return;
         }
         let desc = Object::new();
@@ -141,6 +201,30 @@ impl Meta {
             &desc,
         );
     }
+}
+
+thread_local! {
+    /// Builds a deferred `response` object (one function for the whole module, so a call
+    /// creates no closure of its own).
+    static BUILD: JsValue = Closure::<dyn Fn(JsValue, u16, u32, Option<String>, f64) -> JsValue>::new(
+        |headers, status, attempts, model, elapsed_ms| {
+            let mut m = Meta {
+                status,
+                headers,
+                lazy: true,
+                deferred: true,
+                request_id: None,
+                attempts,
+                model,
+                started: 0.0,
+                ended: elapsed_ms,
+                rate_limit: None,
+            };
+            m.read_deferred();
+            m.to_js()
+        },
+    )
+    .into_js_value();
 }
 
 /// Reads the usage of a result object (`result.usage`) in the normalized shape.

@@ -117,6 +117,23 @@ export class Channel {
   error(e) { try { this.c.error(e); } catch {} }
 }
 
+// Values built when first read: `response` metadata costs more to build than most callers
+// ever need (reading headers), so Rust hands over what it is made from and a builder.
+export class Deferred {
+  static response(target, headers, status, attempts, model, elapsedMs, build) {
+    let value;
+    let built = false;
+    Object.defineProperty(target, "response", {
+      get() {
+        if (!built) { value = build(headers, status, attempts, model, elapsedMs); built = true; }
+        return value;
+      },
+      set(v) { value = v; built = true; },
+      configurable: true,
+    });
+  }
+}
+
 export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
