@@ -231,10 +231,22 @@ fn in_browser_page() -> bool {
 /// Checks the request and snapshots it as JSON (nothing is sent on failure).
 fn prepare(cfg: &Config, op: Op, request: &JsValue, options: &JsValue) -> Result<Job, Error> {
     let opts = CallOptions::from_js(options)?;
-    validate::numbers(op.api(), request)?;
-    let text = stringify(request)?;
+    let text = match stringify(request) {
+        Ok(t) => t,
+        Err(e) => {
+            validate::numbers(op.api(), request, &|_| true)?;
+            return Err(e);
+        }
+    };
     let parsed = json::parse(&text).map_err(|_| {
         Error::invalid("request", "could not be read back as JSON; pass plain data")
+    })?;
+    // The JSON shows which numeric parameters are set, unless it left a member out (a value
+    // JSON cannot hold, such as a function); only those are read from the request itself.
+    let members = parsed.as_object().map(<[_]>::len);
+    let complete = members.is_some() && members == own_keys(request);
+    validate::numbers(op.api(), request, &|name| {
+        !complete || parsed.get(name).is_some()
     })?;
     validate::request(op.api(), &parsed, op.streaming())?;
     let default_model = if op == Op::Embed {
@@ -290,6 +302,12 @@ fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
         v.set("encoding_format", json::Value::String("base64".into()));
     }
     v.to_json()
+}
+
+/// The number of the request's own enumerable keys (what `JSON.stringify` looks at).
+fn own_keys(v: &JsValue) -> Option<usize> {
+    v.dyn_ref::<js_sys::Object>()
+        .map(|o| js_sys::Object::keys(o).length() as usize)
 }
 
 fn stringify(v: &JsValue) -> Result<String, Error> {

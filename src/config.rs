@@ -204,6 +204,9 @@ impl Config {
 impl CallOptions {
     /// Reads per-call options.
     pub fn from_js(options: &JsValue) -> Result<CallOptions, Error> {
+        if options.is_undefined() {
+            return Ok(CallOptions::default()); // most calls: nothing to read
+        }
         let o = options_object(
             options,
             "call options",

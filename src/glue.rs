@@ -28,12 +28,16 @@ extern "C" {
         name: Option<&str>,
     ) -> JsAiBadgrError;
 
-    /// A timer that aborts a controller after a stretch without `touch()`.
+    /// A call's timer: aborts a controller at its deadline, or after a stretch without
+    /// `touch()` once `idle()` started.
     pub type Timer;
     /// Starts a timer of `ms` that aborts `ctrl` with `reason`.
     #[wasm_bindgen(constructor)]
     pub fn new(ms: f64, ctrl: &AbortController, reason: &str) -> Timer;
-    /// Restarts the timer's clock.
+    /// Also aborts with `reason` once `ms` pass without [`Timer::touch`].
+    #[wasm_bindgen(method)]
+    pub fn idle(this: &Timer, ms: f64, reason: &str);
+    /// Restarts the idle clock.
     #[wasm_bindgen(method)]
     pub fn touch(this: &Timer);
     /// Ends the timer.

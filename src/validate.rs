@@ -147,9 +147,10 @@ const OPENAI_ROLES: &[&str] = &[
 ];
 const ANTHROPIC_ROLES: &[&str] = &["user", "assistant"];
 
-/// Checks the top-level numeric parameters on the JavaScript request (before it becomes
-/// JSON, which would turn NaN and Infinity into null). Non-objects are left to [`request`].
-pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
+/// Checks the top-level numeric parameters on the JavaScript request (its JSON turns NaN and
+/// Infinity into null). Non-objects are left to [`request`]. Only the parameters for which
+/// `maybe_set(name)` is true are read (each read crosses into JavaScript).
+pub fn numbers(api: Api, req: &JsValue, maybe_set: &dyn Fn(&str) -> bool) -> Result<(), Error> {
     let table = match api {
         Api::Chat => CHAT_NUMBERS,
         Api::Messages => MESSAGES_NUMBERS,
@@ -158,7 +159,7 @@ pub fn numbers(api: Api, req: &JsValue) -> Result<(), Error> {
     if !req.is_object() {
         return Ok(());
     }
-    for r in table {
+    for r in table.iter().filter(|r| maybe_set(r.name)) {
         let v = get(req, r.name);
         if v.is_undefined() || v.is_null() {
             continue;

@@ -138,17 +138,26 @@ export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
-// A timer that aborts `ctrl` with `reason` once `ms` pass without touch(); stop() ends it.
+// One timer per call: aborts `ctrl` with `reason` once `ms` pass and, after idle(), with
+// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time.
 export class Timer {
   constructor(ms, ctrl, reason) {
-    this.ms = ms; this.ctrl = ctrl; this.reason = reason; this.last = Date.now();
+    this.ctrl = ctrl; this.reason = reason; this.end = Date.now() + ms;
+    this.idleMs = Infinity; this.idleReason = undefined; this.last = 0;
     this.arm(ms);
   }
   arm(ms) {
     this.t = unref(setTimeout(() => {
-      const left = this.last + this.ms - Date.now();
-      if (left > 0) this.arm(left); else this.ctrl.abort(this.reason);
+      const now = Date.now();
+      const quiet = this.last + this.idleMs;
+      if (now >= this.end) this.ctrl.abort(this.reason);
+      else if (now >= quiet) this.ctrl.abort(this.idleReason);
+      else this.arm(Math.min(this.end, quiet) - now);
     }, ms));
+  }
+  idle(ms, reason) {
+    this.idleMs = ms; this.idleReason = reason; this.last = Date.now();
+    if (this.last + ms < this.end) { clearTimeout(this.t); this.arm(ms); }
   }
   touch() { this.last = Date.now(); }
   stop() { clearTimeout(this.t); }
