@@ -619,20 +619,27 @@ fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
 
 /// Reads an embeddings response we asked for as base64 and turns each vector into a
 /// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
+/// The body is read as bytes once; Rust decodes the vectors and cuts their strings out of the
+/// JSON, which JavaScript then parses; each vector is copied out of wasm memory once.
 async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
     let bytes = crate::body::bytes(&call, &resp).await?;
     call.finish();
-    let text = String::from_utf8_lossy(&bytes);
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(&bytes),
+    };
     match embed::split(&text) {
         Some((rest, vectors)) => {
             let v = parse_body(&resp, &rest, call.secret())?;
             let data = get(&v, "data");
-            for (i, vec) in vectors.into_iter().enumerate() {
+            for (i, vec) in vectors.iter().enumerate() {
                 let item = js_sys::Reflect::get_u32(&data, i as u32).unwrap_or(JsValue::UNDEFINED);
                 if item.is_object() {
-                    let arr = js_sys::Float32Array::new_with_length(vec.len() as u32);
-                    arr.copy_from(&vec);
-                    set(&item, "embedding", &arr);
+                    set(
+                        &item,
+                        "embedding",
+                        &js_sys::Float32Array::from(vec.as_slice()),
+                    );
                 }
             }
             Ok(v)

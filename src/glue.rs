@@ -87,7 +87,7 @@ extern "C" {
     /// Values built when first read.
     pub type Deferred;
     /// Defines `target.response` (non-enumerable, writable) as a getter that returns
-    /// `build(headers, status, attempts, model, elapsedMs)`, built once.
+    /// `build([headers, status, attempts, model, elapsedMs])`, built once.
     #[wasm_bindgen(static_method_of = Deferred)]
     pub fn response(
         target: &JsValue,

@@ -248,7 +248,15 @@ impl<'a> Parser<'a> {
                     run = self.pos;
                 }
                 Some(0..=0x1f) => return self.err("control character in string"),
-                Some(_) => self.pos += 1,
+                // The plain run up to the next quote, backslash or control character at once.
+                Some(_) => {
+                    let plain = self.b.get(self.pos..).map_or(0, |rest| {
+                        rest.iter()
+                            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                            .unwrap_or(rest.len())
+                    });
+                    self.pos += plain.max(1);
+                }
             }
         }
     }

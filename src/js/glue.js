@@ -125,7 +125,7 @@ export class Deferred {
     let built = false;
     Object.defineProperty(target, "response", {
       get() {
-        if (!built) { value = build(headers, status, attempts, model, elapsedMs); built = true; }
+        if (!built) { value = build([headers, status, attempts, model, elapsedMs]); built = true; }
         return value;
       },
       set(v) { value = v; built = true; },
