@@ -84,11 +84,18 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn error(this: &Channel, e: &JsValue);
 
-    /// Values built when first read.
-    pub type Deferred;
+    /// Objects JavaScript builds in one call (Rust would cross the boundary per property).
+    pub type Shape;
+    /// `fetch()`'s init: `{ method: "POST", headers, body, signal }`, or a GET without `body`
+    /// when `body` is undefined.
+    #[wasm_bindgen(static_method_of = Shape)]
+    pub fn init(headers: &js_sys::Object, body: &JsValue, signal: &AbortSignal) -> js_sys::Object;
+    /// Header names and values joined by `\0` as a plain object.
+    #[wasm_bindgen(static_method_of = Shape)]
+    pub fn headers(pairs: &str) -> js_sys::Object;
     /// Defines `target.response` (non-enumerable, writable) as a getter that returns
     /// `build([headers, status, attempts, model, elapsedMs])`, built once.
-    #[wasm_bindgen(static_method_of = Deferred)]
+    #[wasm_bindgen(static_method_of = Shape)]
     pub fn response(
         target: &JsValue,
         headers: &JsValue,

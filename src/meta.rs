@@ -157,7 +157,7 @@ impl Meta {
         }
         if self.deferred {
             BUILD.with(|build| {
-                crate::glue::Deferred::response(
+                crate::glue::Shape::response(
                     target,
                     &self.headers,
                     self.status,

@@ -117,9 +117,22 @@ export class Channel {
   error(e) { try { this.c.error(e); } catch {} }
 }
 
-// Values built when first read: `response` metadata costs more to build than most callers
-// ever need (reading headers), so Rust hands over what it is made from and a builder.
-export class Deferred {
+// Objects built in one call where Rust would set each property (each set crosses the boundary
+// twice), and values built only when first read.
+export class Shape {
+  // fetch()'s init: a POST of `body`, or a GET when `body` is undefined.
+  static init(headers, body, signal) {
+    return body === undefined ? { method: "GET", headers, signal } : { method: "POST", headers, body, signal };
+  }
+  // Header names and values joined by "\0" (neither may hold one) as an object.
+  static headers(pairs) {
+    const h = {};
+    const p = pairs.split("\0");
+    for (let i = 0; i + 1 < p.length; i += 2) h[p[i]] = p[i + 1];
+    return h;
+  }
+  // `target.response` (non-enumerable, writable) as a getter: the metadata costs more to build
+  // than most callers ever need (reading headers), so it is built from its parts when first read.
   static response(target, headers, status, attempts, model, elapsedMs, build) {
     let value;
     let built = false;
