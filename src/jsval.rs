@@ -5,7 +5,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// Returns `o[key]`, or `undefined` when it cannot be read (a throwing getter, a non-object).
 pub fn get(o: &JsValue, key: &str) -> JsValue {
-    // `Reflect.get` throws on a non-object, which is caught: no type check needed first.
+    if !o.is_object() && !o.is_function() {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
