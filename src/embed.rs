@@ -116,13 +116,15 @@ fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
     // Four digits make three bytes; writing into slices of the exact size needs no capacity
     // checks (a loop of pushes costs several times more).
     for (c, o) in quads.zip(whole.chunks_exact_mut(3)) {
-        let mut n = 0u32;
-        for &d in c {
-            n = (n << 6) | sextet(d)?;
+        let (&[a, b, c, d], [x, y, z]) = (c, o) else {
+            continue;
+        };
+        let [a, b, c, d] = [a, b, c, d].map(|v| u32::from(DIGITS[usize::from(v)]));
+        if (a | b | c | d) & 0xC0 != 0 {
+            return None; // a non-digit (0xFF)
         }
-        if let [a, b, c] = o {
-            (*a, *b, *c) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
-        }
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
     }
     let mut n = 0u32;
     for &d in tail {
