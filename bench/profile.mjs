@@ -1,22 +1,28 @@
 #!/usr/bin/env node
 // Where the time goes: profiles one variant on one figure's workload with the V8 sampling
-// profiler (node:inspector) and prints the top frames by self time, grouped by where they live.
+// profiler (node:inspector) and prints self time per iteration, grouped by where it lives
+// (aibadgr's Rust, the boundary between wasm and JavaScript, JSON.parse, web streams, fetch,
+// GC), then the top frames.
 //
 //   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1] [--events 5000]
-//                          [--seconds 5] [--top 25] [--out FILE.cpuprofile] [--pkg DIR]
+//                          [--first] [--names] [--seconds 5] [--top 25] [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
-// overhead, as in figure 3's in-memory column); ttft: streamed calls to
-// the test server (figure 3); embed: in-memory embeddings (figure 5). --out also writes the raw
-// profile (open it in Chrome DevTools → Performance, or speedscope).
+// overhead, as in figure 3's in-memory column); ttft: streamed calls to the test server (figure
+// 3); embed: in-memory embeddings (figure 5). --first keeps only the samples from each call to its
+// first token (stream, ttft): what time to first token is made of. --names profiles a copy of the
+// package whose .wasm keeps its function names (bench/lib/names.mjs; the shipped one has none, so
+// its frames are `wasm-function[N]`). --out also writes the raw profile (Chrome DevTools →
+// Performance, or speedscope).
 import fs from "node:fs";
 import path from "node:path";
 import inspector from "node:inspector";
 import { snapshotPkg } from "./lib/env.mjs";
 import { variants, clients } from "./lib/variants.mjs";
 import { chatSse, messagesSse, embeddingBodies, chatJson, messagesJson } from "./lib/data.mjs";
-import { sseFetch, routerFetch, pathOf } from "./lib/fetch.mjs";
+import { sseFetch, routerFetch } from "./lib/fetch.mjs";
 import { startServerProcess } from "./lib/server.mjs";
+import { namedCopy } from "./lib/names.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "1"]);
@@ -27,19 +33,30 @@ const what = args.what ?? "stream";
 const reads = args.reads === undefined || args.reads === "event" ? "event" : Number(args.reads);
 const seconds = Number(args.seconds ?? 5);
 const top = Number(args.top ?? 25);
+const first = args.first !== undefined;
+if (first && what === "embed") throw new Error("profile: --first is for stream and ttft");
 
 const snap = snapshotPkg(args.pkg ? path.resolve(args.pkg) : undefined);
-process.on("exit", () => snap.remove());
-const v = variants({ pkgDir: snap.dir }).find((x) => x.name === name);
+const named = args.names !== undefined ? namedCopy(snap.dir) : null;
+process.on("exit", () => { named?.remove(); snap.remove(); });
+const pkgDir = named?.dir ?? snap.dir;
+const v = variants({ pkgDir }).find((x) => x.name === name);
 if (!v) throw new Error(`profile: no variant ${name}`);
 
+// The profiler's clock (µs, monotonic) for --first windows.
+const clock = () => Number(process.hrtime.bigint() / 1000n);
+const windows = [];
 let srv = null;
 let work;
+const streamed = (c) => () => {
+  const t0 = clock();
+  return c.stream(c.client, () => windows.push([t0, clock()]));
+};
 if (what === "stream") {
   const events = Number(args.events ?? 5000);
   const feed = v.proto === "chat" ? chatSse(events) : messagesSse(Math.max(events, 7));
   const [c] = await clients([v], { fetch: sseFetch(feed.events, reads), base: "http://bench.invalid" });
-  work = () => c.stream(c.client);
+  work = streamed(c);
 } else if (what === "embed") {
   if (!v.embed) throw new Error(`profile: ${name} has no embeddings`);
   const e = embeddingBodies();
@@ -49,10 +66,12 @@ if (what === "stream") {
 } else if (what === "ttft") {
   srv = await startServerProcess();
   const [c] = await clients([v], { base: srv.url });
-  work = () => c.stream(c.client);
+  work = streamed(c);
 } else throw new Error(`profile: --what is stream, ttft or embed`);
 
-for (let i = 0; i < 30; i++) await work(); // warm
+// Warm up until the engine has optimized the hot code (wasm is tiered up after many calls).
+for (let i = 0, t = performance.now(); i < 30 || performance.now() - t < 1000; i++) await work();
+windows.length = 0;
 const session = new inspector.Session();
 session.connect();
 const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
@@ -67,39 +86,80 @@ session.disconnect();
 if (srv) await srv.close();
 if (args.out) fs.writeFileSync(args.out, JSON.stringify(profile));
 
-// Self time per frame from samples × time deltas.
+// Self time per node from samples × time deltas (only inside the windows with --first).
 const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+const parent = new Map();
+for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
 const self = new Map();
+let at = profile.startTime;
+let w = 0;
 for (let i = 0; i < profile.samples.length; i++) {
-  const id = profile.samples[i];
-  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  at += profile.timeDeltas[i] ?? 0;
+  const dt = profile.timeDeltas[i + 1] ?? 0;
+  if (first) {
+    while (w < windows.length && windows[w][1] < at) w++;
+    if (!(w < windows.length && windows[w][0] <= at)) continue;
+  }
+  self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + dt);
 }
 const total = [...self.values()].reduce((a, b) => a + b, 0);
+
+// What each wasm-bindgen import in the package's aibadgr.js does, by line: JSON, copies, other.
+const glueLines = fs.readFileSync(path.join(pkgDir, "aibadgr.js"), "utf8").split("\n");
+const COPIES = /^(getStringFromWasm0|passStringToWasm0|decodeText|getArray\w+FromWasm0|get\w+Memory0|getDataViewMemory0)$/;
+const CALLS = /^(makeMutClosure|real|handleError|addToExternrefTable0|takeFromExternrefTable0|__wrap|_wbg_cb_unref|isLikeNone|__destroy_into_raw)$|closures|externref|__wbindgen_/;
+function bindgenGroup(cf) {
+  const fn = cf.functionName;
+  if (COPIES.test(fn)) return "boundary: string and byte copies (wasm-bindgen JS)";
+  if (CALLS.test(fn)) return "boundary: calls, closures, caught errors (wasm-bindgen JS)";
+  const body = glueLines.slice(cf.lineNumber, cf.lineNumber + 3).join(" ");
+  if (/JSON\.(parse|stringify)/.test(body)) return "JSON.parse / JSON.stringify (called from Rust)";
+  if (/getStringFromWasm0|getArray\w+FromWasm0|passStringToWasm0/.test(body)) return "boundary: string and byte copies (wasm-bindgen JS)";
+  return "boundary: other imports (wasm-bindgen JS)";
+}
+/** The nearest ancestor frame that is JavaScript with a URL. */
+function jsCaller(id) {
+  for (let x = parent.get(id); x !== undefined; x = parent.get(x)) {
+    const u = byId.get(x).callFrame.url ?? "";
+    if (u && !u.startsWith("wasm://")) return u;
+  }
+  return "";
+}
+function groupOf(id) {
+  const cf = byId.get(id).callFrame;
+  const u = cf.url ?? "";
+  const fn = cf.functionName;
+  if (u.startsWith("wasm://") || /^(js-to-wasm|wasm-to-js)/.test(fn)) {
+    if (/undici/.test(jsCaller(id))) return "Node: fetch and HTTP (undici, its llhttp wasm)";
+    return /^(js-to-wasm|wasm-to-js)/.test(fn) ? "boundary: calls, closures, caught errors (wasm-bindgen JS)" : "wasm: aibadgr's Rust";
+  }
+  if (u.includes("/snippets/")) return "aibadgr glue.js";
+  if (/aibadgr-(bench|named)-[^/]+\/pkg\//.test(u)) return u.endsWith("/aibadgr.js") ? bindgenGroup(cf) : "aibadgr loader JS";
+  if (u.includes("/openai/") || u.includes("/@anthropic-ai/")) return "SDK JS";
+  if (u.includes("/bench/")) return "bench: consumer loop, raw baseline, fetch stub";
+  if (/webstreams|readablestream|queuingstrategies|transformstream/.test(u) || /^(ReadableStream|readableStream|setupReadableStream|createReadableStream|makeTransferable)/.test(fn)) return "Node: web streams (ReadableStream)";
+  if (/undici|fetch/.test(u)) return "Node: fetch and HTTP (undici, its llhttp wasm)";
+  if (/encoding/.test(u) || fn === "decodeUTF8") return "Node: TextDecoder";
+  if (u.startsWith("node:") || u.includes("internal/")) return "Node: other (timers, AbortController, microtasks)";
+  if (fn === "(garbage collector)") return "GC";
+  if (fn === "(program)" || fn === "(idle)") return "V8: program, idle";
+  if (!u && fn === "writev") return "native: socket writes";
+  return u ? "other JS" : "native builtins";
+}
 const frames = new Map();
 const groups = new Map();
-function groupOf(cf) {
-  const u = cf.url ?? "";
-  if (u.startsWith("wasm://")) return "wasm (aibadgr's Rust; for ttft also undici's llhttp)";
-  if (u.includes("/snippets/")) return "aibadgr glue.js";
-  if (/aibadgr-bench-[^/]+\/pkg\//.test(u)) return "aibadgr wasm-bindgen JS";
-  if (u.includes("/openai/") || u.includes("/@anthropic-ai/")) return "SDK JS";
-  if (u.includes("/bench/")) return "bench (consumer, fetch stub)";
-  if (u.startsWith("node:") || u.includes("internal/")) return "Node internals (streams, fetch, TextDecoder)";
-  if (cf.functionName === "(garbage collector)") return "GC";
-  if (cf.functionName === "(program)" || cf.functionName === "(idle)") return "V8/program/idle";
-  if (!u && cf.functionName === "writev") return "native: socket writes";
-  return u ? "other JS" : "native (builtins: decode, JSON.parse via callers, …)";
-}
 for (const [id, us] of self) {
   const cf = byId.get(id).callFrame;
   const key = `${cf.functionName || "(anonymous)"}  ${cf.url ? `${path.basename(cf.url)}:${cf.lineNumber + 1}` : ""}`;
   frames.set(key, (frames.get(key) ?? 0) + us);
-  const g = groupOf(cf);
+  const g = groupOf(id);
   groups.set(g, (groups.get(g) ?? 0) + us);
 }
-const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-console.log(`${name} / ${what}${what === "stream" ? ` (${reads === "event" ? "1 event/read" : `${reads} B reads`})` : ""}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each`);
-console.log("\nBy group (self time):");
-for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${g}`);
+const calls = first ? windows.length : n;
+const per = (us) => `${(us / calls).toFixed(1).padStart(8)} µs ${((100 * us) / total).toFixed(1).padStart(5)}%`;
+const head = `${name} / ${what}${what === "stream" ? ` (${reads === "event" ? "1 event/read" : `${reads} B reads`}, ${args.events ?? 5000} events)` : ""}${named ? ", named .wasm" : ""}`;
+console.log(`${head}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each${first ? `; up to the first token: ${(total / calls).toFixed(1)} µs of samples per call` : ""}`);
+console.log(`\nBy group (self time per ${first ? "call, up to its first token" : "iteration"}):`);
+for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${per(us)}  ${g}`);
 console.log(`\nTop ${top} frames (self time):`);
-for (const [k, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${k}`);
+for (const [k, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${per(us)}  ${k}`);

@@ -39,7 +39,7 @@ const FIGURES = {
 };
 
 /** The issue's goals (issue 7); KB = 1000 bytes, MB = 10^6 bytes. */
-export const GOALS = { sizeGzip: 25_000, cpuRatio: 1.25, ttftUs: 50, coldRatio: 1.2, embedRatio: 0.6, memBytes: 1_000_000, scaling: 2.2 };
+export const GOALS = { sizeGzip: 25_000, cpuRatio: 1.25, ttftUs: 100, coldRatio: 1.2, embedRatio: 0.6, memBytes: 1_000_000, scaling: 2.2 };
 
 function parseArgs(argv) {
   const o = { quick: false, write: undefined, only: null, json: null, pkg: path.join(ROOT, "pkg") };

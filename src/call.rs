@@ -17,8 +17,9 @@ const IDLE: &str = "aibadgr:idle";
 pub struct Call {
     ctrl: AbortController,
     unlink: Option<Function>,
+    /// The deadline and, once the headers arrived, the idle timeout: one timer.
     deadline: Option<Timer>,
-    idle: Option<Timer>,
+    idle: bool,
     timeout_ms: f64,
     idle_ms: f64,
     secret: Option<String>,
@@ -47,7 +48,7 @@ impl Call {
             ctrl,
             unlink,
             deadline,
-            idle: None,
+            idle: false,
             timeout_ms,
             idle_ms,
             secret,
@@ -72,14 +73,17 @@ impl Call {
 
     /// Starts the idle timer (once the stream's headers arrived).
     pub fn start_idle(&mut self) {
-        if self.idle.is_none() {
-            self.idle = Some(Timer::new(self.idle_ms, &self.ctrl, IDLE));
+        if !self.idle {
+            self.idle = true;
+            if let Some(t) = &self.deadline {
+                t.idle(self.idle_ms, IDLE);
+            }
         }
     }
 
     /// Records that data arrived, restarting the idle clock.
     pub fn touch(&self) {
-        if let Some(t) = &self.idle {
+        if let (true, Some(t)) = (self.idle, &self.deadline) {
             t.touch();
         }
     }
@@ -94,9 +98,6 @@ impl Call {
     /// Ends the call's timers and detaches it from the caller's signal. Idempotent.
     pub fn finish(&mut self) {
         if let Some(t) = self.deadline.take() {
-            t.stop();
-        }
-        if let Some(t) = self.idle.take() {
             t.stop();
         }
         if let Some(f) = self.unlink.take() {

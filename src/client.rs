@@ -181,11 +181,24 @@ fn prepare(
     options: &JsValue,
 ) -> Result<(Job, Option<AbortSignal>), Error> {
     let CallSetup { opts, signal } = options::call(options)?;
-    if request.is_object() {
-        validate::numbers(op.endpoint, &|k| options::opt(&get(request, k), 0))?;
-    }
-    let job = Job::new(&cfg.config, op, stringify(request)?, opts)?;
+    let read = |k: &str| options::opt(&get(request, k), 0);
+    let text = match stringify(request) {
+        Ok(t) => t,
+        Err(e) => {
+            if request.is_object() {
+                validate::numbers(op.endpoint, &read)?;
+            }
+            return Err(e);
+        }
+    };
+    let job = Job::new(&cfg.config, op, text, opts, &read, own_keys(request))?;
     Ok((job, signal))
+}
+
+/// The number of the request's own enumerable keys (what `JSON.stringify` looks at).
+fn own_keys(v: &JsValue) -> Option<usize> {
+    v.dyn_ref::<js_sys::Object>()
+        .map(|o| js_sys::Object::keys(o).length() as usize)
 }
 
 fn stringify(v: &JsValue) -> Result<String, Error> {
@@ -361,7 +374,7 @@ fn answered(
     model: Option<&str>,
     totals: Rc<RefCell<Totals>>,
 ) -> Track {
-    let mut meta = Meta::from_response(resp, cfg.config.api_key.as_deref(), false);
+    let mut meta = Meta::deferred(resp);
     meta.started = started;
     meta.attempts = attempts;
     meta.model = model.map(str::to_owned);
@@ -369,7 +382,7 @@ fn answered(
         log::response(
             meta.status,
             meta.elapsed_ms() as u64,
-            meta.request_id.as_deref(),
+            crate::meta::request_id(resp).as_deref(),
             attempts,
         )
     });
@@ -446,20 +459,27 @@ fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
 
 /// Reads an embeddings response we asked for as base64 and turns each vector into a
 /// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
+/// The body is read as bytes once; Rust decodes the vectors and cuts their strings out of the
+/// JSON, which JavaScript then parses; each vector is copied out of wasm memory once.
 async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
     let bytes = crate::body::bytes(&call, &resp).await?;
     call.finish();
-    let text = String::from_utf8_lossy(&bytes);
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(&bytes),
+    };
     match embed::split(&text) {
         Some((rest, vectors)) => {
             let v = parse_body(&resp, &rest, call.secret())?;
             let data = get(&v, "data");
-            for (i, vec) in vectors.into_iter().enumerate() {
+            for (i, vec) in vectors.iter().enumerate() {
                 let item = js_sys::Reflect::get_u32(&data, i as u32).unwrap_or(JsValue::UNDEFINED);
                 if item.is_object() {
-                    let arr = js_sys::Float32Array::new_with_length(vec.len() as u32);
-                    arr.copy_from(&vec);
-                    set(&item, "embedding", &arr);
+                    set(
+                        &item,
+                        "embedding",
+                        &js_sys::Float32Array::from(vec.as_slice()),
+                    );
                 }
             }
             Ok(v)

@@ -5,7 +5,7 @@ pub use crate::call::Call;
 use crate::error::{Error, Kind};
 use crate::glue::Timer;
 use crate::jserror::JsError;
-use crate::jsval::{get, set};
+use crate::jsval::get;
 use crate::meta::{header, request_id};
 use crate::options::Setup;
 use js_sys::{Object, Promise};
@@ -33,10 +33,15 @@ pub struct Prepared {
 impl Prepared {
     /// Builds the header object once for all attempts.
     pub fn new(url: String, headers: &[(String, String)], body: JsValue) -> Prepared {
-        let h = Object::new();
+        // Names and values hold no NUL (config checks them): one string, one call.
+        let mut pairs = String::new();
         for (k, v) in headers {
-            set(&h, k, &JsValue::from_str(v));
+            for part in [k, v] {
+                pairs.push_str(part);
+                pairs.push('\0');
+            }
         }
+        let h = crate::glue::Shape::headers(&pairs);
         Prepared {
             url,
             headers: h,
@@ -46,19 +51,7 @@ impl Prepared {
 }
 
 async fn fetch_once(cfg: &Setup, call: &Call, req: &Prepared) -> Result<Response, Error> {
-    let init = Object::new();
-    // A request without a body (`models()`) is a GET.
-    let no_body = req.body.is_undefined();
-    set(
-        &init,
-        "method",
-        &JsValue::from_str(if no_body { "GET" } else { "POST" }),
-    );
-    set(&init, "headers", &req.headers);
-    if !no_body {
-        set(&init, "body", &req.body);
-    }
-    set(&init, "signal", &call.signal());
+    let init = crate::glue::Shape::init(&req.headers, &req.body, &call.signal());
     let started = match &cfg.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init),
         None => global_fetch(&req.url, &init),

@@ -55,6 +55,10 @@ pub fn not_an_event_stream(status: u16, ctype: &str, head: &[u8]) -> Error {
 /// Reads an event (or a bare body) as an error payload and returns it as an error marked with
 /// the status it stands for, when that status is retried or falls back (404); else `None`.
 pub fn first_error(data: &str, error_event: bool) -> Option<Error> {
+    // Most first events are a role or message_start chunk: no need to parse them here.
+    if !error_event && !data.contains("error") {
+        return None;
+    }
     let v = json::parse(data).ok()?;
     let member = v.get("error").filter(|e| !e.is_null());
     if member.is_none() && !error_event && v.get("type").and_then(Value::as_str) != Some("error") {

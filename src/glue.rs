@@ -27,12 +27,16 @@ extern "C" {
         name: Option<&str>,
     ) -> JsAiBadgrError;
 
-    /// A timer that aborts a controller after a stretch without `touch()`.
+    /// A call's timer: aborts a controller at its deadline, or after a stretch without
+    /// `touch()` once `idle()` started.
     pub type Timer;
     /// Starts a timer of `ms` that aborts `ctrl` with `reason`.
     #[wasm_bindgen(constructor)]
     pub fn new(ms: f64, ctrl: &AbortController, reason: &str) -> Timer;
-    /// Restarts the timer's clock.
+    /// Also aborts with `reason` once `ms` pass without [`Timer::touch`].
+    #[wasm_bindgen(method)]
+    pub fn idle(this: &Timer, ms: f64, reason: &str);
+    /// Restarts the idle clock.
     #[wasm_bindgen(method)]
     pub fn touch(this: &Timer);
     /// Ends the timer.
@@ -78,6 +82,28 @@ extern "C" {
     /// Fails the stream with `e`.
     #[wasm_bindgen(method)]
     pub fn error(this: &Channel, e: &JsValue);
+
+    /// Objects JavaScript builds in one call (Rust would cross the boundary per property).
+    pub type Shape;
+    /// `fetch()`'s init: `{ method: "POST", headers, body, signal }`, or a GET without `body`
+    /// when `body` is undefined.
+    #[wasm_bindgen(static_method_of = Shape)]
+    pub fn init(headers: &js_sys::Object, body: &JsValue, signal: &AbortSignal) -> js_sys::Object;
+    /// Header names and values joined by `\0` as a plain object.
+    #[wasm_bindgen(static_method_of = Shape)]
+    pub fn headers(pairs: &str) -> js_sys::Object;
+    /// Defines `target.response` (non-enumerable, writable) as a getter that returns
+    /// `build([headers, status, attempts, model, elapsedMs])`, built once.
+    #[wasm_bindgen(static_method_of = Shape)]
+    pub fn response(
+        target: &JsValue,
+        headers: &JsValue,
+        status: u16,
+        attempts: u32,
+        model: Option<&str>,
+        elapsed_ms: f64,
+        build: &JsValue,
+    );
 
     /// The `ReadableStream` subclass JavaScript sees for messages streams.
     pub type MessageStream;

@@ -1,7 +1,7 @@
 //! A checked request, snapshotted as JSON when the method was called: which call it is, the
 //! models to try in order, the body each is sent, the headers, URL, limits and timeouts. Pure.
 
-use crate::config::{api_model, CallOptions, Config};
+use crate::config::{api_model, CallOptions, Config, Opt};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::json;
@@ -62,10 +62,26 @@ pub struct Job {
 impl Job {
     /// Checks `request` (the caller's request as JSON text) for `op` and plans it: the
     /// model (else the client's default), then the fallback models (the call's, else the
-    /// client's), each once. Nothing is sent when this fails.
-    pub fn new(cfg: &Config, op: Op, request: String, opts: CallOptions) -> Result<Job, Error> {
+    /// client's), each once. Nothing is sent when this fails. `read` reads a member of the
+    /// request as the caller gave it, for the numeric parameters (JSON turns NaN and Infinity
+    /// into null); it is asked only for those the JSON shows, unless the JSON left members out
+    /// (`own_keys`, the request's own enumerable keys, differs: a function, say).
+    pub fn new(
+        cfg: &Config,
+        op: Op,
+        request: String,
+        opts: CallOptions,
+        read: &dyn Fn(&str) -> Opt,
+        own_keys: Option<usize>,
+    ) -> Result<Job, Error> {
         let parsed = json::parse(&request).map_err(|_| {
             Error::invalid("request", "could not be read back as JSON; pass plain data")
+        })?;
+        let members = parsed.as_object().map(<[_]>::len);
+        let complete = members.is_some() && members == own_keys;
+        validate::numbers(op.endpoint, &|name| match parsed.get(name) {
+            None if complete => Opt::Missing,
+            _ => read(name),
         })?;
         validate::request(op.endpoint, &parsed, op.stream)?;
         let default_model = if op == Op::EMBED {
@@ -219,28 +235,61 @@ mod tests {
         c
     }
 
+    fn job(c: &Config, op: Op, text: &str, opts: CallOptions) -> Result<Job, Error> {
+        Job::new(c, op, text.into(), opts, &|_| Opt::Missing, None)
+    }
+
+    #[test]
+    fn numbers_are_read_from_the_request_only_where_the_json_shows_them() {
+        let c = cfg(&[]);
+        let asked = std::cell::RefCell::new(Vec::new());
+        let nan = |name: &str| {
+            asked.borrow_mut().push(name.to_owned());
+            if name == "temperature" {
+                Opt::Num(f64::NAN)
+            } else {
+                Opt::Missing
+            }
+        };
+        // {temperature: NaN} becomes "temperature":null in JSON: read, and refused.
+        let text = r#"{"messages":[{"role":"user","content":"hi"}],"temperature":null}"#;
+        let e = Job::new(&c, Op::CHAT, text.into(), CallOptions::default(), &nan, Some(2))
+            .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("temperature"));
+        assert!(e.message.contains("NaN"), "{}", e.message);
+        assert_eq!(*asked.borrow(), ["temperature"], "only what the JSON shows is read");
+        // A member JSON left out (a function): every numeric parameter is read.
+        asked.borrow_mut().clear();
+        assert!(Job::new(&c, Op::CHAT, HI.into(), CallOptions::default(), &nan, Some(2)).is_err());
+        assert!(asked.borrow().iter().any(|n| n == "temperature"));
+        // The JSON holds every member and no numeric one: nothing is read.
+        asked.borrow_mut().clear();
+        assert!(Job::new(&c, Op::CHAT, HI.into(), CallOptions::default(), &nan, Some(1)).is_ok());
+        assert!(asked.borrow().is_empty());
+    }
+
     const HI: &str = r#"{"messages":[{"role":"user","content":"hi"}]}"#;
 
     #[test]
     fn models_are_the_request_then_the_fallbacks_each_once_without_the_prefix() {
         let c = cfg(&["aibadgr/normal", "premium", "normal"]);
         let req = r#"{"model":"aibadgr/basic","messages":[{"role":"user","content":"hi"}]}"#;
-        let j = Job::new(&c, Op::CHAT, req.into(), CallOptions::default()).unwrap();
+        let j = job(&c, Op::CHAT, req, CallOptions::default()).unwrap();
         assert_eq!(j.models, ["basic", "normal", "premium"]);
         let opts = CallOptions {
             fallback_models: Some(vec!["premium".into(), "basic".into()]),
             ..CallOptions::default()
         };
-        let j = Job::new(&c, Op::CHAT, HI.into(), opts).unwrap();
+        let j = job(&c, Op::CHAT, HI, opts).unwrap();
         assert_eq!(j.models, ["basic", "premium"], "the call's fallbacks win");
-        let j = Job::new(&c, Op::EMBED, r#"{"input":"x"}"#.into(), CallOptions::default()).unwrap();
+        let j = job(&c, Op::EMBED, r#"{"input":"x"}"#, CallOptions::default()).unwrap();
         assert_eq!(j.models, ["text-embedding-ada-002"], "embeddings never fall back");
     }
 
     #[test]
     fn each_model_gets_its_own_body() {
         let c = cfg(&["premium"]);
-        let j = Job::new(&c, Op::CHAT_STREAM, HI.into(), CallOptions::default()).unwrap();
+        let j = job(&c, Op::CHAT_STREAM, HI, CallOptions::default()).unwrap();
         let b0 = j.body(0).unwrap();
         assert!(b0.contains(r#""model":"basic""#), "{b0}");
         assert!(b0.contains(r#""stream":true"#));
@@ -248,10 +297,10 @@ mod tests {
         assert!(j.hide_usage_chunk);
         assert!(j.body(1).unwrap().contains(r#""model":"premium""#));
         let with = r#"{"messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":false}}"#;
-        let j = Job::new(&c, Op::CHAT_STREAM, with.into(), CallOptions::default()).unwrap();
+        let j = job(&c, Op::CHAT_STREAM, with, CallOptions::default()).unwrap();
         assert!(!j.hide_usage_chunk);
         assert!(j.body(0).unwrap().contains(r#""include_usage":false"#));
-        let e = Job::new(&c, Op::EMBED, r#"{"input":"x"}"#.into(), CallOptions::default()).unwrap();
+        let e = job(&c, Op::EMBED, r#"{"input":"x"}"#, CallOptions::default()).unwrap();
         assert!(e.decode_embeddings);
         assert!(e.body(0).unwrap().contains(r#""encoding_format":"base64""#));
         assert_eq!(Job::models(CallOptions::default()).body(0), None, "GET /models");
@@ -261,7 +310,7 @@ mod tests {
     fn headers_url_limits_and_timeouts_come_from_the_call_then_the_client() {
         let c = cfg(&[]);
         let msg = r#"{"model":"basic","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#;
-        let j = Job::new(&c, Op::MESSAGES, msg.into(), CallOptions::default()).unwrap();
+        let j = job(&c, Op::MESSAGES, msg, CallOptions::default()).unwrap();
         let h = j.headers(&c);
         assert!(h.contains(&("anthropic-version".into(), ANTHROPIC_VERSION.into())));
         assert_eq!(j.url(&c), "https://aibadgr.com/api/v1/messages");
@@ -282,8 +331,8 @@ mod tests {
     #[test]
     fn a_bad_request_is_refused_before_anything_is_planned() {
         let c = cfg(&[]);
-        let e = Job::new(&c, Op::CHAT, "{}".into(), CallOptions::default()).unwrap_err();
+        let e = job(&c, Op::CHAT, "{}", CallOptions::default()).unwrap_err();
         assert_eq!(e.kind, crate::error::Kind::InvalidRequest);
-        assert!(Job::new(&c, Op::CHAT, "{".into(), CallOptions::default()).is_err());
+        assert!(job(&c, Op::CHAT, "{", CallOptions::default()).is_err());
     }
 }

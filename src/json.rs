@@ -248,7 +248,8 @@ impl<'a> Parser<'a> {
                     run = self.pos;
                 }
                 Some(0..=0x1f) => return self.err("control character in string"),
-                Some(_) => self.pos += 1,
+                // The plain run up to the next quote, backslash or control character at once.
+                Some(_) => self.pos += self.b.get(self.pos..).map_or(1, plain_run).max(1),
             }
         }
     }
@@ -343,6 +344,34 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// The length of the run of string bytes that need no look (no `"`, `\\` or control byte),
+/// eight bytes at a time: long strings (base64 embeddings, long answers) are mostly such runs.
+fn plain_run(rest: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether any byte of `w` is zero, or below 0x20 (exact for the word as a whole).
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let mut n = 0;
+    for chunk in rest.chunks_exact(8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(bytes);
+        if zero(w ^ (ONES * 0x22))
+            || zero(w ^ (ONES * 0x5C))
+            || w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0
+        {
+            break;
+        }
+        n += 8;
+    }
+    let tail = rest.get(n..).unwrap_or_default();
+    n + tail
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(tail.len())
 }
 
 /// A forward-only reader over one JSON text, for hot paths that look at a few members of
@@ -670,6 +699,37 @@ pub fn push_u64(out: &mut String, n: u64) {
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
+
+    #[test]
+    fn plain_runs_stop_where_a_byte_by_byte_scan_does() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let picks = [
+            b'a', b'"', b'\\', 0x1f, 0x00, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff,
+        ];
+        for len in 0..40 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // Mostly plain bytes, so runs are long.
+                        if seed % 5 == 0 {
+                            picks[(seed >> 8) as usize % picks.len()]
+                        } else {
+                            b'A' + (seed >> 16) as u8 % 26
+                        }
+                    })
+                    .collect();
+                assert_eq!(plain_run(&bytes), naive(&bytes), "{bytes:?}");
+            }
+        }
+    }
     use super::*;
     use proptest::prelude::*;
 

@@ -10,6 +10,7 @@ use crate::usage::{self, Totals, Usage};
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Response;
 
@@ -23,6 +24,9 @@ pub struct Meta {
     pub headers: JsValue,
     /// Whether `headers` is still the `Headers` object.
     lazy: bool,
+    /// Whether the request id and rate limits are still to be read from `headers` (a
+    /// successful call's metadata is read when `response` is first read; see [`Meta::attach`]).
+    deferred: bool,
     /// `x-request-id`, else `request-id`.
     pub request_id: Option<String>,
     /// HTTP requests made for the call: retries and fallback models included.
@@ -43,44 +47,63 @@ impl Meta {
     /// copied when read (copying a `Headers` costs more than the rest of a call's bookkeeping).
     #[inline(never)]
     pub fn from_response(resp: &Response, secret: Option<&str>, eager: bool) -> Meta {
-        let raw: JsValue = resp.headers().into();
-        let iterable = Reflect::has(&raw, &js_sys::Symbol::iterator()).unwrap_or(false);
-        let lazy = !eager && iterable;
-        let headers: JsValue = if lazy {
-            raw
-        } else {
-            Object::from_entries(&raw)
-                .map(JsValue::from)
-                .unwrap_or_else(|_| Object::new().into())
-        };
-        if let Some(s) = secret.filter(|s| s.len() >= 4 && !lazy) {
-            let text = js_sys::JSON::stringify(&headers)
+        let mut m = Meta::deferred(resp);
+        m.read_deferred(eager);
+        let headers = &m.headers;
+        if let Some(s) = secret.filter(|s| s.len() >= 4 && !m.lazy) {
+            let text = js_sys::JSON::stringify(headers)
                 .ok()
                 .and_then(|t| t.as_string())
                 .unwrap_or_default();
             if text.contains(s) {
-                for k in crate::jsval::keys(&headers) {
-                    if get(&headers, &k).as_string().is_some_and(|v| v.contains(s)) {
-                        set(&headers, &k, &JsValue::from_str("[redacted]"));
+                for k in crate::jsval::keys(headers) {
+                    if get(headers, &k).as_string().is_some_and(|v| v.contains(s)) {
+                        set(headers, &k, &JsValue::from_str("[redacted]"));
                     }
                 }
             }
         }
-        let find = |n: &str| header(resp, n);
-        let rate_limit = ratelimit::parse(find, |d| {
-            Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
-        });
+        m
+    }
+
+    /// Reads only the status now: the request id and rate limits are read from the headers
+    /// when `response` is first read (most callers never read it, and reading headers is most
+    /// of what the metadata costs). For a successful response, whose headers need no redaction.
+    #[inline(never)]
+    pub fn deferred(resp: &Response) -> Meta {
         let now = js_sys::Date::now();
         Meta {
             status: resp.status(),
-            headers,
-            lazy,
-            request_id: request_id(resp),
+            headers: resp.headers().into(),
+            lazy: true,
+            deferred: true,
+            request_id: None,
             attempts: 1,
             model: None,
             started: now,
             ended: now,
-            rate_limit,
+            rate_limit: None,
+        }
+    }
+
+    /// Reads what [`Meta::deferred`] left in the headers: request id and rate limits; copies
+    /// the headers into a plain object when `copy` (or when they cannot be copied later).
+    #[inline(never)]
+    fn read_deferred(&mut self, copy: bool) {
+        if !std::mem::take(&mut self.deferred) {
+            return;
+        }
+        let h: &web_sys::Headers = self.headers.unchecked_ref();
+        let find = |n: &str| h.get(n).ok().flatten();
+        self.rate_limit = ratelimit::parse(find, |d| {
+            Some(js_sys::Date::parse(d) - js_sys::Date::now()).filter(|v| !v.is_nan())
+        });
+        self.request_id = find("x-request-id").or_else(|| find("request-id"));
+        if copy || !Reflect::has(&self.headers, &js_sys::Symbol::iterator()).unwrap_or(false) {
+            self.lazy = false;
+            self.headers = Object::from_entries(&self.headers)
+                .map(JsValue::from)
+                .unwrap_or_else(|_| Object::new().into());
         }
     }
 
@@ -125,10 +148,25 @@ impl Meta {
         o
     }
 
-    /// Defines `target.response` (non-enumerable, so JSON and spreads leave it out).
+    /// Defines `target.response` (non-enumerable, so JSON and spreads leave it out). Deferred
+    /// metadata becomes a getter that builds the object when first read.
     #[inline(never)]
     pub fn attach(&self, target: &JsValue) {
         if !target.is_object() {
+            return;
+        }
+        if self.deferred {
+            BUILD.with(|build| {
+                crate::glue::Shape::response(
+                    target,
+                    &self.headers,
+                    self.status,
+                    self.attempts,
+                    self.model.as_deref(),
+                    self.elapsed_ms(),
+                    build,
+                )
+            });
             return;
         }
         let desc = Object::new();
@@ -141,6 +179,30 @@ impl Meta {
             &desc,
         );
     }
+}
+
+thread_local! {
+    /// Builds a deferred `response` object from `[headers, status, attempts, model, elapsedMs]`
+    /// (one function for the whole module, so a call creates no closure of its own).
+    static BUILD: JsValue = Closure::<dyn Fn(JsValue) -> JsValue>::new(|parts: JsValue| {
+        let at = |i| Reflect::get_u32(&parts, i).unwrap_or(JsValue::UNDEFINED);
+        let num = |i| at(i).as_f64().unwrap_or(0.0);
+        let mut m = Meta {
+            status: num(1) as u16,
+            headers: at(0),
+            lazy: true,
+            deferred: true,
+            request_id: None,
+            attempts: num(2) as u32,
+            model: at(3).as_string(),
+            started: 0.0,
+            ended: num(4),
+            rate_limit: None,
+        };
+        m.read_deferred(false);
+        m.to_js()
+    })
+    .into_js_value();
 }
 
 /// Returns a response header, if present.

@@ -118,6 +118,9 @@ pub fn client(options: &JsValue, env: &JsValue) -> Result<Setup, Error> {
 
 /// Reads per-call options.
 pub fn call(options: &JsValue) -> Result<CallSetup, Error> {
+    if options.is_undefined() {
+        return Ok(CallSetup::default()); // most calls: nothing to read
+    }
     let o = object(
         options,
         "call options",

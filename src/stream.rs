@@ -75,6 +75,10 @@ struct Io {
     head: Vec<u8>,
     /// `partial()`: the answer's text so far, and the last value given out (as JSON).
     partial: Option<Box<(String, String)>>,
+    /// Whether text was batched yet: the batch with the first text ends right after it, so
+    /// the first token is not held back while the rest of a read (a short answer's whole
+    /// body) is processed.
+    texted: bool,
 }
 
 struct Inner {
@@ -123,7 +127,11 @@ impl Io {
                 },
                 None => break,
             };
+            let first = !self.texted;
             self.handle(mode, ev, batch.as_deref_mut())?;
+            if first && self.texted {
+                return Ok(()); // the rest on the next drain
+            }
         }
         if let (PARTIAL, Some(b)) = (mode, batch.as_deref_mut()) {
             self.partial_value(b);
@@ -228,11 +236,13 @@ impl Io {
                 b.text.push(if b.count == 0 { '[' } else { ',' });
                 b.text.push_str(&ev.data);
                 b.count += 1;
+                self.texted |= text.is_some();
             }
             TEXT => {
                 if let Some(t) = text {
                     b.text.push_str(&t);
                     b.count += 1;
+                    self.texted = true;
                 }
             }
             PARTIAL => {
@@ -681,6 +691,7 @@ impl StreamCore {
             pending: None,
             head,
             partial: None,
+            texted: false,
         };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {

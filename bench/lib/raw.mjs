@@ -4,13 +4,15 @@
 // line ends, lines split across reads, UTF-8 split across reads) and no more. Each read's text is
 // scanned once, so a huge line arriving in tiny reads costs linear time.
 
-/** POSTs JSON; returns the Response, or throws on a non-2xx status. */
-export async function post(fetchFn, url, apiKey, body) {
-  const res = await fetchFn(url, {
+/** POSTs JSON (with `signal` when given); returns the Response, or throws on a non-2xx status. */
+export async function post(fetchFn, url, apiKey, body, signal) {
+  const init = {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
     body: JSON.stringify(body),
-  });
+  };
+  if (signal) init.signal = signal;
+  const res = await fetchFn(url, init);
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   return res;
 }
@@ -51,8 +53,8 @@ export async function chat(fetchFn, baseUrl, apiKey, body) {
 }
 
 /** Streamed chat: an async iterable of chat.completion.chunk objects. */
-export async function chatStream(fetchFn, baseUrl, apiKey, body) {
-  const res = await post(fetchFn, `${baseUrl}/chat/completions`, apiKey, { ...body, stream: true });
+export async function chatStream(fetchFn, baseUrl, apiKey, body, signal) {
+  const res = await post(fetchFn, `${baseUrl}/chat/completions`, apiKey, { ...body, stream: true }, signal);
   return events(res);
 }
 
@@ -63,12 +65,14 @@ export async function embed(fetchFn, baseUrl, apiKey, body) {
 }
 
 /** Streamed Anthropic messages: an async iterable of message events. */
-export async function messagesStream(fetchFn, baseUrl, apiKey, body) {
-  const res = await fetchFn(`${baseUrl}/messages`, {
+export async function messagesStream(fetchFn, baseUrl, apiKey, body, signal) {
+  const init = {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": apiKey, "anthropic-version": "2023-06-01" },
     body: JSON.stringify({ ...body, stream: true }),
-  });
+  };
+  if (signal) init.signal = signal;
+  const res = await fetchFn(`${baseUrl}/messages`, init);
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   return events(res);
 }

@@ -415,7 +415,13 @@ function stackHook(t) {
 const touchAll = (log, tag, s, c) => () => {
   reenter(log, `${tag} final`, () => s.final());
   reenter(log, `${tag} usage`, () => s.usage);
-  reenter(log, `${tag} iterate`, () => s[Symbol.asyncIterator]().next());
+  // Read to the end: the first next() starts inside the hook; final() above settles only once
+  // the iteration that took the stream ends (a first batch may end right after the first text).
+  reenter(log, `${tag} iterate`, () => {
+    const it = s[Symbol.asyncIterator]();
+    const step = () => it.next().then((r) => (r.done ? r : step()));
+    return step();
+  });
   reenter(log, `${tag} client.usage`, () => c.usage.total.requests);
   reenter(log, `${tag} chat`, () => c.chat({ messages: HI }));
 };

@@ -1,0 +1,58 @@
+// A copy of a built package whose .wasm keeps its function names, for `profile.mjs --names`.
+// The shipped .wasm has no name section (wasm-opt strips it), so its frames show as
+// `wasm-function[N]`. This runs the same wasm-bindgen and wasm-opt -Oz steps as the package build
+// on the same compiled module (target/ship, written by pkg-template/build.mjs), with names kept
+// (-g), and checks that the JavaScript it generates is the package's own: the code profiled is
+// the shipped code, only named.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { ROOT } from "./env.mjs";
+
+const MODULE = path.join(ROOT, "target", "ship", "wasm32-unknown-unknown", "release", "aibadgr.wasm");
+const BIN = path.join(ROOT, ".ci", "tools", "node_modules", ".bin");
+
+/** The wasm-opt flags of the package build (Cargo.toml's wasm-pack profile), plus -g. */
+function optFlags() {
+  const toml = fs.readFileSync(path.join(ROOT, "Cargo.toml"), "utf8");
+  const m = /\[package\.metadata\.wasm-pack\.profile\.release\][^[]*wasm-opt\s*=\s*\[([^\]]*)\]/.exec(toml);
+  const flags = m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : ["-Oz"];
+  return [...flags, "-g"];
+}
+
+/** Strips the one line build.mjs rewrites in wasm-bindgen's output (the URL fallback). */
+const comparable = (js) => js.split("\n").filter((l) => !/import\.meta\.url|the package's entry files load the \.wasm/.test(l)).join("\n");
+
+/**
+ * Writes a copy of the package in `pkgDir` with a named .wasm (embedded as the package embeds
+ * it) and returns `{ dir, remove() }`. Throws when target/ship does not hold this build.
+ */
+export function namedCopy(pkgDir) {
+  if (!fs.existsSync(MODULE)) throw new Error(`profile --names: ${path.relative(ROOT, MODULE)} is missing; run node pkg-template/build.mjs`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aibadgr-named-"));
+  const remove = () => fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    const wb = path.join(tmp, "wb");
+    execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", wb, "--out-name", "aibadgr", MODULE], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` } });
+    const glue = fs.readFileSync(path.join(wb, "aibadgr.js"), "utf8");
+    if (comparable(glue) !== comparable(fs.readFileSync(path.join(pkgDir, "aibadgr.js"), "utf8"))) {
+      throw new Error("profile --names: target/ship holds another build than the package; run node pkg-template/build.mjs");
+    }
+    const named = path.join(tmp, "named.wasm");
+    execFileSync(path.join(BIN, "wasm-opt"), [...optFlags(), path.join(wb, "aibadgr_bg.wasm"), "-o", named], { stdio: ["ignore", "ignore", "inherit"] });
+    const dir = path.join(tmp, "pkg");
+    fs.cpSync(pkgDir, dir, { recursive: true });
+    const bytes = fs.readFileSync(named);
+    fs.writeFileSync(path.join(dir, "aibadgr_bg.wasm"), bytes);
+    const inline = fs.readFileSync(path.join(ROOT, "pkg-template", "wasm-inline.js"), "utf8")
+      .replace("__WASM_DEFLATE_BASE64__", () => zlib.deflateRawSync(bytes, { level: 9 }).toString("base64"))
+      .replace("__WASM_SIZE__", String(bytes.length));
+    fs.writeFileSync(path.join(dir, "wasm-inline.js"), inline);
+    return { dir, remove };
+  } catch (e) {
+    remove();
+    throw e;
+  }
+}
