@@ -11,6 +11,8 @@
 //! latest non-null value at the top and choice level, merged when they sit in a delta).
 
 use crate::json::{self, push_key, push_sep, write_str, Value};
+use crate::template::Template;
+use std::borrow::Cow;
 
 /// Why a stream payload could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub struct ChatAccumulator {
     usage: Option<String>,
     chunks: usize,
     saw_finish: bool,
+    /// The last content-only chunk the fast path took, and its choice's index.
+    template: (Template, u64),
 }
 
 /// Metadata members and their defaults (`None`: left out when missing).
@@ -464,10 +468,37 @@ impl ChatAccumulator {
     ///
     /// A payload with an `error` member returns [`ChunkError::Api`] and changes nothing.
     pub fn push(&mut self, data: &str) -> Result<ChunkSummary, ChunkError> {
+        if let Some(summary) = self.push_templated(data) {
+            return Ok(summary);
+        }
         match self.push_fast(data) {
             Some(summary) => Ok(summary),
-            None => self.push_tree(data),
+            None => {
+                self.template.0.forget();
+                self.push_tree(data)
+            }
         }
+    }
+
+    /// Takes a chunk that is the last content-only chunk with another content string (see
+    /// [`Template`]): the same effect as [`push_fast`](Self::push_fast), without parsing.
+    fn push_templated(&mut self, data: &str) -> Option<ChunkSummary> {
+        let text = self.template.0.text(data)?;
+        let index = self.template.1;
+        let at = self
+            .choices
+            .binary_search_by_key(&index, |c| c.index)
+            .ok()?;
+        let choice = self.choices.get_mut(at)?;
+        choice
+            .content
+            .get_or_insert_with(String::new)
+            .push_str(text);
+        self.chunks += 1;
+        Some(ChunkSummary {
+            content: (index == 0 && !text.is_empty()).then(|| text.to_owned()),
+            ..ChunkSummary::default()
+        })
     }
 
     /// The general path of [`push`](Self::push): parses the whole payload.
@@ -527,6 +558,8 @@ impl ChatAccumulator {
     fn push_fast(&mut self, data: &str) -> Option<ChunkSummary> {
         let mut s = json::Scanner::new(data);
         let (mut index, mut content, mut role) = (0, None, None);
+        // Where a content string without escapes lies (for the template).
+        let mut span = None;
         let (mut seen_choices, mut has_choice) = (false, false);
         // Unknown choice members, checked once the choice is known.
         let mut choice_extra: Vec<(String, &str)> = Vec::new();
@@ -561,7 +594,12 @@ impl ChatAccumulator {
                                         if slot.is_some() {
                                             return None;
                                         }
-                                        *slot = Some(s.string()?);
+                                        let v = s.string()?;
+                                        if let (true, Cow::Borrowed(b)) = (key == "content", &v) {
+                                            let end = s.pos().saturating_sub(1);
+                                            span = Some((end.saturating_sub(b.len()), end));
+                                        }
+                                        *slot = Some(v);
                                         Some(())
                                     }
                                     _ => s.null().then_some(()),
@@ -615,6 +653,13 @@ impl ChatAccumulator {
         };
         if !has_choice {
             return Some(summary);
+        }
+        match (span, &role) {
+            (Some((start, end)), None) => {
+                self.template.0.learn(data, start, end);
+                self.template.1 = index;
+            }
+            _ => self.template.0.forget(),
         }
         let new = |index| Choice {
             index,
@@ -1264,6 +1309,39 @@ mod tests {
             tree.push_tree(warm).unwrap();
             proptest::prop_assert_eq!(fast.push(&text), tree.push_tree(&text));
             proptest::prop_assert_eq!(fast.finish(), tree.finish());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, cases: 500, ..Default::default() })]
+        /// Random sequences of chunks that differ from each other only a little (content,
+        /// index, unknown members, finish): the template, fast and tree paths all agree.
+        #[test]
+        fn template_agrees_with_the_tree_path(picks in proptest::collection::vec((0usize..14, 0usize..6), 1..40)) {
+            let texts = ["a", " tok", "", "é😀", "q\\\"x", "\\n"];
+            let shapes = [
+                r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"T"},"logprobs":null,"finish_reason":null}],"usage":null}"#,
+                r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":1,"delta":{"content":"T"},"logprobs":null,"finish_reason":null}],"usage":null}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"}}],"x":1}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"}}],"x":2}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"},"f":[1]}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"},"f":[2]}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"role":"assistant","content":"T"}}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"},"finish_reason":"stop"}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T","x":"y"}}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":null}}],"usage":{"total_tokens":3}}"#,
+                r#"{"id":"c1","choices":[],"usage":{"total_tokens":3}}"#,
+                r#"{"id":"","created":0,"model":"","choices":[{"index":0,"delta":{"content":"T"}}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"}},{"index":1,"delta":{"content":"T"}}]}"#,
+                r#"{"error":{"message":"T"}}"#,
+            ];
+            let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
+            for (shape, text) in picks {
+                let d = shapes[shape].replace('T', texts[text]);
+                proptest::prop_assert_eq!(fast.push(&d), tree.push_tree(&d), "chunk {}", d);
+                proptest::prop_assert_eq!(fast.finish(), tree.finish(), "after {}", d);
+                proptest::prop_assert_eq!(fast.chunks(), tree.chunks());
+            }
         }
     }
 

@@ -33,6 +33,7 @@ pub mod schema;
 pub mod sse;
 pub mod stream;
 pub mod structured;
+pub mod template;
 pub mod tool_loop;
 pub mod usage;
 pub mod validate;

@@ -15,6 +15,7 @@
 use crate::accumulate::{api_error, ChunkError};
 use crate::json::{self, push_key, push_sep, Value};
 use crate::partial;
+use crate::template::Template;
 use std::borrow::Cow;
 
 /// What kind of event a pushed payload was.
@@ -55,6 +56,8 @@ pub struct MessagesAccumulator {
     /// Content blocks, sorted by index.
     blocks: Vec<Block>,
     stopped: bool,
+    /// The last text delta the fast path took, and its block's index.
+    template: (Template, u64),
 }
 
 #[derive(Debug)]
@@ -106,9 +109,13 @@ fn merge(target: &mut Value<'static>, src: Option<Value>, skip_null: bool) {
 
 /// Appends the string `v` to member `key` of `block` (creating it or replacing a non-string).
 fn append(block: &mut Value<'static>, key: &str, v: Option<&Value>) {
-    let Some(v) = v.and_then(Value::as_str) else {
-        return;
-    };
+    if let Some(v) = v.and_then(Value::as_str) {
+        append_str(block, key, v);
+    }
+}
+
+/// Appends `v` to the string member `key` of `block` (set when it is missing or not a string).
+fn append_str(block: &mut Value<'static>, key: &str, v: &str) {
     match block.get_mut(key) {
         Some(Value::String(s)) => s.to_mut().push_str(v),
         _ => block.set(key, Value::String(Cow::Owned(v.into()))),
@@ -235,9 +242,24 @@ impl MessagesAccumulator {
     /// The event type is the data's `type` member, else the `event` name. An `error` event
     /// returns [`ChunkError::Api`]; unknown event types are ignored.
     pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
+        if let Some(text) = self.template.0.text(data) {
+            let index = self.template.1;
+            if let Ok(at) = self.blocks.binary_search_by_key(&index, |b| b.index) {
+                if let Some(b) = self.blocks.get_mut(at) {
+                    append_str(&mut b.value, "text", text);
+                }
+            }
+            return Ok(EventSummary {
+                kind: EventKind::ContentBlockDelta,
+                text: Some(text.to_owned()),
+            });
+        }
         match self.push_fast(data) {
             Some(summary) => Ok(summary),
-            None => self.push_tree(event, data),
+            None => {
+                self.template.0.forget();
+                self.push_tree(event, data)
+            }
         }
     }
 
@@ -247,6 +269,8 @@ impl MessagesAccumulator {
     fn push_fast(&mut self, data: &str) -> Option<EventSummary> {
         let mut s = json::Scanner::new(data);
         let (mut kind, mut index, mut delta, mut piece) = (None, None, None, None);
+        // Where a text piece without escapes lies (for the template).
+        let mut span = None;
         s.object(|s, key| match key {
             "type" if kind.is_none() => {
                 kind = Some(s.string()?);
@@ -262,6 +286,11 @@ impl MessagesAccumulator {
                     Some(())
                 }
                 "text" | "partial_json" | "thinking" if piece.is_none() => {
+                    let v = s.string()?;
+                    if let (true, Cow::Borrowed(b)) = (key == "text", &v) {
+                        let end = s.pos().saturating_sub(1);
+                        span = Some((end.saturating_sub(b.len()), end));
+                    }
                     piece = Some((
                         if key == "text" {
                             0
@@ -270,7 +299,7 @@ impl MessagesAccumulator {
                         } else {
                             1
                         },
-                        s.string()?,
+                        v,
                     ));
                     Some(())
                 }
@@ -289,12 +318,19 @@ impl MessagesAccumulator {
             _ => return None,
         };
         let index = index.unwrap_or(0);
+        match span {
+            Some((start, end)) if field == "text" => {
+                self.template.0.learn(data, start, end);
+                self.template.1 = index;
+            }
+            _ => self.template.0.forget(),
+        }
         if let Ok(at) = self.blocks.binary_search_by_key(&index, |b| b.index) {
             if let Some(b) = self.blocks.get_mut(at) {
                 if field == "partial_json" {
                     b.json.push_str(&piece);
                 } else {
-                    append(&mut b.value, field, Some(&Value::String(piece.clone())));
+                    append_str(&mut b.value, field, &piece);
                 }
             }
         }
@@ -863,6 +899,33 @@ mod tests {
                 let _ = a.push(name.as_deref(), data);
             }
             prop_assert!(serde_json::from_str::<J>(&a.finish()).is_ok());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+        /// Random sequences of events that differ only a little: the template, fast and tree
+        /// paths all agree.
+        #[test]
+        fn template_agrees_with_the_tree_path(picks in prop::collection::vec((0usize..9, 0usize..5), 1..40)) {
+            let texts = ["a", " tok", "", "é😀", "q\\\"x"];
+            let shapes = [
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"T"}}"#,
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"T"}}"#,
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"T"}}"#,
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"T"}}"#,
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"T"}}"#,
+                r#"{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":"T"}}"#,
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"T","x":1}}"#,
+                r#"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"usage":{"input_tokens":1}}}"#,
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}"#,
+            ];
+            let (mut fast, mut tree) = (MessagesAccumulator::new(), MessagesAccumulator::new());
+            for (shape, text) in picks {
+                let d = shapes[shape].replace('T', texts[text]);
+                prop_assert_eq!(fast.push(None, &d), tree.push_tree(None, &d), "event {}", d);
+                prop_assert_eq!(fast.finish(), tree.finish(), "after {}", d);
+            }
         }
     }
 
