@@ -248,6 +248,7 @@ fn line_into(
     };
     match field {
         b"data" => {
+            data.reserve(value.len() + 1); // one allocation, with room for the `\n`
             data.extend_from_slice(value);
             data.push(b'\n');
         }

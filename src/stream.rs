@@ -223,6 +223,7 @@ impl Io {
         let Some(b) = batch else { return Ok(()) };
         match mode {
             OBJECTS | ITER if forward => {
+                b.text.reserve(ev.data.len() + 2); // room for the `]` too
                 b.text.push(if b.count == 0 { '[' } else { ',' });
                 b.text.push_str(&ev.data);
                 b.count += 1;

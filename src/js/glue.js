@@ -79,7 +79,16 @@ class ResponseStream extends Iterable {
     const reader = core.reader();
     let finished = false;
     try {
-      for (let out; (out = await next(core, 5, reader)) !== undefined; ) for (const x of out) yield x;
+      // next() written out: one promise per read (the body's), not two.
+      for (let out; (out = core.drain(5)) !== undefined; ) {
+        while (out === null) {
+          let r;
+          try { r = await reader.read(); } catch (e) { throw core.fail(e); }
+          out = core.feed(r.done, r.value, 5);
+        }
+        if (out !== undefined) for (const x of out) yield x;
+        else break;
+      }
       finished = true;
     } finally {
       if (!finished) core.cancel();
