@@ -66,6 +66,8 @@ pub struct ChatAccumulator {
     saw_finish: bool,
     /// The last content-only chunk the fast path took, and its choice's index.
     template: (Template, u64),
+    /// How many content strings were handed out by [`spill`](Self::spill).
+    spills: usize,
 }
 
 /// Metadata members and their defaults (`None`: left out when missing).
@@ -111,6 +113,8 @@ struct Choice {
     extra: Extra,
     /// JSON text of the last non-null `finish_reason`.
     finish_reason: Option<String>,
+    /// The id under which the start of `content` was handed out ([`ChatAccumulator::spill`]).
+    spilled: Option<usize>,
     /// Comma-separated JSON items of the `content` and `refusal` logprob arrays, once a
     /// logprobs object was seen.
     logprobs: Option<[Option<String>; 2]>,
@@ -678,6 +682,32 @@ impl ChatAccumulator {
             }
         }
         Some(summary)
+    }
+
+    /// Hands out the content accumulated so far of each choice holding at least `min` bytes
+    /// of it, so a long answer need not stay in this (wasm) memory: `put(id, text)`, where
+    /// `id` numbers the choices from 0 in the order they first spilled; the text is then gone
+    /// from here, and [`finish`](Self::finish) writes only what came after it. The caller
+    /// puts the pieces back in front with [`spilled`](Self::spilled).
+    pub fn spill(&mut self, min: usize, mut put: impl FnMut(usize, String)) {
+        for c in &mut self.choices {
+            let Some(text) = c.content.as_mut().filter(|t| t.len() >= min && min > 0) else {
+                continue;
+            };
+            let id = *c.spilled.get_or_insert_with(|| {
+                self.spills += 1;
+                self.spills - 1
+            });
+            put(id, std::mem::take(text));
+        }
+    }
+
+    /// Returns `(id, position)` for each choice that spilled: its content in the array of
+    /// choices [`finish`](Self::finish) writes starts with the text handed out under `id`.
+    pub fn spilled(&self) -> Vec<(usize, usize)> {
+        let at = self.choices.iter().enumerate();
+        at.filter_map(|(pos, c)| c.spilled.map(|id| (id, pos)))
+            .collect()
     }
 
     /// Tells whether any choice got a `finish_reason`.
@@ -1343,6 +1373,50 @@ mod tests {
                 proptest::prop_assert_eq!(fast.chunks(), tree.chunks());
             }
         }
+    }
+
+    /// Spilling after every chunk, then putting the pieces back in front, gives the same
+    /// completion as keeping everything (several choices, array content, late content).
+    #[test]
+    fn spilled_content_goes_back_in_front() {
+        let chunks = [
+            r#"{"id":"c","choices":[{"index":1,"delta":{"role":"assistant","content":"one "}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"zero "}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"more "}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":[{"type":"text","text":"parts "}]}}]}"#,
+            r#"{"id":"c","choices":[{"index":2,"delta":{"refusal":"no"}}]}"#,
+            r#"{"id":"c","choices":[{"index":1,"delta":{"content":"é😀"}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"end"},"finish_reason":"stop"}]}"#,
+        ];
+        for min in [1, 5, 9, 1000] {
+            let (mut kept, mut spilt) = (ChatAccumulator::new(), ChatAccumulator::new());
+            let mut pieces: Vec<String> = Vec::new();
+            for c in chunks {
+                kept.push(c).unwrap();
+                spilt.push(c).unwrap();
+                spilt.spill(min, |id, text| {
+                    if id == pieces.len() {
+                        pieces.push(String::new());
+                    }
+                    pieces[id].push_str(&text);
+                });
+            }
+            let mut out: J = serde_json::from_str(&spilt.finish()).unwrap();
+            for (id, pos) in spilt.spilled() {
+                let content = &mut out["choices"][pos]["message"]["content"];
+                *content = J::String(format!("{}{}", pieces[id], content.as_str().unwrap()));
+            }
+            assert_eq!(
+                out,
+                serde_json::from_str::<J>(&kept.finish()).unwrap(),
+                "min {min}"
+            );
+            assert_eq!(pieces.is_empty(), min == 1000);
+        }
+        let mut a = ChatAccumulator::new();
+        a.push(chunks[1]).unwrap();
+        a.spill(0, |_, _| panic!("min 0 spills nothing"));
+        assert!(a.spilled().is_empty());
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct MessagesAccumulator {
     stopped: bool,
     /// The last text delta the fast path took, and its block's index.
     template: (Template, u64),
+    /// How many texts were handed out by [`spill`](MessagesAccumulator::spill).
+    spills: usize,
 }
 
 #[derive(Debug)]
@@ -66,6 +68,8 @@ struct Block {
     value: Value<'static>,
     /// `partial_json` pieces not yet parsed into `input`.
     json: String,
+    /// The id under which the start of the `text` was handed out ([`MessagesAccumulator::spill`]).
+    spilled: Option<usize>,
 }
 
 const TOO_MANY_BLOCKS: ChunkError = ChunkError::Shape(
@@ -395,6 +399,7 @@ impl MessagesAccumulator {
                     index,
                     value,
                     json: String::new(),
+                    spilled: None,
                 };
                 match block {
                     Some(b) => *b = new,
@@ -428,6 +433,48 @@ impl MessagesAccumulator {
             EventKind::Ping | EventKind::Unknown => {}
         }
         Ok(EventSummary { kind, text })
+    }
+
+    /// Hands out the `text` accumulated so far of each block holding at least `min` bytes of
+    /// it, so a long answer need not stay in this (wasm) memory: `put(id, text)`, where `id`
+    /// numbers the blocks from 0 in the order they first spilled; the text is then gone from
+    /// here, and [`finish`](Self::finish) writes only what came after it. The caller puts the
+    /// pieces back in front with [`spilled`](Self::spilled). A block started again
+    /// (`content_block_start` for the same index) forgets its id: its text starts anew.
+    pub fn spill(&mut self, min: usize, mut put: impl FnMut(usize, String)) {
+        for b in &mut self.blocks {
+            let Some(Value::String(text)) = b.value.get_mut("text") else {
+                continue;
+            };
+            if min == 0 || text.len() < min {
+                continue;
+            }
+            let id = *b.spilled.get_or_insert_with(|| {
+                self.spills += 1;
+                self.spills - 1
+            });
+            put(id, std::mem::take(text).into_owned());
+        }
+    }
+
+    /// Returns `(id, position)` for each block that spilled: its `text` in the `content`
+    /// array [`finish`](Self::finish) writes starts with the text handed out under `id`.
+    pub fn spilled(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut blocks = self.blocks.iter().peekable();
+        let mut pos = 0;
+        while let Some(b) = blocks.next() {
+            // The same walk as finish(): continued tool inputs fold into one block.
+            let mut json = Cow::Borrowed(b.json.as_str());
+            while let Some(next) = blocks.next_if(|n| b.continued_by(&json, n)) {
+                json.to_mut().push_str(&next.json);
+            }
+            if let Some(id) = b.spilled {
+                out.push((id, pos));
+            }
+            pos += 1;
+        }
+        out
     }
 
     /// Tells whether `message_stop` was seen.
@@ -926,6 +973,50 @@ mod tests {
                 prop_assert_eq!(fast.push(None, &d), tree.push_tree(None, &d), "event {}", d);
                 prop_assert_eq!(fast.finish(), tree.finish(), "after {}", d);
             }
+        }
+    }
+
+    /// Spilling after every event, then putting the pieces back in front, gives the same
+    /// message as keeping everything (text blocks around a tool input split over blocks, a
+    /// block started again).
+    #[test]
+    fn spilled_text_goes_back_in_front() {
+        let events = [
+            r#"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[]}}"#,
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"start "}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"zero "}}"#,
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+            r#"{"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}"#,
+            r#"{"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"1}"}}"#,
+            r#"{"type":"content_block_start","index":3,"content_block":{"type":"text","text":""}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"three é😀"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"more"}}"#,
+            r#"{"type":"content_block_start","index":3,"content_block":{"type":"text","text":"again "}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"and again"}}"#,
+            r#"{"type":"message_stop"}"#,
+        ];
+        for min in [1, 6, 12, 1000] {
+            let (mut kept, mut spilt) = (MessagesAccumulator::new(), MessagesAccumulator::new());
+            let mut pieces: Vec<String> = Vec::new();
+            for e in events {
+                kept.push(None, e).unwrap();
+                spilt.push(None, e).unwrap();
+                spilt.spill(min, |id, text| {
+                    if id == pieces.len() {
+                        pieces.push(String::new());
+                    }
+                    pieces[id].push_str(&text);
+                });
+            }
+            let mut out: J = serde_json::from_str(&spilt.finish()).unwrap();
+            for (id, pos) in spilt.spilled() {
+                let text = &mut out["content"][pos]["text"];
+                *text = J::String(format!("{}{}", pieces[id], text.as_str().unwrap()));
+            }
+            let want: J = serde_json::from_str(&kept.finish()).unwrap();
+            assert_eq!(out, want, "min {min}");
+            assert_eq!(want["content"].as_array().unwrap().len(), 3, "{want}");
         }
     }
 

@@ -20,7 +20,7 @@ use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
 use crate::open::Opened;
 use crate::sse::{SseEvent, SseParser};
-use js_sys::{Function, Promise, Uint8Array};
+use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -80,7 +80,14 @@ struct Io {
     head: Vec<u8>,
     /// `partial()`: the answer's text so far, and the last value given out (as JSON).
     partial: Option<Box<(String, String)>>,
+    /// The accumulated text handed out to JavaScript strings (by spill id; see [`SPILL_BYTES`]).
+    spill: Vec<JsString>,
 }
+
+/// How much of one choice's (or block's) text the accumulator keeps in wasm memory before it
+/// moves to a JavaScript string. wasm memory never shrinks, so a long answer would otherwise
+/// leave the instance that much bigger for good; on the JavaScript heap it goes with the stream.
+const SPILL_BYTES: usize = 16 * 1024;
 
 struct Inner {
     io: Option<Box<Io>>,
@@ -133,6 +140,7 @@ impl Io {
         if let (PARTIAL, Some(b)) = (mode, batch.as_deref_mut()) {
             self.partial_value(b);
         }
+        self.spill_text();
         if self.eof && !self.done {
             self.check_complete()?;
             self.done = true;
@@ -261,6 +269,25 @@ impl Io {
         Ok(())
     }
 
+    /// Moves long accumulated texts to JavaScript strings (see [`SPILL_BYTES`]).
+    fn spill_text(&mut self) {
+        let spill = &mut self.spill;
+        let put = |id: usize, text: String| {
+            let piece = JsString::from(text.as_str());
+            while spill.len() < id {
+                spill.push(JsString::from(""));
+            }
+            match spill.get_mut(id) {
+                Some(js) => *js = js.concat(&piece),
+                None => spill.push(piece),
+            }
+        };
+        match &mut self.acc {
+            Acc::Chat(a) => a.spill(SPILL_BYTES, put),
+            Acc::Messages(a) => a.spill(SPILL_BYTES, put),
+        }
+    }
+
     /// Adds the answer's partial value to the batch when it changed since the last one.
     fn partial_value(&mut self, b: &mut Batch) {
         let Some(p) = self.partial.as_deref_mut() else {
@@ -318,11 +345,31 @@ impl Io {
 
     /// The accumulated result as a JavaScript object.
     fn result(&self) -> Result<JsValue, JsValue> {
-        let text = match &self.acc {
-            Acc::Chat(a) => a.finish(),
-            Acc::Messages(a) => a.finish(),
+        let (text, spilled, list) = match &self.acc {
+            Acc::Chat(a) => (a.finish(), a.spilled(), "choices"),
+            Acc::Messages(a) => (a.finish(), a.spilled(), "content"),
         };
-        js_sys::JSON::parse(&text)
+        let v = js_sys::JSON::parse(&text)?;
+        // Put the spilled starts back in front of what stayed here.
+        let items = get(&v, list);
+        for (id, pos) in spilled {
+            let (Some(head), Ok(item)) = (self.spill.get(id), Reflect::get_u32(&items, pos as u32))
+            else {
+                continue;
+            };
+            let (holder, key) = match self.acc {
+                Acc::Chat(_) => (get(&item, "message"), "content"),
+                Acc::Messages(_) => (item, "text"),
+            };
+            let rest = get(&holder, key);
+            let whole = if rest.is_string() {
+                head.concat(&rest)
+            } else {
+                head.clone()
+            };
+            crate::jsval::set(&holder, key, &whole);
+        }
+        Ok(v)
     }
 }
 
@@ -518,6 +565,7 @@ impl StreamCore {
             pending: None,
             head,
             partial: None,
+            spill: Vec::new(),
         };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
