@@ -25,7 +25,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
 /// Which wire format the stream carries.
@@ -97,6 +98,8 @@ struct Inner {
     final_value: Option<Result<JsValue, JsValue>>,
     waiters: Vec<(Function, Function)>,
     final_scheduled: bool,
+    /// `final()` was called alone and JavaScript has not yet been told ([`StreamCore::alone`]).
+    alone: bool,
     /// What the call records when the stream ends (response metadata, usage, log line);
     /// boxed and taken at the end, so an ended stream keeps only the pointer until GC.
     track: Option<Box<crate::meta::Track>>,
@@ -499,6 +502,17 @@ fn chunk_error(e: ChunkError) -> Error {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// What a body reader's `read()` resolves to (read by plain property access: no key
+    /// strings cross the boundary per read).
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> JsValue;
+}
+
 /// Reads the whole stream without making chunks (for `final()` alone, and for a
 /// non-streaming call whose server streamed anyway).
 async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
@@ -527,7 +541,10 @@ async fn read_to_end(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
         let mut s = inner.borrow_mut();
         let Some(io) = s.io.as_mut() else { continue };
         let step = match r {
-            Ok(v) => io.on_bytes(get(&v, "done").as_bool() == Some(true), &get(&v, "value")),
+            Ok(v) => {
+                let v: ReadResult = v.unchecked_into();
+                io.on_bytes(v.done().as_bool() == Some(true), &v.value())
+            }
             Err(e) => Err(io.call.fail(e, true)),
         };
         if let Err(e) = step {
@@ -575,6 +592,7 @@ impl StreamCore {
                 final_value: None,
                 waiters: Vec::new(),
                 final_scheduled: false,
+                alone: false,
                 track: None,
             })),
         }
@@ -763,27 +781,31 @@ impl StreamCore {
             // tick takes the stream and this resolves at its end; otherwise final() reads the
             // stream itself (without making any JavaScript chunk objects). A microtask is too
             // early: Node's async iterator issues its first read a microtask later.
+            // JavaScript runs that macrotask ([`alone`](Self::alone), then
+            // [`start_alone`](Self::start_alone)) and its read loop: one promise per read, the
+            // body's, where a Rust future costs two closures and a promise more.
             s.final_scheduled = true;
-            let inner = self.inner.clone();
-            let Some(signal) = s.io.as_ref().map(|io| io.call.signal()) else {
-                return p;
-            };
-            spawn_local(async move {
-                let _ = JsFuture::from(crate::fetch::sleep(0.0, &signal)).await;
-                let start = {
-                    let mut s = inner.borrow_mut();
-                    let idle = s.mode == IDLE && matches!(s.state, State::Open);
-                    if idle {
-                        s.mode = FINAL;
-                    }
-                    idle
-                };
-                if start {
-                    // end() and fail() settle the waiters.
-                    let _ = read_to_end(&inner).await;
-                }
-            });
+            s.alone = true;
         }
         p
+    }
+
+    /// Tells (once) whether the `final()` just called must read the stream itself if nothing
+    /// else starts reading it by the next macrotask.
+    pub fn alone(&self) -> bool {
+        std::mem::take(&mut self.inner.borrow_mut().alone)
+    }
+
+    /// On that macrotask: claims the stream for `final()` alone (mode 4) unless another
+    /// consumer took it or it is over; JavaScript then drains it in mode 4 (no chunks) to the
+    /// end, which settles `final()`.
+    #[wasm_bindgen(js_name = startAlone)]
+    pub fn start_alone(&self) -> bool {
+        let mut s = self.inner.borrow_mut();
+        let idle = s.mode == IDLE && matches!(s.state, State::Open);
+        if idle {
+            s.mode = FINAL;
+        }
+        idle
     }
 }
