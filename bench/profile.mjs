@@ -2,11 +2,12 @@
 // Where the time goes: profiles one variant on one figure's workload with the V8 sampling
 // profiler (node:inspector) and prints the top frames by self time, grouped by where they live.
 //
-//   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1] [--events 5000]
-//                          [--seconds 5] [--top 25] [--out FILE.cpuprofile] [--pkg DIR]
+//   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
+//                          [--consume iter|final|text|sse] [--seconds 5] [--top 25] [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
-// overhead, as in figure 3's in-memory column); ttft: streamed calls to
+// overhead, as in figure 3's in-memory column); --consume (aibadgr variants only): for-await over
+// chunks (default), or final() alone, text() or toSSE() read to the end (figure 8); ttft: streamed calls to
 // the test server (figure 3); embed: in-memory embeddings (figure 5). --out also writes the raw
 // profile (open it in Chrome DevTools → Performance, or speedscope).
 import fs from "node:fs";
@@ -24,7 +25,8 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 }, []));
 const name = args.variant ?? "aibadgr";
 const what = args.what ?? "stream";
-const reads = args.reads === undefined || args.reads === "event" ? "event" : Number(args.reads);
+const reads = args.reads === undefined || args.reads === "event" ? "event" : args.reads === "plain" ? "plain" : Number(args.reads);
+const consume = args.consume ?? "iter";
 const seconds = Number(args.seconds ?? 5);
 const top = Number(args.top ?? 25);
 
@@ -40,6 +42,15 @@ if (what === "stream") {
   const feed = v.proto === "chat" ? chatSse(events) : messagesSse(Math.max(events, 7));
   const [c] = await clients([v], { fetch: sseFetch(feed.events, reads), base: "http://bench.invalid" });
   work = () => c.stream(c.client);
+  if (consume !== "iter") {
+    if (!v.ours) throw new Error("profile: --consume is for the aibadgr variants");
+    const req = v.proto === "chat" ? { model: "basic", messages: [{ role: "user", content: "hi" }] } : { model: "basic", max_tokens: 256, messages: [{ role: "user", content: "hi" }] };
+    const open = () => (v.proto === "chat" ? c.client.chatStream(req) : c.client.messagesStream(req));
+    const read = async (it) => { for await (const _ of it); };
+    const how = { final: (s) => s.final(), text: (s) => read(s.text()), sse: (s) => read(s.toSSE()) }[consume];
+    if (!how) throw new Error("profile: --consume is iter, final, text or sse");
+    work = async () => how(await open());
+  }
 } else if (what === "embed") {
   if (!v.embed) throw new Error(`profile: ${name} has no embeddings`);
   const e = embeddingBodies();
@@ -98,7 +109,7 @@ for (const [id, us] of self) {
   groups.set(g, (groups.get(g) ?? 0) + us);
 }
 const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-console.log(`${name} / ${what}${what === "stream" ? ` (${reads === "event" ? "1 event/read" : `${reads} B reads`})` : ""}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each`);
+console.log(`${name} / ${what}${what === "stream" ? ` ${consume} (${reads === "event" ? "1 event/read" : reads === "plain" ? "plain pull source" : `${reads} B reads`})` : ""}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each`);
 console.log("\nBy group (self time):");
 for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${g}`);
 console.log(`\nTop ${top} frames (self time):`);
