@@ -64,7 +64,22 @@ export async function run(ctx) {
   const made = await clients(base, { fetch, base: "http://bench.invalid" });
   const list = [];
   for (const v of made) {
-    if (!v.ours) { list.push({ ...v, label: `${v.name} (parse every event)`, measure: () => v.stream(v.client), text: (r) => r }); continue; }
+    if (!v.ours) {
+      list.push({ ...v, label: `${v.name} (parse every event)`, measure: () => v.stream(v.client), text: (r) => r });
+      // The floor: the same body read to its end with its reader, nothing parsed.
+      const path = v.proto === "chat" ? "/chat/completions" : "/messages";
+      list.push({
+        ...v, name: `${v.name} floor`, label: "body reads alone (floor)", baseline: v.name,
+        async measure() {
+          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
+          const reader = res.body.getReader();
+          while (!(await reader.read()).done);
+          return feeds[v.proto].text;
+        },
+        text: (r) => r,
+      });
+      continue;
+    }
     for (const [p, f] of Object.entries(PATHS)) {
       list.push({ ...v, name: `${v.name} ${p}`, label: `${v.name} ${p}`, measure: () => f.run(v.client, v.proto), text: (r) => f.text(r, v.proto) });
     }
@@ -122,6 +137,7 @@ export async function run(ctx) {
     rows,
     notes: [
       `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in rotating order, gc() before each stream; ratio = per-round time ÷ the baseline's time in the same round.`,
+      "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything (at one event per read, about half of raw).",
       "The same bodies and read modes as figure 2. raw = the raw baseline's for-await over parsed chunks (figure 2's raw row); final() is awaited alone (nothing else reads the stream); text() and toSSE() are read to the end (toSSE() decoded as text, then checked to hold every piece).",
     ],
     checks,
