@@ -4,11 +4,14 @@
 // (aibadgr's Rust, the boundary between wasm and JavaScript, JSON.parse, web streams, fetch,
 // GC), then the top frames.
 //
-//   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1] [--events 5000]
-//                          [--first] [--names] [--seconds 5] [--top 25] [--out FILE.cpuprofile] [--pkg DIR]
+//   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
+//                          [--consume iter|final|text|sse] [--first] [--names] [--seconds 5] [--top 25]
+//                          [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
-// overhead, as in figure 3's in-memory column); ttft: streamed calls to the test server (figure
+// overhead, as in figure 3's in-memory column; plain: a plain pull-source body, one event per
+// pull); --consume (aibadgr variants only): for-await over chunks (default), or final() alone,
+// text() or toSSE() read to the end (figure 8); ttft: streamed calls to the test server (figure
 // 3); embed: in-memory embeddings (figure 5). --first keeps only the samples from each call to its
 // first token (stream, ttft): what time to first token is made of. --names profiles a copy of the
 // package whose .wasm keeps its function names (bench/lib/names.mjs; the shipped one has none, so
@@ -30,7 +33,8 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
 }, []));
 const name = args.variant ?? "aibadgr";
 const what = args.what ?? "stream";
-const reads = args.reads === undefined || args.reads === "event" ? "event" : Number(args.reads);
+const reads = args.reads === undefined || args.reads === "event" ? "event" : args.reads === "plain" ? "plain" : Number(args.reads);
+const consume = args.consume ?? "iter";
 const seconds = Number(args.seconds ?? 5);
 const top = Number(args.top ?? 25);
 const first = args.first !== undefined;
@@ -57,6 +61,15 @@ if (what === "stream") {
   const feed = v.proto === "chat" ? chatSse(events) : messagesSse(Math.max(events, 7));
   const [c] = await clients([v], { fetch: sseFetch(feed.events, reads), base: "http://bench.invalid" });
   work = streamed(c);
+  if (consume !== "iter") {
+    if (!v.ours) throw new Error("profile: --consume is for the aibadgr variants");
+    const req = v.proto === "chat" ? { model: "basic", messages: [{ role: "user", content: "hi" }] } : { model: "basic", max_tokens: 256, messages: [{ role: "user", content: "hi" }] };
+    const open = () => (v.proto === "chat" ? c.client.chatStream(req) : c.client.messagesStream(req));
+    const read = async (it) => { for await (const _ of it); };
+    const how = { final: (s) => s.final(), text: (s) => read(s.text()), sse: (s) => read(s.toSSE()) }[consume];
+    if (!how) throw new Error("profile: --consume is iter, final, text or sse");
+    work = async () => how(await open());
+  }
 } else if (what === "embed") {
   if (!v.embed) throw new Error(`profile: ${name} has no embeddings`);
   const e = embeddingBodies();
@@ -157,7 +170,8 @@ for (const [id, us] of self) {
 }
 const calls = first ? windows.length : n;
 const per = (us) => `${(us / calls).toFixed(1).padStart(8)} µs ${((100 * us) / total).toFixed(1).padStart(5)}%`;
-const head = `${name} / ${what}${what === "stream" ? ` (${reads === "event" ? "1 event/read" : `${reads} B reads`}, ${args.events ?? 5000} events)` : ""}${named ? ", named .wasm" : ""}`;
+const readsName = reads === "event" ? "1 event/read" : reads === "plain" ? "plain pull source" : `${reads} B reads`;
+const head = `${name} / ${what}${what === "stream" ? ` ${consume} (${readsName}, ${args.events ?? 5000} events)` : ""}${named ? ", named .wasm" : ""}`;
 console.log(`${head}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each${first ? `; up to the first token: ${(total / calls).toFixed(1)} µs of samples per call` : ""}`);
 console.log(`\nBy group (self time per ${first ? "call, up to its first token" : "iteration"}):`);
 for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${per(us)}  ${g}`);

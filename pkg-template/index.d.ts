@@ -381,6 +381,9 @@ export declare class ChatStream extends ReadableStream<ChatCompletionChunk> {
    * The whole completion assembled from the chunks (content, tool calls with their full
    * arguments, finish reasons, usage), as a non-streamed call would return it. Alone, it reads
    * the stream itself; beside iteration, `text()` or `toSSE()` it resolves when they finish.
+   * It can be called at any time while you hold the stream, also after another reader finished:
+   * nothing it returns is dropped. Past 16 KB per choice the content is kept in JavaScript
+   * strings, not wasm memory (which never shrinks), so it goes with the stream object.
    */
   final(): Promise<WithResponse<ChatCompletion>>;
   /**
@@ -412,7 +415,9 @@ export declare class MessageStream extends ReadableStream<MessageStreamEvent> {
   /**
    * The whole message assembled from the events (text, thinking and signatures, citations,
    * parsed tool inputs, stop reason, usage). Alone, it reads the stream itself; beside another
-   * reader it resolves when that one finishes.
+   * reader it resolves when that one finishes. It can be called at any time while you hold the
+   * stream: nothing it returns is dropped. Past 16 KB per text block the text is kept in
+   * JavaScript strings, not wasm memory (which never shrinks), so it goes with the stream object.
    */
   final(): Promise<WithResponse<Message>>;
   /** The message's token usage once the stream ended; `undefined` before. */

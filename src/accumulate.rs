@@ -11,6 +11,8 @@
 //! latest non-null value at the top and choice level, merged when they sit in a delta).
 
 use crate::json::{self, push_key, push_sep, write_str, Value};
+use crate::template::Template;
+use std::borrow::Cow;
 
 /// Why a stream payload could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,10 @@ pub struct ChatAccumulator {
     usage: Option<String>,
     chunks: usize,
     saw_finish: bool,
+    /// The last content-only chunk the fast path took, and its choice's index.
+    template: (Template, u64),
+    /// How many content strings were handed out by [`spill`](Self::spill).
+    spills: usize,
 }
 
 /// Metadata members and their defaults (`None`: left out when missing).
@@ -107,6 +113,8 @@ struct Choice {
     extra: Extra,
     /// JSON text of the last non-null `finish_reason`.
     finish_reason: Option<String>,
+    /// The id under which the start of `content` was handed out ([`ChatAccumulator::spill`]).
+    spilled: Option<usize>,
     /// Comma-separated JSON items of the `content` and `refusal` logprob arrays, once a
     /// logprobs object was seen.
     logprobs: Option<[Option<String>; 2]>,
@@ -448,10 +456,37 @@ impl ChatAccumulator {
     ///
     /// A payload with an `error` member returns [`ChunkError::Api`] and changes nothing.
     pub fn push(&mut self, data: &str) -> Result<ChunkSummary, ChunkError> {
+        if let Some(summary) = self.push_templated(data) {
+            return Ok(summary);
+        }
         match self.push_fast(data) {
             Some(summary) => Ok(summary),
-            None => self.push_tree(data),
+            None => {
+                self.template.0.forget();
+                self.push_tree(data)
+            }
         }
+    }
+
+    /// Takes a chunk that is the last content-only chunk with another content string (see
+    /// [`Template`]): the same effect as [`push_fast`](Self::push_fast), without parsing.
+    fn push_templated(&mut self, data: &str) -> Option<ChunkSummary> {
+        let text = self.template.0.text(data)?;
+        let index = self.template.1;
+        let at = self
+            .choices
+            .binary_search_by_key(&index, |c| c.index)
+            .ok()?;
+        let choice = self.choices.get_mut(at)?;
+        choice
+            .content
+            .get_or_insert_with(String::new)
+            .push_str(text);
+        self.chunks += 1;
+        Some(ChunkSummary {
+            content: (index == 0 && !text.is_empty()).then(|| text.to_owned()),
+            ..ChunkSummary::default()
+        })
     }
 
     /// The general path of [`push`](Self::push): parses the whole payload.
@@ -511,6 +546,8 @@ impl ChatAccumulator {
     fn push_fast(&mut self, data: &str) -> Option<ChunkSummary> {
         let mut s = json::Scanner::new(data);
         let (mut index, mut content, mut role) = (0, None, None);
+        // Where a content string without escapes lies (for the template).
+        let mut span = None;
         let (mut seen_choices, mut has_choice) = (false, false);
         // Unknown choice members, checked once the choice is known.
         let mut choice_extra: Vec<(String, &str)> = Vec::new();
@@ -545,7 +582,12 @@ impl ChatAccumulator {
                                         if slot.is_some() {
                                             return None;
                                         }
-                                        *slot = Some(s.string()?);
+                                        let v = s.string()?;
+                                        if let (true, Cow::Borrowed(b)) = (key == "content", &v) {
+                                            let end = s.pos().saturating_sub(1);
+                                            span = Some((end.saturating_sub(b.len()), end));
+                                        }
+                                        *slot = Some(v);
                                         Some(())
                                     }
                                     _ => s.null().then_some(()),
@@ -600,6 +642,13 @@ impl ChatAccumulator {
         if !has_choice {
             return Some(summary);
         }
+        match (span, &role) {
+            (Some((start, end)), None) => {
+                self.template.0.learn(data, start, end);
+                self.template.1 = index;
+            }
+            _ => self.template.0.forget(),
+        }
         let new = |index| Choice {
             index,
             ..Choice::default()
@@ -617,6 +666,32 @@ impl ChatAccumulator {
             }
         }
         Some(summary)
+    }
+
+    /// Hands out the content accumulated so far of each choice holding at least `min` bytes
+    /// of it, so a long answer need not stay in this (wasm) memory: `put(id, text)`, where
+    /// `id` numbers the choices from 0 in the order they first spilled; the text is then gone
+    /// from here, and [`finish`](Self::finish) writes only what came after it. The caller
+    /// puts the pieces back in front with [`spilled`](Self::spilled).
+    pub fn spill(&mut self, min: usize, mut put: impl FnMut(usize, String)) {
+        for c in &mut self.choices {
+            let Some(text) = c.content.as_mut().filter(|t| t.len() >= min && min > 0) else {
+                continue;
+            };
+            let id = *c.spilled.get_or_insert_with(|| {
+                self.spills += 1;
+                self.spills - 1
+            });
+            put(id, std::mem::take(text));
+        }
+    }
+
+    /// Returns `(id, position)` for each choice that spilled: its content in the array of
+    /// choices [`finish`](Self::finish) writes starts with the text handed out under `id`.
+    pub fn spilled(&self) -> Vec<(usize, usize)> {
+        let at = self.choices.iter().enumerate();
+        at.filter_map(|(pos, c)| c.spilled.map(|id| (id, pos)))
+            .collect()
     }
 
     /// Tells whether any choice got a `finish_reason`.
@@ -1250,6 +1325,83 @@ mod tests {
             proptest::prop_assert_eq!(fast.push(&text), tree.push_tree(&text));
             proptest::prop_assert_eq!(fast.finish(), tree.finish());
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, cases: 500, ..Default::default() })]
+        /// Random sequences of chunks that differ from each other only a little (content,
+        /// index, unknown members, finish): the template, fast and tree paths all agree.
+        #[test]
+        fn template_agrees_with_the_tree_path(picks in proptest::collection::vec((0usize..14, 0usize..6), 1..40)) {
+            let texts = ["a", " tok", "", "é😀", "q\\\"x", "\\n"];
+            let shapes = [
+                r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"T"},"logprobs":null,"finish_reason":null}],"usage":null}"#,
+                r#"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":1,"delta":{"content":"T"},"logprobs":null,"finish_reason":null}],"usage":null}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"}}],"x":1}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"}}],"x":2}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"},"f":[1]}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"},"f":[2]}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"role":"assistant","content":"T"}}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"},"finish_reason":"stop"}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T","x":"y"}}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":null}}],"usage":{"total_tokens":3}}"#,
+                r#"{"id":"c1","choices":[],"usage":{"total_tokens":3}}"#,
+                r#"{"id":"","created":0,"model":"","choices":[{"index":0,"delta":{"content":"T"}}]}"#,
+                r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"T"}},{"index":1,"delta":{"content":"T"}}]}"#,
+                r#"{"error":{"message":"T"}}"#,
+            ];
+            let (mut fast, mut tree) = (ChatAccumulator::new(), ChatAccumulator::new());
+            for (shape, text) in picks {
+                let d = shapes[shape].replace('T', texts[text]);
+                proptest::prop_assert_eq!(fast.push(&d), tree.push_tree(&d), "chunk {}", d);
+                proptest::prop_assert_eq!(fast.finish(), tree.finish(), "after {}", d);
+                proptest::prop_assert_eq!(fast.chunks(), tree.chunks());
+            }
+        }
+    }
+
+    /// Spilling after every chunk, then putting the pieces back in front, gives the same
+    /// completion as keeping everything (several choices, array content, late content).
+    #[test]
+    fn spilled_content_goes_back_in_front() {
+        let chunks = [
+            r#"{"id":"c","choices":[{"index":1,"delta":{"role":"assistant","content":"one "}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"zero "}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"more "}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":[{"type":"text","text":"parts "}]}}]}"#,
+            r#"{"id":"c","choices":[{"index":2,"delta":{"refusal":"no"}}]}"#,
+            r#"{"id":"c","choices":[{"index":1,"delta":{"content":"é😀"}}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"end"},"finish_reason":"stop"}]}"#,
+        ];
+        for min in [1, 5, 9, 1000] {
+            let (mut kept, mut spilt) = (ChatAccumulator::new(), ChatAccumulator::new());
+            let mut pieces: Vec<String> = Vec::new();
+            for c in chunks {
+                kept.push(c).unwrap();
+                spilt.push(c).unwrap();
+                spilt.spill(min, |id, text| {
+                    if id == pieces.len() {
+                        pieces.push(String::new());
+                    }
+                    pieces[id].push_str(&text);
+                });
+            }
+            let mut out: J = serde_json::from_str(&spilt.finish()).unwrap();
+            for (id, pos) in spilt.spilled() {
+                let content = &mut out["choices"][pos]["message"]["content"];
+                *content = J::String(format!("{}{}", pieces[id], content.as_str().unwrap()));
+            }
+            assert_eq!(
+                out,
+                serde_json::from_str::<J>(&kept.finish()).unwrap(),
+                "min {min}"
+            );
+            assert_eq!(pieces.is_empty(), min == 1000);
+        }
+        let mut a = ChatAccumulator::new();
+        a.push(chunks[1]).unwrap();
+        a.spill(0, |_, _| panic!("min 0 spills nothing"));
+        assert!(a.spilled().is_empty());
     }
 
     #[test]

@@ -149,11 +149,6 @@ pub fn quiet(p: &Promise) {
     Timer::quiet(p);
 }
 
-/// Resolves after `ms`, or rejects as soon as `signal` aborts.
-pub fn sleep(ms: f64, signal: &AbortSignal) -> Promise {
-    Timer::sleep(ms, signal)
-}
-
 /// Creates the error for a caller's abort: `name` "AbortError", kind "aborted".
 pub fn aborted(reason: JsValue) -> Error {
     Error::new(Kind::Aborted, "the request was aborted by its signal").with_cause(reason)

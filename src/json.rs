@@ -489,6 +489,11 @@ impl<'a> Scanner<'a> {
         r
     }
 
+    /// Returns the byte offset the scanner is at.
+    pub fn pos(&self) -> usize {
+        self.p.pos
+    }
+
     /// Returns whether only whitespace is left.
     pub fn at_end(&mut self) -> bool {
         self.p.ws();

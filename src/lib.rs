@@ -47,7 +47,8 @@ macro_rules! modules {
 // The core: plain Rust, no JavaScript types (checked by tests/layers.sh).
 modules!(
     accumulate, config, embed, endpoint, error, first, job, json, limits, log, messages, partial,
-    plan, ratelimit, redact, replay, retry, schema, sse, structured, tool_loop, usage, validate
+    plan, ratelimit, redact, replay, retry, schema, sse, structured, template, tool_loop, usage,
+    validate
 );
 
 // The wasm face: the class, the fetch driver, the stream bridge, the JS classes.

@@ -15,6 +15,7 @@
 use crate::accumulate::{api_error, ChunkError};
 use crate::json::{self, push_key, push_sep, Value};
 use crate::partial;
+use crate::template::Template;
 use std::borrow::Cow;
 
 /// What kind of event a pushed payload was.
@@ -55,6 +56,10 @@ pub struct MessagesAccumulator {
     /// Content blocks, sorted by index.
     blocks: Vec<Block>,
     stopped: bool,
+    /// The last text delta the fast path took, and its block's index.
+    template: (Template, u64),
+    /// How many texts were handed out by [`spill`](MessagesAccumulator::spill).
+    spills: usize,
 }
 
 #[derive(Debug)]
@@ -63,6 +68,8 @@ struct Block {
     value: Value<'static>,
     /// `partial_json` pieces not yet parsed into `input`.
     json: String,
+    /// The id under which the start of the `text` was handed out ([`MessagesAccumulator::spill`]).
+    spilled: Option<usize>,
 }
 
 const TOO_MANY_BLOCKS: ChunkError = ChunkError::Shape(
@@ -106,9 +113,13 @@ fn merge(target: &mut Value<'static>, src: Option<Value>, skip_null: bool) {
 
 /// Appends the string `v` to member `key` of `block` (creating it or replacing a non-string).
 fn append(block: &mut Value<'static>, key: &str, v: Option<&Value>) {
-    let Some(v) = v.and_then(Value::as_str) else {
-        return;
-    };
+    if let Some(v) = v.and_then(Value::as_str) {
+        append_str(block, key, v);
+    }
+}
+
+/// Appends `v` to the string member `key` of `block` (set when it is missing or not a string).
+fn append_str(block: &mut Value<'static>, key: &str, v: &str) {
     match block.get_mut(key) {
         Some(Value::String(s)) => s.to_mut().push_str(v),
         _ => block.set(key, Value::String(Cow::Owned(v.into()))),
@@ -235,9 +246,24 @@ impl MessagesAccumulator {
     /// The event type is the data's `type` member, else the `event` name. An `error` event
     /// returns [`ChunkError::Api`]; unknown event types are ignored.
     pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
+        if let Some(text) = self.template.0.text(data) {
+            let index = self.template.1;
+            if let Ok(at) = self.blocks.binary_search_by_key(&index, |b| b.index) {
+                if let Some(b) = self.blocks.get_mut(at) {
+                    append_str(&mut b.value, "text", text);
+                }
+            }
+            return Ok(EventSummary {
+                kind: EventKind::ContentBlockDelta,
+                text: Some(text.to_owned()),
+            });
+        }
         match self.push_fast(data) {
             Some(summary) => Ok(summary),
-            None => self.push_tree(event, data),
+            None => {
+                self.template.0.forget();
+                self.push_tree(event, data)
+            }
         }
     }
 
@@ -247,6 +273,8 @@ impl MessagesAccumulator {
     fn push_fast(&mut self, data: &str) -> Option<EventSummary> {
         let mut s = json::Scanner::new(data);
         let (mut kind, mut index, mut delta, mut piece) = (None, None, None, None);
+        // Where a text piece without escapes lies (for the template).
+        let mut span = None;
         s.object(|s, key| match key {
             "type" if kind.is_none() => {
                 kind = Some(s.string()?);
@@ -262,6 +290,11 @@ impl MessagesAccumulator {
                     Some(())
                 }
                 "text" | "partial_json" | "thinking" if piece.is_none() => {
+                    let v = s.string()?;
+                    if let (true, Cow::Borrowed(b)) = (key == "text", &v) {
+                        let end = s.pos().saturating_sub(1);
+                        span = Some((end.saturating_sub(b.len()), end));
+                    }
                     piece = Some((
                         if key == "text" {
                             0
@@ -270,7 +303,7 @@ impl MessagesAccumulator {
                         } else {
                             1
                         },
-                        s.string()?,
+                        v,
                     ));
                     Some(())
                 }
@@ -289,12 +322,19 @@ impl MessagesAccumulator {
             _ => return None,
         };
         let index = index.unwrap_or(0);
+        match span {
+            Some((start, end)) if field == "text" => {
+                self.template.0.learn(data, start, end);
+                self.template.1 = index;
+            }
+            _ => self.template.0.forget(),
+        }
         if let Ok(at) = self.blocks.binary_search_by_key(&index, |b| b.index) {
             if let Some(b) = self.blocks.get_mut(at) {
                 if field == "partial_json" {
                     b.json.push_str(&piece);
                 } else {
-                    append(&mut b.value, field, Some(&Value::String(piece.clone())));
+                    append_str(&mut b.value, field, &piece);
                 }
             }
         }
@@ -359,6 +399,7 @@ impl MessagesAccumulator {
                     index,
                     value,
                     json: String::new(),
+                    spilled: None,
                 };
                 match block {
                     Some(b) => *b = new,
@@ -392,6 +433,48 @@ impl MessagesAccumulator {
             EventKind::Ping | EventKind::Unknown => {}
         }
         Ok(EventSummary { kind, text })
+    }
+
+    /// Hands out the `text` accumulated so far of each block holding at least `min` bytes of
+    /// it, so a long answer need not stay in this (wasm) memory: `put(id, text)`, where `id`
+    /// numbers the blocks from 0 in the order they first spilled; the text is then gone from
+    /// here, and [`finish`](Self::finish) writes only what came after it. The caller puts the
+    /// pieces back in front with [`spilled`](Self::spilled). A block started again
+    /// (`content_block_start` for the same index) forgets its id: its text starts anew.
+    pub fn spill(&mut self, min: usize, mut put: impl FnMut(usize, String)) {
+        for b in &mut self.blocks {
+            let Some(Value::String(text)) = b.value.get_mut("text") else {
+                continue;
+            };
+            if min == 0 || text.len() < min {
+                continue;
+            }
+            let id = *b.spilled.get_or_insert_with(|| {
+                self.spills += 1;
+                self.spills - 1
+            });
+            put(id, std::mem::take(text).into_owned());
+        }
+    }
+
+    /// Returns `(id, position)` for each block that spilled: its `text` in the `content`
+    /// array [`finish`](Self::finish) writes starts with the text handed out under `id`.
+    pub fn spilled(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut blocks = self.blocks.iter().peekable();
+        let mut pos = 0;
+        while let Some(b) = blocks.next() {
+            // The same walk as finish(): continued tool inputs fold into one block.
+            let mut json = Cow::Borrowed(b.json.as_str());
+            while let Some(next) = blocks.next_if(|n| b.continued_by(&json, n)) {
+                json.to_mut().push_str(&next.json);
+            }
+            if let Some(id) = b.spilled {
+                out.push((id, pos));
+            }
+            pos += 1;
+        }
+        out
     }
 
     /// Tells whether `message_stop` was seen.
@@ -863,6 +946,77 @@ mod tests {
                 let _ = a.push(name.as_deref(), data);
             }
             prop_assert!(serde_json::from_str::<J>(&a.finish()).is_ok());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+        /// Random sequences of events that differ only a little: the template, fast and tree
+        /// paths all agree.
+        #[test]
+        fn template_agrees_with_the_tree_path(picks in prop::collection::vec((0usize..9, 0usize..5), 1..40)) {
+            let texts = ["a", " tok", "", "é😀", "q\\\"x"];
+            let shapes = [
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"T"}}"#,
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"T"}}"#,
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"T"}}"#,
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"T"}}"#,
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"T"}}"#,
+                r#"{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":"T"}}"#,
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"T","x":1}}"#,
+                r#"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"usage":{"input_tokens":1}}}"#,
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}"#,
+            ];
+            let (mut fast, mut tree) = (MessagesAccumulator::new(), MessagesAccumulator::new());
+            for (shape, text) in picks {
+                let d = shapes[shape].replace('T', texts[text]);
+                prop_assert_eq!(fast.push(None, &d), tree.push_tree(None, &d), "event {}", d);
+                prop_assert_eq!(fast.finish(), tree.finish(), "after {}", d);
+            }
+        }
+    }
+
+    /// Spilling after every event, then putting the pieces back in front, gives the same
+    /// message as keeping everything (text blocks around a tool input split over blocks, a
+    /// block started again).
+    #[test]
+    fn spilled_text_goes_back_in_front() {
+        let events = [
+            r#"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[]}}"#,
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"start "}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"zero "}}"#,
+            r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+            r#"{"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}"#,
+            r#"{"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"1}"}}"#,
+            r#"{"type":"content_block_start","index":3,"content_block":{"type":"text","text":""}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"three é😀"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"more"}}"#,
+            r#"{"type":"content_block_start","index":3,"content_block":{"type":"text","text":"again "}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"and again"}}"#,
+            r#"{"type":"message_stop"}"#,
+        ];
+        for min in [1, 6, 12, 1000] {
+            let (mut kept, mut spilt) = (MessagesAccumulator::new(), MessagesAccumulator::new());
+            let mut pieces: Vec<String> = Vec::new();
+            for e in events {
+                kept.push(None, e).unwrap();
+                spilt.push(None, e).unwrap();
+                spilt.spill(min, |id, text| {
+                    if id == pieces.len() {
+                        pieces.push(String::new());
+                    }
+                    pieces[id].push_str(&text);
+                });
+            }
+            let mut out: J = serde_json::from_str(&spilt.finish()).unwrap();
+            for (id, pos) in spilt.spilled() {
+                let text = &mut out["content"][pos]["text"];
+                *text = J::String(format!("{}{}", pieces[id], text.as_str().unwrap()));
+            }
+            let want: J = serde_json::from_str(&kept.finish()).unwrap();
+            assert_eq!(out, want, "min {min}");
+            assert_eq!(want["content"].as_array().unwrap().len(), 3, "{want}");
         }
     }
 

@@ -22,12 +22,13 @@ use crate::jsval::get;
 use crate::messages::{EventKind, MessagesAccumulator};
 use crate::open::Opened;
 use crate::sse::{SseEvent, SseParser};
-use js_sys::{Function, Promise, Uint8Array};
+use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
 const IDLE: u8 = 0;
@@ -79,7 +80,14 @@ struct Io {
     /// the first token is not held back while the rest of a read (a short answer's whole
     /// body) is processed.
     texted: bool,
+    /// The accumulated text handed out to JavaScript strings (by spill id; see [`SPILL_BYTES`]).
+    spill: Vec<JsString>,
 }
+
+/// How much of one choice's (or block's) text the accumulator keeps in wasm memory before it
+/// moves to a JavaScript string. wasm memory never shrinks, so a long answer would otherwise
+/// leave the instance that much bigger for good; on the JavaScript heap it goes with the stream.
+const SPILL_BYTES: usize = 16 * 1024;
 
 struct Inner {
     io: Option<Box<Io>>,
@@ -89,6 +97,8 @@ struct Inner {
     final_value: Option<Result<JsValue, JsValue>>,
     waiters: Vec<(Function, Function)>,
     final_scheduled: bool,
+    /// `final()` was called alone and JavaScript has not yet been told ([`StreamCore::alone`]).
+    alone: bool,
     /// What the call records when the stream ends (response metadata, usage, log line);
     /// boxed and taken at the end, so an ended stream keeps only the pointer until GC.
     track: Option<Box<crate::meta::Track>>,
@@ -136,6 +146,7 @@ impl Io {
         if let (PARTIAL, Some(b)) = (mode, batch.as_deref_mut()) {
             self.partial_value(b);
         }
+        self.spill_text();
         if self.eof && !self.done {
             self.check_complete()?;
             self.done = true;
@@ -233,6 +244,7 @@ impl Io {
         let Some(b) = batch else { return Ok(()) };
         match mode {
             OBJECTS | ITER if forward => {
+                b.text.reserve(ev.data.len() + 2); // room for the `]` too
                 b.text.push(if b.count == 0 { '[' } else { ',' });
                 b.text.push_str(&ev.data);
                 b.count += 1;
@@ -270,6 +282,25 @@ impl Io {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Moves long accumulated texts to JavaScript strings (see [`SPILL_BYTES`]).
+    fn spill_text(&mut self) {
+        let spill = &mut self.spill;
+        let put = |id: usize, text: String| {
+            let piece = JsString::from(text.as_str());
+            while spill.len() < id {
+                spill.push(JsString::from(""));
+            }
+            match spill.get_mut(id) {
+                Some(js) => *js = js.concat(&piece),
+                None => spill.push(piece),
+            }
+        };
+        match &mut self.acc {
+            Acc::Chat(a) => a.spill(SPILL_BYTES, put),
+            Acc::Messages(a) => a.spill(SPILL_BYTES, put),
+        }
     }
 
     /// Adds the answer's partial value to the batch when it changed since the last one.
@@ -329,11 +360,31 @@ impl Io {
 
     /// The accumulated result as a JavaScript object.
     fn result(&self) -> Result<JsValue, JsValue> {
-        let text = match &self.acc {
-            Acc::Chat(a) => a.finish(),
-            Acc::Messages(a) => a.finish(),
+        let (text, spilled, list) = match &self.acc {
+            Acc::Chat(a) => (a.finish(), a.spilled(), "choices"),
+            Acc::Messages(a) => (a.finish(), a.spilled(), "content"),
         };
-        js_sys::JSON::parse(&text)
+        let v = js_sys::JSON::parse(&text)?;
+        // Put the spilled starts back in front of what stayed here.
+        let items = get(&v, list);
+        for (id, pos) in spilled {
+            let (Some(head), Ok(item)) = (self.spill.get(id), Reflect::get_u32(&items, pos as u32))
+            else {
+                continue;
+            };
+            let (holder, key) = match self.acc {
+                Acc::Chat(_) => (get(&item, "message"), "content"),
+                Acc::Messages(_) => (item, "text"),
+            };
+            let rest = get(&holder, key);
+            let whole = if rest.is_string() {
+                head.concat(&rest)
+            } else {
+                head.clone()
+            };
+            crate::jsval::set(&holder, key, &whole);
+        }
+        Ok(v)
     }
 }
 
@@ -625,6 +676,17 @@ fn chunk_error(e: ChunkError) -> Error {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// What a body reader's `read()` resolves to (read by plain property access: no key
+    /// strings cross the boundary per read).
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> JsValue;
+}
+
 /// Reads the whole stream without making chunks (for `final()` alone, and for a
 /// non-streaming call whose server streamed anyway). The state is borrowed only between
 /// JavaScript calls: a body read runs the body's `pull()`.
@@ -641,7 +703,8 @@ async fn read_to_end(inner: &RefCell<Inner>) -> Result<(), JsValue> {
         let r = JsFuture::from(reader.read()).await;
         let why = match r {
             Ok(v) => {
-                let (done, value) = (get(&v, "done").as_bool() == Some(true), get(&v, "value"));
+                let v: ReadResult = v.unchecked_into();
+                let (done, value) = (v.done().as_bool() == Some(true), v.value());
                 match inner.try_borrow_mut() {
                     Ok(mut s) => match s.io.as_mut() {
                         Some(io) => io.on_bytes(done, &value).err().map(Why::Error),
@@ -692,6 +755,7 @@ impl StreamCore {
             head,
             partial: None,
             texted: false,
+            spill: Vec::new(),
         };
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
@@ -701,6 +765,7 @@ impl StreamCore {
                 final_value: None,
                 waiters: Vec::new(),
                 final_scheduled: false,
+                alone: false,
                 track: None,
             })),
         }
@@ -862,27 +927,35 @@ impl StreamCore {
             // tick takes the stream and this resolves at its end; otherwise final() reads the
             // stream itself (without making any JavaScript chunk objects). A microtask is too
             // early: Node's async iterator issues its first read a microtask later.
+            // JavaScript runs that macrotask ([`alone`](Self::alone), then
+            // [`start_alone`](Self::start_alone)) and its read loop: one promise per read, the
+            // body's, where a Rust future costs two closures and a promise more.
             s.final_scheduled = true;
-            let inner = self.inner.clone();
-            let Some(signal) = s.io.as_ref().map(|io| io.call.signal()) else {
-                return p;
-            };
-            drop(s);
-            spawn_local(async move {
-                let _ = JsFuture::from(crate::call::sleep(0.0, &signal)).await;
-                let start = match inner.try_borrow_mut() {
-                    Ok(mut s) if s.mode == IDLE && matches!(s.state, State::Open) => {
-                        s.mode = FINAL;
-                        true
-                    }
-                    _ => false,
-                };
-                if start {
-                    // end() and fail() settle the waiters.
-                    let _ = read_to_end(&inner).await;
-                }
-            });
+            s.alone = true;
         }
         p
+    }
+
+    /// Tells (once) whether the `final()` just called must read the stream itself if nothing
+    /// else starts reading it by the next macrotask.
+    pub fn alone(&self) -> bool {
+        self.inner
+            .try_borrow_mut()
+            .is_ok_and(|mut s| std::mem::take(&mut s.alone))
+    }
+
+    /// On that macrotask: claims the stream for `final()` alone (mode 4) unless another
+    /// consumer took it or it is over; JavaScript then drains it in mode 4 (no chunks) to the
+    /// end, which settles `final()`.
+    #[wasm_bindgen(js_name = startAlone)]
+    pub fn start_alone(&self) -> bool {
+        let Ok(mut s) = self.inner.try_borrow_mut() else {
+            return false;
+        };
+        let idle = s.mode == IDLE && matches!(s.state, State::Open);
+        if idle {
+            s.mode = FINAL;
+        }
+        idle
     }
 }

@@ -20,6 +20,20 @@ export function chunkStream(chunks) {
   }, { highWaterMark: 0 });
 }
 
+/**
+ * A plain pull-source body, as an app or a test double writes it: one prepared chunk per pull
+ * and the default queuing strategy (high-water mark 1, so the stream pulls one ahead).
+ */
+export function plainStream(chunks) {
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(chunks[i++]);
+      else c.close();
+    },
+  });
+}
+
 /** A body that hands out `bytes` in reads of `size` bytes (views, created on demand). */
 export function slicedStream(bytes, size) {
   let at = 0;
@@ -61,14 +75,15 @@ export function pathOf(input) {
 }
 
 /**
- * A fetch that answers every request with `makeBody()` as SSE: `mode` "event" (one event per
- * read, `events` as prepared) or a number (reads of that many bytes of the whole body).
+ * A fetch that answers every request with `events` as SSE: `mode` "event" (one event per
+ * read, `events` as prepared), "plain" (one event per pull of a plain pull-source stream,
+ * see plainStream) or a number (reads of that many bytes of the whole body).
  */
 export function sseFetch(events, mode) {
-  const whole = mode === "event" ? null : concat(events);
+  const whole = typeof mode === "number" ? concat(events) : null;
   return async (input, init) => {
     if (init?.signal?.aborted) throw init.signal.reason;
-    return respond(whole ? slicedStream(whole, mode) : chunkStream(events), SSE);
+    return respond(whole ? slicedStream(whole, mode) : mode === "plain" ? plainStream(events) : chunkStream(events), SSE);
   };
 }
 

@@ -33,24 +33,21 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
   };
 }
 
-// The next batch of chunks from a Rust StreamCore, or undefined at the end. Rust frames,
-// parses and accumulates; this loop only awaits the platform's body reader when Rust needs bytes.
-async function next(core, mode, reader) {
-  let out = core.drain(mode);
-  while (out === null) {
-    let r;
-    try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-    out = core.feed(r.done, r.value, mode);
-  }
-  return out;
-}
-
+// Both readers below run the same loop over a Rust StreamCore: core.drain(mode) gives the next
+// batch of chunks, null when Rust needs bytes (await the platform's body reader, hand the read
+// to core.feed), undefined at the end. Rust frames, parses and accumulates. The loop is written
+// out in each (not a shared async function) so each read costs one promise, the body's.
 const lazy = { highWaterMark: 0 };
 const source = (core, mode) => {
   let reader;
   return {
     async pull(c) {
-      const out = await next(core, mode, (reader ??= core.reader()));
+      let out = core.drain(mode);
+      while (out === null) {
+        let r;
+        try { r = await (reader ??= core.reader()).read(); } catch (e) { throw core.fail(e); }
+        out = core.feed(r.done, r.value, mode);
+      }
       if (out === undefined) c.close();
       else if (mode === 1 || mode === 6) for (const x of out) c.enqueue(x);
       else c.enqueue(out);
@@ -58,6 +55,53 @@ const source = (core, mode) => {
     cancel: (r) => core.cancel(r),
   };
 };
+
+// final() alone: the same loop in mode 4, which makes no chunks; the stream's end (or error)
+// settles final()'s promise, so nothing is left to throw here.
+async function drainAlone(core) {
+  const reader = core.reader();
+  try {
+    for (let out = core.drain(4); out !== undefined; out = core.drain(4)) {
+      while (out === null) {
+        let r;
+        try { r = await reader.read(); } catch (e) { throw core.fail(e); }
+        out = core.feed(r.done, r.value, 4);
+      }
+    }
+  } catch {}
+}
+
+// What text(), toSSE() and partial() return: a ReadableStream whose `for await` reads batches
+// directly, as the response stream's does, holding the stream's lock meanwhile (as the built-in
+// iterator does), and cancelling it when the loop stops early.
+class Sub extends Iterable {
+  #core;
+  #mode;
+  constructor(core, mode) { super(source(core, mode), lazy); this.#core = core; this.#mode = mode; }
+  async *[Symbol.asyncIterator]() {
+    const core = this.#core;
+    const mode = this.#mode;
+    const lock = this.getReader();
+    const reader = core.reader();
+    let finished = false;
+    try {
+      for (let out; (out = core.drain(mode)) !== undefined; ) {
+        while (out === null) {
+          let r;
+          try { r = await reader.read(); } catch (e) { throw core.fail(e); }
+          out = core.feed(r.done, r.value, mode);
+        }
+        if (out === undefined) break;
+        if (mode === 6) for (const x of out) yield x;
+        else yield out;
+      }
+      finished = true;
+    } finally {
+      if (!finished) await lock.cancel();
+      lock.releaseLock();
+    }
+  }
+}
 
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
@@ -67,10 +111,15 @@ class ResponseStream extends Iterable {
   // Progressively more complete parsed values of the answer (structured output as it streams).
   partial() { return this.#sub(6); }
   toSSE() { return this.#sub(3); }
-  final() { return this.#core.final(this.locked); }
+  final() {
+    const core = this.#core;
+    const p = core.final(this.locked);
+    if (core.alone()) setTimeout(() => { if (core.startAlone()) drainAlone(core); }, 0);
+    return p;
+  }
   // The answer's token usage once the stream ended (undefined before).
   get usage() { return this.#core.usage(); }
-  #sub(mode) { this.#core.claim(mode, this.locked); return new Iterable(source(this.#core, mode), lazy); }
+  #sub(mode) { this.#core.claim(mode, this.locked); return new Sub(this.#core, mode); }
   // `for await` reads batches directly (one promise per event, not several through the
   // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.
   async *[Symbol.asyncIterator]() {
@@ -79,7 +128,15 @@ class ResponseStream extends Iterable {
     const reader = core.reader();
     let finished = false;
     try {
-      for (let out; (out = await next(core, 5, reader)) !== undefined; ) for (const x of out) yield x;
+      for (let out; (out = core.drain(5)) !== undefined; ) {
+        while (out === null) {
+          let r;
+          try { r = await reader.read(); } catch (e) { throw core.fail(e); }
+          out = core.feed(r.done, r.value, 5);
+        }
+        if (out !== undefined) for (const x of out) yield x;
+        else break;
+      }
       finished = true;
     } finally {
       if (!finished) core.cancel();

@@ -1,0 +1,146 @@
+// Figure 8: the paths that need no chunk objects. final() alone, text() and toSSE() (read to
+// the end) over the same 5000-event in-memory streams as figure 2, against the raw baseline,
+// which parses every event in JavaScript. These run in Rust alone, bytes in, result out, so
+// they should cost well under a JavaScript parse of every event.
+import { chatSse, messagesSse } from "../lib/data.mjs";
+import { sseFetch, pathOf } from "../lib/fetch.mjs";
+import { interleave, summary, ratios, now, errorText } from "../lib/stats.mjs";
+import { num, times, spread, mark } from "../lib/format.mjs";
+import { clients } from "../lib/variants.mjs";
+import { MODEL, USER, MAX_TOKENS } from "../lib/request.mjs";
+import { EVENTS } from "./cpu.mjs";
+
+const gc = globalThis.gc ?? (() => {});
+const CHAT = { model: MODEL, messages: USER };
+const MSG = { model: MODEL, max_tokens: MAX_TOKENS, messages: USER };
+
+/** Reads a byte stream to the end; returns its chunks (decoded only after the timing). */
+async function chunksOf(stream) {
+  const out = [];
+  for await (const b of stream) out.push(b);
+  return out;
+}
+
+/** The answer's text in SSE bytes (to check toSSE() kept every piece). */
+function textOfSse(chunks, proto) {
+  const dec = new TextDecoder();
+  const sse = chunks.map((b) => dec.decode(b, { stream: true })).join("") + dec.decode();
+  let text = "";
+  for (const line of sse.split("\n")) {
+    if (!line.startsWith("data: ") || line === "data: [DONE]") continue;
+    const ev = JSON.parse(line.slice(6));
+    if (proto === "chat") text += ev.choices?.[0]?.delta?.content ?? "";
+    else if (ev.type === "content_block_delta" && ev.delta.type === "text_delta") text += ev.delta.text;
+  }
+  return text;
+}
+
+/** The paths measured: `run` is timed, `text` (untimed) gives the answer's text from its result. */
+const PATHS = {
+  "final()": {
+    run: (c, proto) => (proto === "chat" ? c.chatStream(CHAT) : c.messagesStream(MSG)).then((s) => s.final()),
+    text: (r, proto) => (proto === "chat" ? r.choices[0].message.content : r.content.map((b) => b.text ?? "").join("")),
+  },
+  "text()": {
+    async run(c, proto) {
+      const s = await (proto === "chat" ? c.chatStream(CHAT) : c.messagesStream(MSG));
+      let text = "";
+      for await (const piece of s.text()) text += piece;
+      return text;
+    },
+    text: (r) => r,
+  },
+  "toSSE()": {
+    run: async (c, proto) => chunksOf((await (proto === "chat" ? c.chatStream(CHAT) : c.messagesStream(MSG))).toSSE()),
+    text: textOfSse,
+  },
+};
+
+export async function run(ctx) {
+  const feeds = { chat: chatSse(EVENTS), messages: messagesSse(EVENTS) };
+  let current = null;
+  const fetch = (input, init) => current[pathOf(input).endsWith("/messages") ? "messages" : "chat"](input, init);
+  const base = ctx.variants.filter((v) => ["raw", "aibadgr", "raw-msg", "aibadgr-msg"].includes(v.name));
+  const made = await clients(base, { fetch, base: "http://bench.invalid" });
+  const list = [];
+  for (const v of made) {
+    if (!v.ours) {
+      list.push({ ...v, label: `${v.name} (parse every event)`, measure: () => v.stream(v.client), text: (r) => r });
+      // The floor: the same body read to its end with its reader, nothing parsed.
+      const path = v.proto === "chat" ? "/chat/completions" : "/messages";
+      list.push({
+        ...v, name: `${v.name} floor`, label: "body reads alone (floor)", baseline: v.name,
+        async measure() {
+          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
+          const reader = res.body.getReader();
+          while (!(await reader.read()).done);
+          return feeds[v.proto].text;
+        },
+        text: (r) => r,
+      });
+      continue;
+    }
+    for (const [p, f] of Object.entries(PATHS)) {
+      list.push({ ...v, name: `${v.name} ${p}`, label: `${v.name} ${p}`, measure: () => f.run(v.client, v.proto), text: (r) => f.text(r, v.proto) });
+    }
+  }
+  const plan = ctx.quick ? { rounds: 6, warmup: 2 } : { rounds: 25, warmup: 5 };
+  const goal = ctx.goals.rustOnlyRatio;
+  const rows = [];
+  const checks = [];
+  const data = {};
+  const wrong = new Map();
+  for (const [mode, label] of [["event", "1 event/read"], [16384, "16 KB reads"]]) {
+    current = { chat: sseFetch(feeds.chat.events, mode), messages: sseFetch(feeds.messages.events, mode) };
+    const t = await interleave(list, plan, async (v) => {
+      gc();
+      const t0 = now();
+      const result = await v.measure();
+      const ms = now() - t0;
+      const text = v.text(result);
+      if (text !== feeds[v.proto].text) wrong.set(v.name, `${label}: got ${text.length} chars, want ${feeds[v.proto].text.length}`);
+      return ms;
+    }, (v, e) => wrong.set(v.name, `${label}: ${errorText(e)}`));
+    data[label] = {};
+    for (const v of list) {
+      const perEvent = summary(t[v.name].map((ms) => (ms * 1000) / EVENTS));
+      const isBase = v.baseline === v.name;
+      const r = summary(ratios(t[v.name], t[v.baseline]));
+      data[label][v.name] = { usPerEvent: perEvent, ratio: r };
+      rows.push([
+        label, v.label, num(perEvent.median),
+        isBase ? "1 (baseline)" : `${times(r.median)} ${v.baseline}`,
+        isBase ? "" : spread(r, "×"),
+        v.ours ? mark(r.median <= goal) : "",
+      ]);
+    }
+  }
+  for (const v of list) {
+    checks.push({ name: `rust-only paths (in-memory, ${EVENTS} events, both read sizes): ${v.name} produced the expected text`, ok: !wrong.has(v.name), detail: wrong.get(v.name) });
+  }
+  const r = (label, name) => data[label]?.[name]?.ratio.median;
+  const headline = Object.keys(PATHS).map((p) => {
+    const all = ["1 event/read", "16 KB reads"].flatMap((label) => [r(label, `aibadgr ${p}`), r(label, `aibadgr-msg ${p}`)]);
+    return {
+      metric: `${p} (no chunk objects), 1 event/read · 16 KB`, goal: `≤ ${goal}× raw`,
+      aibadgr: `${times(r("1 event/read", `aibadgr ${p}`))} · ${times(r("16 KB reads", `aibadgr ${p}`))} (msg ${times(r("1 event/read", `aibadgr-msg ${p}`))} · ${times(r("16 KB reads", `aibadgr-msg ${p}`))})`,
+      ok: all.every((x) => x <= goal),
+      openai: "–", anthropic: "–",
+    };
+  });
+  return {
+    id: 8,
+    headline,
+    title: `Paths without chunk objects: final() alone, text(), toSSE() (in-memory fetch, ${EVENTS} events)`,
+    goal: `aibadgr ≤ ${goal}× raw (a JavaScript parse of every event)`,
+    header: ["reads", "variant", "µs/event", "median ratio", "p25–p75", "goal"],
+    rows,
+    notes: [
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in rotating order, gc() before each stream; ratio = per-round time ÷ the baseline's time in the same round.`,
+      "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything (at one event per read, about half of raw).",
+      "The same bodies and read modes as figure 2. raw = the raw baseline's for-await over parsed chunks (figure 2's raw row); final() is awaited alone (nothing else reads the stream); text() and toSSE() are read to the end (toSSE() decoded as text, then checked to hold every piece).",
+    ],
+    checks,
+    data,
+  };
+}
