@@ -5,7 +5,7 @@
 // GC), then the top frames.
 //
 //   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
-//                          [--consume iter|final|text|sse] [--first] [--names] [--seconds 5] [--top 25]
+//                          [--consume iter|final|text|sse] [--first] [--names] [--crossings] [--seconds 5] [--top 25]
 //                          [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
@@ -15,8 +15,9 @@
 // 3); embed: in-memory embeddings (figure 5). --first keeps only the samples from each call to its
 // first token (stream, ttft): what time to first token is made of. --names profiles a copy of the
 // package whose .wasm keeps its function names (bench/lib/names.mjs; the shipped one has none, so
-// its frames are `wasm-function[N]`). --out also writes the raw profile (Chrome DevTools →
-// Performance, or speedscope).
+// its frames are `wasm-function[N]`). --crossings counts the calls from Rust into JavaScript
+// (every wasm-bindgen import) per iteration and, for streams, up to the first token, instead of
+// profiling. --out also writes the raw profile (Chrome DevTools → Performance, or speedscope).
 import fs from "node:fs";
 import path from "node:path";
 import inspector from "node:inspector";
@@ -25,7 +26,7 @@ import { variants, clients } from "./lib/variants.mjs";
 import { chatSse, messagesSse, embeddingBodies, chatJson, messagesJson } from "./lib/data.mjs";
 import { sseFetch, routerFetch } from "./lib/fetch.mjs";
 import { startServerProcess } from "./lib/server.mjs";
-import { namedCopy } from "./lib/names.mjs";
+import { namedCopy, countingCopy } from "./lib/names.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith("--")) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith("--") ? all[i + 1] : "1"]);
@@ -41,7 +42,8 @@ const first = args.first !== undefined;
 if (first && what === "embed") throw new Error("profile: --first is for stream and ttft");
 
 const snap = snapshotPkg(args.pkg ? path.resolve(args.pkg) : undefined);
-const named = args.names !== undefined ? namedCopy(snap.dir) : null;
+const crossings = args.crossings !== undefined;
+const named = crossings ? countingCopy(snap.dir) : args.names !== undefined ? namedCopy(snap.dir) : null;
 process.on("exit", () => { named?.remove(); snap.remove(); });
 const pkgDir = named?.dir ?? snap.dir;
 const v = variants({ pkgDir }).find((x) => x.name === name);
@@ -52,10 +54,10 @@ const clock = () => Number(process.hrtime.bigint() / 1000n);
 const windows = [];
 let srv = null;
 let work;
-const streamed = (c) => () => {
+const streamed = (c) => Object.assign(() => {
   const t0 = clock();
   return c.stream(c.client, () => windows.push([t0, clock()]));
-};
+}, { first: (onFirst) => c.stream(c.client, onFirst) });
 if (what === "stream") {
   const events = Number(args.events ?? 5000);
   const feed = v.proto === "chat" ? chatSse(events) : messagesSse(Math.max(events, 7));
@@ -85,6 +87,25 @@ if (what === "stream") {
 // Warm up until the engine has optimized the hot code (wasm is tiered up after many calls).
 for (let i = 0, t = performance.now(); i < 30 || performance.now() - t < 1000; i++) await work();
 windows.length = 0;
+if (crossings) {
+  const counts = globalThis.__aibadgrCrossings;
+  if (!counts) throw new Error(`profile --crossings: ${name} does not load aibadgr's .wasm`);
+  const N = 200;
+  let early = null;
+  counts.clear();
+  for (let i = 0; i < N; i++) {
+    if (i === 0 && work.first) await work.first(() => { early = new Map(counts); });
+    else await work();
+  }
+  await new Promise((r) => setTimeout(r, 20)); // what the calls left for later (drains, logs)
+  const sum = (m) => [...m.values()].reduce((a, b) => a + b, 0);
+  const show = (m, div) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).forEach(([k, c]) => console.log(`${(c / div).toFixed(1).padStart(8)}  ${k}`));
+  console.log(`${name} / ${what}: calls from Rust into JavaScript (wasm-bindgen imports), ${N} iterations`);
+  if (early) { console.log(`\nUp to the first token of one call: ${sum(early)}`); show(early, 1); }
+  console.log(`\nPer iteration: ${(sum(counts) / N).toFixed(1)}`);
+  show(counts, N);
+  process.exit(0);
+}
 const session = new inspector.Session();
 session.connect();
 const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));

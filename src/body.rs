@@ -168,49 +168,39 @@ fn into_text(bytes: Vec<u8>) -> String {
 /// `limit` bytes), cancelling the rest of the body either way. The chunks stay in JavaScript
 /// until the end and are then copied into one buffer of the exact size: wasm memory never
 /// shrinks, so a big body costs its size once, not the doubling steps of a growing buffer.
+/// JavaScript runs the read loop (`Shape.read`): one promise for Rust to await, not one per
+/// chunk.
 async fn read(call: &Call, resp: &Response, limit: usize, cut: bool) -> Result<Vec<u8>, Error> {
     let Some(body) = resp.body() else {
         return Ok(Vec::new());
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let chunks = Array::new();
+    let read = crate::glue::Shape::read(&reader, limit as f64);
+    let chunks: Array = JsFuture::from(read)
+        .await
+        .map_err(|e| call.fail(e, true))?
+        .unchecked_into();
     let mut total = 0usize;
-    loop {
-        let r = JsFuture::from(reader.read())
-            .await
-            .map_err(|e| call.fail(e, true))?;
-        if get(&r, "done").as_bool() == Some(true) {
-            break;
-        }
-        let v = get(&r, "value");
-        let Some(chunk) = v.dyn_ref::<Uint8Array>() else {
+    for c in chunks.iter() {
+        let Some(chunk) = c.dyn_ref::<Uint8Array>() else {
             quiet(&reader.cancel());
             return Err(Error::new(
                 Kind::Api,
                 "the response body yielded something other than bytes",
             ));
         };
-        let n = chunk.length() as usize;
-        let room = limit.saturating_sub(total);
-        if n > room {
-            quiet(&reader.cancel());
-            if !cut {
-                return Err(body_too_big(limit, resp.status()));
-            }
-            chunks.push(&chunk.subarray(0, room as u32));
-            total += room;
-            break;
-        }
-        chunks.push(chunk);
-        total += n;
+        total += chunk.length() as usize;
     }
-    let mut out = vec![0; total];
+    if total > limit && !cut {
+        return Err(body_too_big(limit, resp.status()));
+    }
+    let mut out = vec![0; total.min(limit)];
     let mut at = 0;
     for c in chunks.iter() {
         let c: Uint8Array = c.unchecked_into();
-        let n = c.length() as usize;
+        let n = (c.length() as usize).min(out.len() - at);
         if let Some(dst) = out.get_mut(at..at + n) {
-            c.copy_to(dst);
+            c.subarray(0, n as u32).copy_to(dst);
         }
         at += n;
     }

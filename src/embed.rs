@@ -78,7 +78,7 @@ pub fn decode_f32(s: &str) -> Option<Vec<f32>> {
 /// Base64 digit values (standard and URL-safe alphabets); 0xFF marks a non-digit. (Built at
 /// compile time: an index out of range would fail the build, not a call.)
 #[allow(clippy::indexing_slicing)]
-const DIGITS: [u8; 256] = {
+static DIGITS: [u8; 256] = {
     let mut t = [0xFFu8; 256];
     let mut i = 0;
     while i < 26 {

@@ -1,4 +1,5 @@
-// A copy of a built package whose .wasm keeps its function names, for `profile.mjs --names`.
+// Copies of a built package for profile.mjs: one whose .wasm keeps its function names
+// (`--names`), one whose wasm-bindgen imports count their calls (`--crossings`).
 // The shipped .wasm has no name section (wasm-opt strips it), so its frames show as
 // `wasm-function[N]`. This runs the same wasm-bindgen and wasm-opt -Oz steps as the package build
 // on the same compiled module (target/ship, written by pkg-template/build.mjs), with names kept
@@ -55,4 +56,33 @@ export function namedCopy(pkgDir) {
     remove();
     throw e;
   }
+}
+
+/**
+ * Writes a copy of the package in `pkgDir` whose every wasm-bindgen import (each call from
+ * Rust into JavaScript) counts its calls in `globalThis.__aibadgrCrossings` (a Map from the
+ * import's name and first statement to a count); returns `{ dir, remove() }`.
+ */
+export function countingCopy(pkgDir) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aibadgr-named-"));
+  const dir = path.join(tmp, "pkg");
+  fs.cpSync(pkgDir, dir, { recursive: true });
+  const file = path.join(dir, "aibadgr.js");
+  const js = fs.readFileSync(file, "utf8");
+  const hook = /\n    return \{\n        __proto__: null,\n        "\.\/aibadgr_bg\.js": import0,/;
+  if (!hook.test(js)) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error("profile --crossings: wasm-bindgen's import object is not where this expects it (aibadgr.js)");
+  }
+  const wrap = `
+    const counts = globalThis.__aibadgrCrossings = new Map();
+    for (const k of Object.keys(import0)) {
+      const f = import0[k];
+      if (typeof f !== "function") continue;
+      const first = String(f).split("\\n").slice(1).map((l) => l.trim()).find((l) => l && !l.startsWith("//")) ?? "";
+      const key = k.replace(/_[0-9a-f]{16}$/, "") + "  " + first.slice(0, 70);
+      import0[k] = function (...a) { counts.set(key, (counts.get(key) ?? 0) + 1); return f.apply(this, a); };
+    }`;
+  fs.writeFileSync(file, js.replace(hook, (m) => wrap + m));
+  return { dir, remove: () => fs.rmSync(tmp, { recursive: true, force: true }) };
 }

@@ -181,6 +181,20 @@ export class Shape {
   static init(headers, body, signal) {
     return body === undefined ? { method: "GET", headers, signal } : { method: "POST", headers, body, signal };
   }
+  // A body's chunks to its end; stops (cancelling the rest) once they hold more than `limit`
+  // bytes or one is not bytes. Rust decides what that means.
+  static async read(reader, limit) {
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return chunks;
+      chunks.push(value);
+      if (!(value instanceof Uint8Array)) return chunks;
+      total += value.length;
+      if (total > limit) { Timer.quiet(reader.cancel()); return chunks; }
+    }
+  }
   // Header names and values joined by "\0" (neither may hold one) as an object.
   static headers(pairs) {
     const h = {};

@@ -91,6 +91,9 @@ const CASES = [
   ["temperature Infinity", (k) => k.chat({ ...OK, temperature: Infinity }), "invalid_request", "temperature", /^temperature .*Infinity/],
   ["temperature out of range", (k) => k.chat({ ...OK, temperature: 2.5 }), "invalid_request", "temperature"],
   ["temperature a string", (k) => k.chat({ ...OK, temperature: "0.5" }), "invalid_request", "temperature"],
+  // JSON.stringify leaves a function out: the request itself is read when its JSON lost a member.
+  ["temperature a function", (k) => k.chat({ ...OK, temperature: () => 1 }), "invalid_request", "temperature", /^temperature .*a function/],
+  ["top_p NaN beside an undefined member", (k) => k.chat({ ...OK, user: undefined, top_p: NaN }), "invalid_request", "top_p", /NaN/],
   ["top_p negative", (k) => k.chat({ ...OK, top_p: -0.1 }), "invalid_request", "top_p"],
   ["max_tokens fractional", (k) => k.chat({ ...OK, max_tokens: 1.5 }), "invalid_request", "max_tokens"],
   ["max_tokens zero", (k) => k.chat({ ...OK, max_tokens: 0 }), "invalid_request", "max_tokens"],

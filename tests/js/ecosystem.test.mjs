@@ -65,6 +65,21 @@ test("streams: the stream object has response at once, final()'s value when it e
   assert.ok(mf.response.elapsedMs >= 15 * 3, `elapsedMs ${mf.response.elapsedMs} covers the paced stream`);
 });
 
+test("response is built when first read, once: a getter, not a copy made at every answer", async () => {
+  const c = client(srv);
+  for (const v of [await c.chat({ messages: HI }), await c.chatStream({ messages: HI }), await c.embed({ input: "a" })]) {
+    const d = Object.getOwnPropertyDescriptor(v, "response");
+    assert.equal(typeof d.get, "function", "an accessor until read");
+    assert.equal(d.enumerable, false);
+    const first = v.response;
+    assert.equal(v.response, first, "the same object on every read");
+    assert.equal(first.status, 200);
+    v.response = "replaced";
+    assert.equal(v.response, "replaced", "writable, as before");
+    if (typeof v.final === "function") checkResponse(await v.final(), { model: "basic" });
+  }
+});
+
 test("response.attempts counts retries and fallback models; model is the one that answered", async () => {
   const c = client(srv, { fallbackModels: ["normal"] });
   let id = uid("att");
