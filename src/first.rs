@@ -2,7 +2,7 @@
 //! event stream, and an error payload sent as the first event (an overloaded or rate-limited
 //! server answering `200`), which the call's plan may retry or hand to the next model.
 
-use crate::accumulate::{api_error, ChunkError};
+use crate::accumulate::chat::{api_error, ChunkError};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
 use crate::json::{self, Value};

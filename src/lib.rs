@@ -2,7 +2,7 @@
 //!
 //! Two layers, each depending only on the one below (tests/layers.py checks it):
 //! - **the core**, plain Rust with no JavaScript types, tested natively and fuzzed: `json`,
-//!   `sse`, `partial`, the accumulators (`accumulate`, `messages`), `validate`, `config` (the
+//!   `sse`, `partial`, the accumulators (`accumulate::chat`, `accumulate::messages`), `validate`, `config` (the
 //!   option rules), `job` (a checked request and its models), `plan` (retry / wait / fall back /
 //!   fail, with a deadline), `first` (a stream's first event), `error`, `retry`, `limits`,
 //!   `redact`, `replay`, `embed`, `ratelimit`, `usage`, `log`, `schema`, `tool_loop`,
@@ -44,10 +44,10 @@ macro_rules! modules {
     };
 }
 
-// The core: plain Rust, no JavaScript types (checked by tests/layers.sh).
+// The core: plain Rust, no JavaScript types (checked by tests/layers.py).
 modules!(
-    accumulate, config, embed, endpoint, error, first, job, json, limits, log, messages, partial,
-    plan, ratelimit, redact, replay, retry, schema, sse, structured, template, tool_loop, usage,
+    accumulate, config, embed, endpoint, error, first, job, json, limits, log, partial, plan,
+    ratelimit, redact, replay, retry, schema, sse, structured, template, tool_loop, usage,
     validate
 );
 

@@ -92,8 +92,8 @@ mod tests {
 
     #[test]
     fn content_blocks_past_the_limit_fail_the_stream_and_change_nothing() {
-        use crate::accumulate::ChunkError;
-        use crate::messages::MessagesAccumulator;
+        use crate::accumulate::chat::ChunkError;
+        use crate::accumulate::messages::MessagesAccumulator;
         let mut acc = MessagesAccumulator::new();
         let start = r#"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[]}}"#;
         acc.push(None, start).unwrap();

@@ -164,8 +164,8 @@ fn event(out: &mut String, kind: &str, members: Vec<(&str, Value<'_>)>) {
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use crate::accumulate::ChatAccumulator;
-    use crate::messages::MessagesAccumulator;
+    use crate::accumulate::chat::ChatAccumulator;
+    use crate::accumulate::messages::MessagesAccumulator;
     use crate::sse::SseParser;
 
     fn events(sse: &str) -> Vec<crate::sse::SseEvent> {

@@ -10,7 +10,7 @@
 //! one per event. One consumer at a time: iteration, `text()`, `toSSE()`, or `final()` alone;
 //! `final()` also works beside any of them.
 
-use crate::accumulate::{ChatAccumulator, ChunkError};
+use crate::accumulate::chat::{ChatAccumulator, ChunkError};
 use crate::body::take_read;
 use crate::call::{quiet, Call};
 use crate::endpoint::Endpoint;
@@ -19,7 +19,7 @@ use crate::glue::{ChatStream, MessageStream};
 use crate::jserror::JsError;
 use crate::json;
 use crate::jsval::get;
-use crate::messages::{EventKind, MessagesAccumulator};
+use crate::accumulate::messages::{EventKind, MessagesAccumulator};
 use crate::open::Opened;
 use crate::sse::{SseEvent, SseParser};
 use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
@@ -31,15 +31,59 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
-const IDLE: u8 = 0;
-const OBJECTS: u8 = 1;
-const TEXT: u8 = 2;
-const SSE: u8 = 3;
-const FINAL: u8 = 4;
-/// Objects through the stream's own async iterator (not its reader).
-const ITER: u8 = 5;
-/// `partial()`: the answer's text parsed as (partial) JSON after each batch that changed it.
-const PARTIAL: u8 = 6;
+/// Who reads the stream. JavaScript claims it by name ([`StreamCore::claim`]) and gets back
+/// the mode's code to pass to [`StreamCore::drain`] and [`StreamCore::feed`]; no mode number
+/// is written in JavaScript.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// Nobody yet.
+    Idle,
+    /// The stream's own reader (`getReader()`, `pipeTo()`, `new Response(stream)`): chunks.
+    Reader,
+    /// `text()`: the text deltas joined.
+    Text,
+    /// `toSSE()`: the events as SSE bytes.
+    Sse,
+    /// `final()` alone: no chunks at all.
+    Final,
+    /// The stream's own async iterator (not its reader): chunks.
+    Iter,
+    /// `partial()`: the answer's text parsed as (partial) JSON after each batch that changed it.
+    Partial,
+}
+
+impl Mode {
+    const ALL: [Mode; 7] = [
+        Mode::Idle,
+        Mode::Reader,
+        Mode::Text,
+        Mode::Sse,
+        Mode::Final,
+        Mode::Iter,
+        Mode::Partial,
+    ];
+
+    /// The consumer JavaScript names: "reader", "text", "sse", "iter" or "partial".
+    fn named(name: &str) -> Option<Mode> {
+        Some(match name {
+            "reader" => Mode::Reader,
+            "text" => Mode::Text,
+            "sse" => Mode::Sse,
+            "iter" => Mode::Iter,
+            "partial" => Mode::Partial,
+            _ => return None,
+        })
+    }
+
+    /// The code JavaScript hands back to `drain()` and `feed()`.
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> Option<Mode> {
+        Mode::ALL.get(usize::from(code)).copied()
+    }
+}
 
 enum Acc {
     Chat(ChatAccumulator),
@@ -91,7 +135,7 @@ const SPILL_BYTES: usize = 16 * 1024;
 
 struct Inner {
     io: Option<Box<Io>>,
-    mode: u8,
+    mode: Mode,
     state: State,
     /// The whole result, computed once at the end (or on request).
     final_value: Option<Result<JsValue, JsValue>>,
@@ -122,7 +166,7 @@ struct Batch {
 
 impl Io {
     /// Processes every complete buffered event into `batch` (when `Some`), and notices the end.
-    fn process(&mut self, mode: u8, mut batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn process(&mut self, mode: Mode, mut batch: Option<&mut Batch>) -> Result<(), Error> {
         while !self.done {
             let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
@@ -143,14 +187,14 @@ impl Io {
                 return Ok(()); // the rest on the next drain
             }
         }
-        if let (PARTIAL, Some(b)) = (mode, batch.as_deref_mut()) {
+        if let (Mode::Partial, Some(b)) = (mode, batch.as_deref_mut()) {
             self.partial_value(b);
         }
         self.spill_text();
         if self.eof && !self.done {
             self.check_complete()?;
             self.done = true;
-            if let (SSE, Acc::Chat(_), Some(b)) = (mode, &self.acc, batch) {
+            if let (Mode::Sse, Acc::Chat(_), Some(b)) = (mode, &self.acc, batch) {
                 b.bytes.extend_from_slice(b"data: [DONE]\n\n");
                 b.count += 1;
             }
@@ -160,7 +204,7 @@ impl Io {
 
     fn handle(
         &mut self,
-        mode: u8,
+        mode: Mode,
         ev: SseEvent,
         mut batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
@@ -199,7 +243,7 @@ impl Io {
 
     fn handle_one(
         &mut self,
-        mode: u8,
+        mode: Mode,
         ev: SseEvent,
         batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
@@ -207,7 +251,7 @@ impl Io {
             Acc::Chat(acc) => {
                 if ev.data.trim() == "[DONE]" {
                     self.done = true;
-                    if let (SSE, Some(b)) = (mode, batch) {
+                    if let (Mode::Sse, Some(b)) = (mode, batch) {
                         b.bytes.extend_from_slice(b"data: [DONE]\n\n");
                         b.count += 1;
                     }
@@ -243,21 +287,21 @@ impl Io {
         }
         let Some(b) = batch else { return Ok(()) };
         match mode {
-            OBJECTS | ITER if forward => {
+            Mode::Reader | Mode::Iter if forward => {
                 b.text.reserve(ev.data.len() + 2); // room for the `]` too
                 b.text.push(if b.count == 0 { '[' } else { ',' });
                 b.text.push_str(&ev.data);
                 b.count += 1;
                 self.texted |= text.is_some();
             }
-            TEXT => {
+            Mode::Text => {
                 if let Some(t) = text {
                     b.text.push_str(&t);
                     b.count += 1;
                     self.texted = true;
                 }
             }
-            PARTIAL => {
+            Mode::Partial => {
                 if let Some(t) = text {
                     self.partial
                         .get_or_insert_with(Default::default)
@@ -265,7 +309,7 @@ impl Io {
                         .push_str(&t);
                 }
             }
-            SSE => {
+            Mode::Sse => {
                 if let Some(n) = name {
                     b.bytes.extend_from_slice(b"event: ");
                     b.bytes.extend_from_slice(n.as_bytes());
@@ -389,13 +433,13 @@ impl Io {
 }
 
 /// Turns a batch into its JavaScript value: an array of parsed chunks, a string, or bytes.
-fn batch_value(mode: u8, mut b: Batch) -> Result<Option<JsValue>, Error> {
+fn batch_value(mode: Mode, mut b: Batch) -> Result<Option<JsValue>, Error> {
     if b.count == 0 {
         return Ok(None);
     }
     Ok(Some(match mode {
-        SSE => Uint8Array::from(b.bytes.as_slice()).into(),
-        TEXT => JsValue::from_str(&b.text),
+        Mode::Sse => Uint8Array::from(b.bytes.as_slice()).into(),
+        Mode::Text => JsValue::from_str(&b.text),
         _ => {
             b.text.push(']');
             js_sys::JSON::parse(&b.text).map_err(|e| {
@@ -435,6 +479,7 @@ enum Step {
 
 /// A call made while another one holds the stream's state (only reachable if a JavaScript call
 /// made with the state borrowed re-entered; none is made so).
+const UNKNOWN_MODE: &str = "this stream was asked for an unknown consumer; this is a bug in aibadgr, please report it";
 const BUSY: Step = Step::Refuse(
     Kind::InvalidRequest,
     "this stream is already being read; wait for the pending read() or final() before calling it again",
@@ -565,9 +610,9 @@ impl Inner {
     }
 
     /// Claims the stream for consumer `mode` (see [`StreamCore::claim`]).
-    fn claim(&mut self, mode: u8, locked: bool) -> Result<(), &'static str> {
-        if self.mode != IDLE || locked {
-            return Err(if self.mode == FINAL {
+    fn claim(&mut self, mode: Mode, locked: bool) -> Result<(), &'static str> {
+        if self.mode != Mode::Idle || locked {
+            return Err(if self.mode == Mode::Final {
                 "final() is already reading this stream; to read it as well, start reading in the same tick as calling final()"
             } else {
                 "this stream is already being read; use only one of iteration, text() and toSSE() (final() works beside any)"
@@ -579,7 +624,7 @@ impl Inner {
 
     /// Turns the bytes read so far into one batch for consumer `mode` (see
     /// [`StreamCore::drain`]); makes no JavaScript call that could run the caller's code.
-    fn drain(&mut self, mode: u8) -> Step {
+    fn drain(&mut self, mode: Mode) -> Step {
         if self.mode != mode {
             if let Err(what) = self.claim(mode, false) {
                 return Step::Refuse(Kind::InvalidRequest, what);
@@ -760,7 +805,7 @@ impl StreamCore {
         StreamCore {
             inner: Rc::new(RefCell::new(Inner {
                 io: Some(Box::new(io)),
-                mode: IDLE,
+                mode: Mode::Idle,
                 state: State::Open,
                 final_value: None,
                 waiters: Vec::new(),
@@ -793,7 +838,7 @@ impl StreamCore {
     /// whose server streamed anyway).
     pub async fn collect(self) -> Result<JsValue, JsValue> {
         if let Ok(mut s) = self.inner.try_borrow_mut() {
-            s.mode = FINAL;
+            s.mode = Mode::Final;
         }
         read_to_end(&self.inner).await?;
         let step = match self.inner.try_borrow() {
@@ -809,27 +854,34 @@ impl StreamCore {
 // once the borrow is over (see [`Step`]).
 #[wasm_bindgen]
 impl StreamCore {
-    /// Claims the stream for a consumer: 1 the stream's reader, 2 `text()`, 3 `toSSE()`,
-    /// 5 the stream's async iterator. `locked` is whether the stream already has a reader.
-    pub fn claim(&self, mode: u8, locked: bool) -> Result<(), JsValue> {
+    /// Claims the stream for a consumer by name: "reader" (the stream's reader), "text"
+    /// (`text()`), "sse" (`toSSE()`), "iter" (the stream's async iterator) or "partial"
+    /// (`partial()`). `locked` is whether the stream already has a reader. Returns the code to
+    /// pass to [`drain`](Self::drain) and [`feed`](Self::feed).
+    pub fn claim(&self, name: &str, locked: bool) -> Result<u8, JsValue> {
+        let Some(mode) = Mode::named(name) else {
+            return perform(&self.inner, Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE)).map(|_| 0);
+        };
         let step = match self.inner.try_borrow_mut() {
             Ok(mut s) => match s.claim(mode, locked) {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(mode.code()),
                 Err(what) => Step::Refuse(Kind::InvalidRequest, what),
             },
             Err(_) => BUSY,
         };
-        perform(&self.inner, step).map(drop)
+        perform(&self.inner, step).map(|_| 0)
     }
 
-    /// Returns the chunks the bytes read so far hold for consumer `mode`, as one batch: an
-    /// array of parsed chunks (1, 5), a string (2) or a `Uint8Array` (3). Returns `null` when
+    /// Returns the chunks the bytes read so far hold for the consumer whose code `mode` is, as
+    /// one batch: an array of parsed chunks ("reader", "iter"; "partial": parsed values), a
+    /// string ("text") or a `Uint8Array` ("sse"). Returns `null` when
     /// more bytes are needed ([`read`](Self::read) then [`feed`](Self::feed)), and `undefined`
     /// once the stream has ended. Throws the stream's error.
     pub fn drain(&self, mode: u8) -> Result<JsValue, JsValue> {
-        let step = match self.inner.try_borrow_mut() {
-            Ok(mut s) => s.drain(mode),
-            Err(_) => BUSY,
+        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
+            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
+            (Ok(mut s), Some(mode)) => s.drain(mode),
+            (Err(_), _) => BUSY,
         };
         perform(&self.inner, step)
     }
@@ -845,12 +897,13 @@ impl StreamCore {
 
     /// Hands a body read's result to the parser, then drains like [`drain`](Self::drain).
     pub fn feed(&self, done: bool, value: JsValue, mode: u8) -> Result<JsValue, JsValue> {
-        let step = match self.inner.try_borrow_mut() {
-            Ok(mut s) => match s.io.as_mut().map(|io| io.on_bytes(done, &value)) {
+        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
+            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
+            (Ok(mut s), Some(mode)) => match s.io.as_mut().map(|io| io.on_bytes(done, &value)) {
                 Some(Err(e)) => Step::Fail(Why::Error(e)),
                 _ => s.drain(mode),
             },
-            Err(_) => BUSY,
+            (Err(_), _) => BUSY,
         };
         perform(&self.inner, step)
     }
@@ -922,7 +975,7 @@ impl StreamCore {
             return p;
         };
         s.waiters.push(waiter);
-        if s.mode == IDLE && !locked && !s.final_scheduled {
+        if s.mode == Mode::Idle && !locked && !s.final_scheduled {
             // Decide on the next macrotask: iteration, text() or toSSE() started in the same
             // tick takes the stream and this resolves at its end; otherwise final() reads the
             // stream itself (without making any JavaScript chunk objects). A microtask is too
@@ -944,18 +997,16 @@ impl StreamCore {
             .is_ok_and(|mut s| std::mem::take(&mut s.alone))
     }
 
-    /// On that macrotask: claims the stream for `final()` alone (mode 4) unless another
-    /// consumer took it or it is over; JavaScript then drains it in mode 4 (no chunks) to the
-    /// end, which settles `final()`.
+    /// On that macrotask: claims the stream for `final()` alone unless another consumer took
+    /// it or it is over, and returns the code JavaScript then drains it with (no chunks) to
+    /// the end, which settles `final()`.
     #[wasm_bindgen(js_name = startAlone)]
-    pub fn start_alone(&self) -> bool {
-        let Ok(mut s) = self.inner.try_borrow_mut() else {
-            return false;
-        };
-        let idle = s.mode == IDLE && matches!(s.state, State::Open);
+    pub fn start_alone(&self) -> Option<u8> {
+        let mut s = self.inner.try_borrow_mut().ok()?;
+        let idle = s.mode == Mode::Idle && matches!(s.state, State::Open);
         if idle {
-            s.mode = FINAL;
+            s.mode = Mode::Final;
         }
-        idle
+        idle.then_some(Mode::Final.code())
     }
 }

@@ -42,10 +42,10 @@
 //! `AIBADGR_FUZZ_BIG_MB=<n>` (size of the one-byte-push big event test, default 8).
 #![cfg(not(target_arch = "wasm32"))]
 
-use aibadgr::accumulate::ChatAccumulator;
+use aibadgr::accumulate::chat::ChatAccumulator;
+use aibadgr::accumulate::messages::{EventKind, MessagesAccumulator};
 use aibadgr::embed;
 use aibadgr::json;
-use aibadgr::messages::{EventKind, MessagesAccumulator};
 use aibadgr::sse::{SseEvent, SseParser};
 use serde_json::{json as j, Map, Value as J};
 // The fuzz targets' checks (fuzz/src/lib.rs), shared rather than copied.

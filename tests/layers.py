@@ -23,13 +23,20 @@ if len(lists) != 2:
 core, face = ([m.strip() for m in l.split(",") if m.strip()] for l in lists)
 mods = core + face
 
+def files_of(m):
+    """A module's files: src/m.rs, or every .rs file under src/m/."""
+    if os.path.isdir(os.path.join(SRC, m)):
+        return sorted(os.path.join(r, f) for r, _, fs in os.walk(os.path.join(SRC, m)) for f in fs if f.endswith(".rs"))
+    return [os.path.join(SRC, m + ".rs")]
+
 def lib_text(m):
     out = []
-    for line in open(os.path.join(SRC, m + ".rs"), encoding="utf-8"):
-        if re.match(r"\s*#\[cfg\(test\)\]", line):
-            break
-        if not line.lstrip().startswith("//"):
-            out.append(line)
+    for path in files_of(m):
+        for line in open(path, encoding="utf-8"):
+            if re.match(r"\s*#\[cfg\(test\)\]", line):
+                break
+            if not line.lstrip().startswith("//"):
+                out.append(line)
     return "".join(out)
 
 texts = {m: lib_text(m) for m in mods}
@@ -78,6 +85,7 @@ cycles = [c for c in sccs if len(c) > 1]
 check(not cycles, "import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in cycles))
 
 files = {f[:-3] for f in os.listdir(SRC) if f.endswith(".rs") and f != "lib.rs"}
+files |= {d for d in os.listdir(SRC) if os.path.isfile(os.path.join(SRC, d, "mod.rs"))}
 check(files == set(mods), "files not in a modules! list: " + ", ".join(sorted(files - set(mods))))
 
 lines = {m: texts[m].count("\n") for m in mods}

@@ -3,9 +3,9 @@
 //! fails a stream) and `finish()` keeps what the stream said.
 #![cfg(not(target_arch = "wasm32"))]
 
-use aibadgr::accumulate::{ChatAccumulator, ChunkError, ChunkSummary};
+use aibadgr::accumulate::chat::{ChatAccumulator, ChunkError, ChunkSummary};
+use aibadgr::accumulate::messages::{EventKind, MessagesAccumulator};
 use aibadgr::first::first_error;
-use aibadgr::messages::{EventKind, MessagesAccumulator};
 use aibadgr::sse::{SseEvent, SseParser};
 use serde_json::{json, Value as J};
 

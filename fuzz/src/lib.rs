@@ -4,10 +4,10 @@
 //! `tests/fuzz.rs`, which keeps the generators of streams with a known answer.
 #![allow(clippy::all)]
 
-use aibadgr::accumulate::{ChatAccumulator, ChunkError, ChunkSummary};
+use aibadgr::accumulate::chat::{ChatAccumulator, ChunkError, ChunkSummary};
+use aibadgr::accumulate::messages::{EventKind, EventSummary, MessagesAccumulator};
 use aibadgr::embed;
 use aibadgr::json;
-use aibadgr::messages::{EventKind, EventSummary, MessagesAccumulator};
 use aibadgr::sse::{SseEvent, SseParser};
 use serde_json::Value as J;
 

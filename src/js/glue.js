@@ -33,15 +33,19 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
   };
 }
 
-// Both readers below run the same loop over a Rust StreamCore: core.drain(mode) gives the next
+// Both readers below run the same loop over a Rust StreamCore, claimed by name (core.claim
+// returns the code the loop hands back; no mode number is written here): core.drain(mode) gives the next
 // batch of chunks, null when Rust needs bytes (await the platform's body reader, hand the read
 // to core.feed), undefined at the end. Rust frames, parses and accumulates. The loop is written
 // out in each (not a shared async function) so each read costs one promise, the body's.
 const lazy = { highWaterMark: 0 };
-const source = (core, mode) => {
+// `mode` is a claimed code, or undefined for the stream's own reader (claimed at its first
+// pull); `each`: the batches are arrays whose items are enqueued one by one.
+const source = (core, mode, each) => {
   let reader;
   return {
     async pull(c) {
+      mode ??= core.claim("reader", false);
       let out = core.drain(mode);
       while (out === null) {
         let r;
@@ -49,23 +53,23 @@ const source = (core, mode) => {
         out = core.feed(r.done, r.value, mode);
       }
       if (out === undefined) c.close();
-      else if (mode === 1 || mode === 6) for (const x of out) c.enqueue(x);
+      else if (each) for (const x of out) c.enqueue(x);
       else c.enqueue(out);
     },
     cancel: (r) => core.cancel(r),
   };
 };
 
-// final() alone: the same loop in mode 4, which makes no chunks; the stream's end (or error)
-// settles final()'s promise, so nothing is left to throw here.
-async function drainAlone(core) {
+// final() alone: the same loop in the mode startAlone() claimed, which makes no chunks; the
+// stream's end (or error) settles final()'s promise, so nothing is left to throw here.
+async function drainAlone(core, mode) {
   const reader = core.reader();
   try {
-    for (let out = core.drain(4); out !== undefined; out = core.drain(4)) {
+    for (let out = core.drain(mode); out !== undefined; out = core.drain(mode)) {
       while (out === null) {
         let r;
         try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-        out = core.feed(r.done, r.value, 4);
+        out = core.feed(r.done, r.value, mode);
       }
     }
   } catch {}
@@ -77,10 +81,12 @@ async function drainAlone(core) {
 class Sub extends Iterable {
   #core;
   #mode;
-  constructor(core, mode) { super(source(core, mode), lazy); this.#core = core; this.#mode = mode; }
+  #each;
+  constructor(core, mode, each) { super(source(core, mode, each), lazy); this.#core = core; this.#mode = mode; this.#each = each; }
   async *[Symbol.asyncIterator]() {
     const core = this.#core;
     const mode = this.#mode;
+    const each = this.#each;
     const lock = this.getReader();
     const reader = core.reader();
     let finished = false;
@@ -92,7 +98,7 @@ class Sub extends Iterable {
           out = core.feed(r.done, r.value, mode);
         }
         if (out === undefined) break;
-        if (mode === 6) for (const x of out) yield x;
+        if (each) for (const x of out) yield x;
         else yield out;
       }
       finished = true;
@@ -106,33 +112,33 @@ class Sub extends Iterable {
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
   #core;
-  constructor(core) { super(source(core, 1), lazy); this.#core = core; }
-  text() { return this.#sub(2); }
+  constructor(core) { super(source(core, undefined, true), lazy); this.#core = core; }
+  text() { return this.#sub("text"); }
   // Progressively more complete parsed values of the answer (structured output as it streams).
-  partial() { return this.#sub(6); }
-  toSSE() { return this.#sub(3); }
+  partial() { return this.#sub("partial"); }
+  toSSE() { return this.#sub("sse"); }
   final() {
     const core = this.#core;
     const p = core.final(this.locked);
-    if (core.alone()) setTimeout(() => { if (core.startAlone()) drainAlone(core); }, 0);
+    if (core.alone()) setTimeout(() => { const m = core.startAlone(); if (m !== undefined) drainAlone(core, m); }, 0);
     return p;
   }
   // The answer's token usage once the stream ended (undefined before).
   get usage() { return this.#core.usage(); }
-  #sub(mode) { this.#core.claim(mode, this.locked); return new Sub(this.#core, mode); }
+  #sub(name) { const m = this.#core.claim(name, this.locked); return new Sub(this.#core, m, name === "partial"); }
   // `for await` reads batches directly (one promise per event, not several through the
   // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.
   async *[Symbol.asyncIterator]() {
     const core = this.#core;
-    core.claim(5, this.locked);
+    const mode = core.claim("iter", this.locked);
     const reader = core.reader();
     let finished = false;
     try {
-      for (let out; (out = core.drain(5)) !== undefined; ) {
+      for (let out; (out = core.drain(mode)) !== undefined; ) {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-          out = core.feed(r.done, r.value, 5);
+          out = core.feed(r.done, r.value, mode);
         }
         if (out !== undefined) for (const x of out) yield x;
         else break;

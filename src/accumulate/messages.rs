@@ -12,7 +12,7 @@
 //! unknown block types are kept as sent. Only a spliced stream (a second `message_start` with
 //! another id before `message_stop`) is an error.
 
-use crate::accumulate::{api_error, ChunkError};
+use crate::accumulate::chat::{api_error, ChunkError};
 use crate::json::{self, push_key, push_sep, Value};
 use crate::partial;
 use crate::template::Template;
