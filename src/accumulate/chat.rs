@@ -778,7 +778,7 @@ mod tests {
 
     #[test]
     fn recorded_stream_matches_expected_completion() {
-        let (a, sums, errs) = stream(include_bytes!("../tests/fixtures/openai_chat.sse"));
+        let (a, sums, errs) = stream(include_bytes!("../../tests/fixtures/openai_chat.sse"));
         assert!(errs.is_empty());
         assert_eq!(a.chunks(), 12);
         assert!(a.saw_finish());
@@ -824,7 +824,7 @@ mod tests {
 
     #[test]
     fn unicode_and_escapes_in_content() {
-        let (a, sums, errs) = stream(include_bytes!("../tests/fixtures/unicode.sse"));
+        let (a, sums, errs) = stream(include_bytes!("../../tests/fixtures/unicode.sse"));
         assert_eq!(sums.len(), 3);
         assert!(matches!(errs.as_slice(), [ChunkError::Json(_)])); // the last event is not JSON
         assert_eq!(message(&a)["content"], "Grüße 😀 中文字符 🇫🇷 ü😀 𝄞 ñ");
@@ -1189,7 +1189,7 @@ mod tests {
 
         #[test]
         fn fixture_any_chunking_same_result(size in 1usize..64) {
-            let bytes = include_bytes!("../tests/fixtures/openai_chat.sse");
+            let bytes = include_bytes!("../../tests/fixtures/openai_chat.sse");
             let mut p = SseParser::new();
             let mut a = ChatAccumulator::new();
             for c in bytes.chunks(size) {
@@ -1242,7 +1242,7 @@ mod tests {
     #[test]
     fn fast_path_matches_the_tree_path() {
         let mut inputs: Vec<String> = Vec::new();
-        for line in include_str!("../tests/fixtures/openai_chat.sse").lines() {
+        for line in include_str!("../../tests/fixtures/openai_chat.sse").lines() {
             if let Some(d) = line.strip_prefix("data: ") {
                 if d != "[DONE]" {
                     inputs.push(d.to_owned());

@@ -576,7 +576,7 @@ mod tests {
         let mut a = MessagesAccumulator::new();
         let mut kinds = Vec::new();
         let mut text = String::new();
-        for c in include_bytes!("../tests/fixtures/anthropic_messages.sse").chunks(5) {
+        for c in include_bytes!("../../tests/fixtures/anthropic_messages.sse").chunks(5) {
             p.push(c);
             while let Some(e) = p.next_event() {
                 let s = a.push(e.event.as_deref(), &e.data).unwrap();
@@ -1025,7 +1025,7 @@ mod tests {
     fn fast_path_matches_the_tree_path() {
         let mut inputs: Vec<(Option<String>, String)> = Vec::new();
         let mut name = None;
-        for line in include_str!("../tests/fixtures/anthropic_messages.sse").lines() {
+        for line in include_str!("../../tests/fixtures/anthropic_messages.sse").lines() {
             if let Some(n) = line.strip_prefix("event: ") {
                 name = Some(n.to_owned());
             } else if let Some(d) = line.strip_prefix("data: ") {
