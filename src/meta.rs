@@ -215,12 +215,32 @@ pub fn request_id(resp: &Response) -> Option<String> {
     header(resp, "x-request-id").or_else(|| header(resp, "request-id"))
 }
 
-/// Reads the usage of a result object (`result.usage`) in the normalized shape.
+/// Reads the usage of a result object (`result.usage`) in the normalized shape. The object's
+/// JSON is read in Rust (one crossing instead of one per field); a count that is not a plain
+/// whole number there (a fraction, an exponent) is read from the object itself, as before.
 #[inline(never)]
 pub fn usage_of(result: &JsValue) -> Option<Usage> {
     let u = get(result, "usage");
     if !u.is_object() {
         return None;
+    }
+    let text = js_sys::JSON::stringify(&u).ok().and_then(|t| t.as_string());
+    if let Some(v) = text.as_deref().and_then(|t| crate::json::parse(t).ok()) {
+        let plain = std::cell::Cell::new(true);
+        let found = usage::normalize(|path| {
+            let v = path.split('.').try_fold(&v, |v, k| v.get(k))?;
+            match v {
+                crate::json::Value::Number(_) => {
+                    let n = v.as_u64();
+                    plain.set(plain.get() && n.is_some());
+                    n.map(|n| n as f64)
+                }
+                _ => None,
+            }
+        });
+        if plain.get() {
+            return found;
+        }
     }
     usage::normalize(|path| {
         // At most one level of nesting ("prompt_tokens_details.cached_tokens").

@@ -206,6 +206,11 @@ test("usage: cached tokens from chat (prompt_tokens_details) and messages (cache
   const none = new AiBadgr({ apiKey: "k-123456", baseUrl: "https://example.invalid/v1", fetch: answer({ id: "x", object: "chat.completion", choices: [] }) });
   await none.chat({ messages: HI });
   assert.deepEqual(none.usage.models.basic, { requests: 1, promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0 });
+  // Counts that are not plain whole numbers in JSON (read from the object then), and ones that
+  // are not numbers or are negative (ignored), as before.
+  const odd = new AiBadgr({ apiKey: "k-123456", baseUrl: "https://example.invalid/v1", fetch: answer({ id: "x", object: "chat.completion", choices: [], usage: { prompt_tokens: 12.7, completion_tokens: "3", total_tokens: -1, prompt_tokens_details: { cached_tokens: 2 } } }) });
+  await odd.chat({ messages: HI });
+  assert.deepEqual(odd.usage.models.basic, { requests: 1, promptTokens: 12, completionTokens: 0, totalTokens: 12, cachedTokens: 2 });
 });
 
 test("logLevel, logger and AIBADGR_LOG: validated, filtered, and a throwing logger breaks nothing", async () => {
