@@ -37,28 +37,59 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
 // batch of chunks, null when Rust needs bytes (await the platform's body reader, hand the read
 // to core.feed), undefined at the end. Rust frames, parses and accumulates. The loop is written
 // out in each (not a shared async function) so each read costs one promise, the body's.
+//
+// `h.core` is the Rust StreamCore while the stream is live. Once it ended (a drain gave
+// undefined), over() swaps in what the end left (the final value, the usage, the error a new
+// reader gets) and frees the Rust side at once: otherwise it stays in wasm memory, which never
+// shrinks, until GC finds the stream, and thousands of short streams can end between two GCs.
+function over(h, mode) {
+  if (h.over) return;
+  h.over = true;
+  const rust = h.core;
+  let misuse;
+  try { rust.claim(mode, false); } catch (e) { misuse = e; }
+  if (misuse === undefined) return; // not claimed: cannot happen once a reader drained it
+  const usage = rust.usage();
+  const final = rust.final(false);
+  Timer.quiet(final);
+  rust.free();
+  h.core = {
+    claim() { throw misuse; },
+    drain(m) { if (m !== mode) throw misuse; return undefined; },
+    feed(done, value, m) { return this.drain(m); },
+    reader() { return undefined; },
+    fail(e) { return e; },
+    cancel() {},
+    usage() { return usage; },
+    final() { return final; },
+    alone() { return false; },
+    startAlone() { return false; },
+  };
+}
+
 const lazy = { highWaterMark: 0 };
-const source = (core, mode) => {
+const source = (h, mode) => {
   let reader;
   return {
     async pull(c) {
-      let out = core.drain(mode);
+      let out = h.core.drain(mode);
       while (out === null) {
         let r;
-        try { r = await (reader ??= core.reader()).read(); } catch (e) { throw core.fail(e); }
-        out = core.feed(r.done, r.value, mode);
+        try { r = await (reader ??= h.core.reader()).read(); } catch (e) { throw h.core.fail(e); }
+        out = h.core.feed(r.done, r.value, mode);
       }
-      if (out === undefined) c.close();
+      if (out === undefined) { over(h, mode); c.close(); }
       else if (mode === 1 || mode === 6) for (const x of out) c.enqueue(x);
       else c.enqueue(out);
     },
-    cancel: (r) => core.cancel(r),
+    cancel: (r) => h.core.cancel(r),
   };
 };
 
 // final() alone: the same loop in mode 4, which makes no chunks; the stream's end (or error)
 // settles final()'s promise, so nothing is left to throw here.
-async function drainAlone(core) {
+async function drainAlone(h) {
+  const core = h.core;
   const reader = core.reader();
   try {
     for (let out = core.drain(4); out !== undefined; out = core.drain(4)) {
@@ -68,6 +99,7 @@ async function drainAlone(core) {
         out = core.feed(r.done, r.value, 4);
       }
     }
+    over(h, 4);
   } catch {}
 }
 
@@ -75,11 +107,12 @@ async function drainAlone(core) {
 // directly, as the response stream's does, holding the stream's lock meanwhile (as the built-in
 // iterator does), and cancelling it when the loop stops early.
 class Sub extends Iterable {
-  #core;
+  #h;
   #mode;
-  constructor(core, mode) { super(source(core, mode), lazy); this.#core = core; this.#mode = mode; }
+  constructor(h, mode) { super(source(h, mode), lazy); this.#h = h; this.#mode = mode; }
   async *[Symbol.asyncIterator]() {
-    const core = this.#core;
+    const h = this.#h;
+    const core = h.core;
     const mode = this.#mode;
     const lock = this.getReader();
     const reader = core.reader();
@@ -96,6 +129,7 @@ class Sub extends Iterable {
         else yield out;
       }
       finished = true;
+      over(h, mode);
     } finally {
       if (!finished) await lock.cancel();
       lock.releaseLock();
@@ -105,25 +139,26 @@ class Sub extends Iterable {
 
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
-  #core;
-  constructor(core) { super(source(core, 1), lazy); this.#core = core; }
+  #h;
+  constructor(core) { const h = { core }; super(source(h, 1), lazy); this.#h = h; }
   text() { return this.#sub(2); }
   // Progressively more complete parsed values of the answer (structured output as it streams).
   partial() { return this.#sub(6); }
   toSSE() { return this.#sub(3); }
   final() {
-    const core = this.#core;
-    const p = core.final(this.locked);
-    if (core.alone()) setTimeout(() => { if (core.startAlone()) drainAlone(core); }, 0);
+    const h = this.#h;
+    const p = h.core.final(this.locked);
+    if (h.core.alone()) setTimeout(() => { if (h.core.startAlone()) drainAlone(h); }, 0);
     return p;
   }
   // The answer's token usage once the stream ended (undefined before).
-  get usage() { return this.#core.usage(); }
-  #sub(mode) { this.#core.claim(mode, this.locked); return new Sub(this.#core, mode); }
+  get usage() { return this.#h.core.usage(); }
+  #sub(mode) { this.#h.core.claim(mode, this.locked); return new Sub(this.#h, mode); }
   // `for await` reads batches directly (one promise per event, not several through the
   // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.
   async *[Symbol.asyncIterator]() {
-    const core = this.#core;
+    const h = this.#h;
+    const core = h.core;
     core.claim(5, this.locked);
     const reader = core.reader();
     let finished = false;
@@ -138,6 +173,7 @@ class ResponseStream extends Iterable {
         else break;
       }
       finished = true;
+      over(h, 5);
     } finally {
       if (!finished) core.cancel();
     }
