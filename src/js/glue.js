@@ -38,31 +38,62 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
 // batch of chunks, null when Rust needs bytes (await the platform's body reader, hand the read
 // to core.feed), undefined at the end. Rust frames, parses and accumulates. The loop is written
 // out in each (not a shared async function) so each read costs one promise, the body's.
+//
+// `h.core` is the Rust StreamCore while the stream is live. Once it ended (a drain gave
+// undefined), over() swaps in what the end left (the final value, the usage, the error a new
+// reader gets) and frees the Rust side at once: otherwise it stays in wasm memory, which never
+// shrinks, until GC finds the stream, and thousands of short streams can end between two GCs.
+function over(h, mode) {
+  if (h.over) return;
+  h.over = true;
+  const rust = h.core;
+  let misuse;
+  try { rust.claim("reader", false); } catch (e) { misuse = e; }
+  if (misuse === undefined) return; // not claimed: cannot happen once a reader drained it
+  const usage = rust.usage();
+  const final = rust.final(false);
+  Timer.quiet(final);
+  rust.free();
+  h.core = {
+    claim() { throw misuse; },
+    drain(m) { if (m !== mode) throw misuse; return undefined; },
+    feed(done, value, m) { return this.drain(m); },
+    reader() { return undefined; },
+    fail(e) { return e; },
+    cancel() {},
+    usage() { return usage; },
+    final() { return final; },
+    alone() { return false; },
+    startAlone() { return undefined; },
+  };
+}
+
 const lazy = { highWaterMark: 0 };
 // `mode` is a claimed code, or undefined for the stream's own reader (claimed at its first
 // pull); `each`: the batches are arrays whose items are enqueued one by one.
-const source = (core, mode, each) => {
+const source = (h, mode, each) => {
   let reader;
   return {
     async pull(c) {
-      mode ??= core.claim("reader", false);
-      let out = core.drain(mode);
+      mode ??= h.core.claim("reader", false);
+      let out = h.core.drain(mode);
       while (out === null) {
         let r;
-        try { r = await (reader ??= core.reader()).read(); } catch (e) { throw core.fail(e); }
-        out = core.feed(r.done, r.value, mode);
+        try { r = await (reader ??= h.core.reader()).read(); } catch (e) { throw h.core.fail(e); }
+        out = h.core.feed(r.done, r.value, mode);
       }
-      if (out === undefined) c.close();
+      if (out === undefined) { over(h, mode); c.close(); }
       else if (each) for (const x of out) c.enqueue(x);
       else c.enqueue(out);
     },
-    cancel: (r) => core.cancel(r),
+    cancel: (r) => h.core.cancel(r),
   };
 };
 
 // final() alone: the same loop in the mode startAlone() claimed, which makes no chunks; the
 // stream's end (or error) settles final()'s promise, so nothing is left to throw here.
-async function drainAlone(core, mode) {
+async function drainAlone(h, mode) {
+  const core = h.core;
   const reader = core.reader();
   try {
     for (let out = core.drain(mode); out !== undefined; out = core.drain(mode)) {
@@ -72,6 +103,7 @@ async function drainAlone(core, mode) {
         out = core.feed(r.done, r.value, mode);
       }
     }
+    over(h, mode);
   } catch {}
 }
 
@@ -79,12 +111,13 @@ async function drainAlone(core, mode) {
 // directly, as the response stream's does, holding the stream's lock meanwhile (as the built-in
 // iterator does), and cancelling it when the loop stops early.
 class Sub extends Iterable {
-  #core;
+  #h;
   #mode;
   #each;
-  constructor(core, mode, each) { super(source(core, mode, each), lazy); this.#core = core; this.#mode = mode; this.#each = each; }
+  constructor(h, mode, each) { super(source(h, mode, each), lazy); this.#h = h; this.#mode = mode; this.#each = each; }
   async *[Symbol.asyncIterator]() {
-    const core = this.#core;
+    const h = this.#h;
+    const core = h.core;
     const mode = this.#mode;
     const each = this.#each;
     const lock = this.getReader();
@@ -102,6 +135,7 @@ class Sub extends Iterable {
         else yield out;
       }
       finished = true;
+      over(h, mode);
     } finally {
       if (!finished) await lock.cancel();
       lock.releaseLock();
@@ -111,25 +145,26 @@ class Sub extends Iterable {
 
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
-  #core;
-  constructor(core) { super(source(core, undefined, true), lazy); this.#core = core; }
+  #h;
+  constructor(core) { const h = { core }; super(source(h, undefined, true), lazy); this.#h = h; }
   text() { return this.#sub("text"); }
   // Progressively more complete parsed values of the answer (structured output as it streams).
   partial() { return this.#sub("partial"); }
   toSSE() { return this.#sub("sse"); }
   final() {
-    const core = this.#core;
-    const p = core.final(this.locked);
-    if (core.alone()) setTimeout(() => { const m = core.startAlone(); if (m !== undefined) drainAlone(core, m); }, 0);
+    const h = this.#h;
+    const p = h.core.final(this.locked);
+    if (h.core.alone()) setTimeout(() => { const m = h.core.startAlone(); if (m !== undefined) drainAlone(h, m); }, 0);
     return p;
   }
   // The answer's token usage once the stream ended (undefined before).
-  get usage() { return this.#core.usage(); }
-  #sub(name) { const m = this.#core.claim(name, this.locked); return new Sub(this.#core, m, name === "partial"); }
+  get usage() { return this.#h.core.usage(); }
+  #sub(name) { const m = this.#h.core.claim(name, this.locked); return new Sub(this.#h, m, name === "partial"); }
   // `for await` reads batches directly (one promise per event, not several through the
   // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.
   async *[Symbol.asyncIterator]() {
-    const core = this.#core;
+    const h = this.#h;
+    const core = h.core;
     const mode = core.claim("iter", this.locked);
     const reader = core.reader();
     let finished = false;
@@ -144,6 +179,7 @@ class ResponseStream extends Iterable {
         else break;
       }
       finished = true;
+      over(h, mode);
     } finally {
       if (!finished) core.cancel();
     }
@@ -180,74 +216,21 @@ export class Channel {
   error(e) { try { this.c.error(e); } catch {} }
 }
 
-// Objects built in one call where Rust would set each property (each set crosses the boundary
-// twice), and values built only when first read.
-export class Shape {
-  // fetch()'s init: a POST of `body`, or a GET when `body` is undefined.
-  static init(headers, body, signal) {
-    return body === undefined ? { method: "GET", headers, signal } : { method: "POST", headers, body, signal };
-  }
-  // A body's chunks to its end; stops (cancelling the rest) once they hold more than `limit`
-  // bytes or one is not bytes. Rust decides what that means.
-  static async read(reader, limit) {
-    const chunks = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return chunks;
-      chunks.push(value);
-      if (!(value instanceof Uint8Array)) return chunks;
-      total += value.length;
-      if (total > limit) { Timer.quiet(reader.cancel()); return chunks; }
-    }
-  }
-  // Header names and values joined by "\0" (neither may hold one) as an object.
-  static headers(pairs) {
-    const h = {};
-    const p = pairs.split("\0");
-    for (let i = 0; i + 1 < p.length; i += 2) h[p[i]] = p[i + 1];
-    return h;
-  }
-  // `target.response` (non-enumerable, writable) as a getter: the metadata costs more to build
-  // than most callers ever need (reading headers), so it is built from its parts when first read.
-  static response(target, headers, status, attempts, model, elapsedMs, build) {
-    let value;
-    let built = false;
-    Object.defineProperty(target, "response", {
-      get() {
-        if (!built) { value = build([headers, status, attempts, model, elapsedMs]); built = true; }
-        return value;
-      },
-      set(v) { value = v; built = true; },
-      configurable: true,
-    });
-  }
-}
-
 export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
-// One timer per call: aborts `ctrl` with `reason` once `ms` pass and, after idle(), with
-// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time.
+// A timer that aborts `ctrl` with `reason` once `ms` pass without touch(); stop() ends it.
 export class Timer {
   constructor(ms, ctrl, reason) {
-    this.ctrl = ctrl; this.reason = reason; this.end = Date.now() + ms;
-    this.idleMs = Infinity; this.idleReason = undefined; this.last = 0;
+    this.ms = ms; this.ctrl = ctrl; this.reason = reason; this.last = Date.now();
     this.arm(ms);
   }
   arm(ms) {
     this.t = unref(setTimeout(() => {
-      const now = Date.now();
-      const quiet = this.last + this.idleMs;
-      if (now >= this.end) this.ctrl.abort(this.reason);
-      else if (now >= quiet) this.ctrl.abort(this.idleReason);
-      else this.arm(Math.min(this.end, quiet) - now);
+      const left = this.last + this.ms - Date.now();
+      if (left > 0) this.arm(left); else this.ctrl.abort(this.reason);
     }, ms));
-  }
-  idle(ms, reason) {
-    this.idleMs = ms; this.idleReason = reason; this.last = Date.now();
-    if (this.last + ms < this.end) { clearTimeout(this.t); this.arm(ms); }
   }
   touch() { this.last = Date.now(); }
   stop() { clearTimeout(this.t); }
