@@ -216,21 +216,74 @@ export class Channel {
   error(e) { try { this.c.error(e); } catch {} }
 }
 
+// Objects built in one call where Rust would set each property (each set crosses the boundary
+// twice), and values built only when first read.
+export class Shape {
+  // fetch()'s init: a POST of `body`, or a GET when `body` is undefined.
+  static init(headers, body, signal) {
+    return body === undefined ? { method: "GET", headers, signal } : { method: "POST", headers, body, signal };
+  }
+  // A body's chunks to its end; stops (cancelling the rest) once they hold more than `limit`
+  // bytes or one is not bytes. Rust decides what that means.
+  static async read(reader, limit) {
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return chunks;
+      chunks.push(value);
+      if (!(value instanceof Uint8Array)) return chunks;
+      total += value.length;
+      if (total > limit) { Timer.quiet(reader.cancel()); return chunks; }
+    }
+  }
+  // Header names and values joined by "\0" (neither may hold one) as an object.
+  static headers(pairs) {
+    const h = {};
+    const p = pairs.split("\0");
+    for (let i = 0; i + 1 < p.length; i += 2) h[p[i]] = p[i + 1];
+    return h;
+  }
+  // `target.response` (non-enumerable, writable) as a getter: the metadata costs more to build
+  // than most callers ever need (reading headers), so it is built from its parts when first read.
+  static response(target, headers, status, attempts, model, elapsedMs, build) {
+    let value;
+    let built = false;
+    Object.defineProperty(target, "response", {
+      get() {
+        if (!built) { value = build([headers, status, attempts, model, elapsedMs]); built = true; }
+        return value;
+      },
+      set(v) { value = v; built = true; },
+      configurable: true,
+    });
+  }
+}
+
 export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
-// A timer that aborts `ctrl` with `reason` once `ms` pass without touch(); stop() ends it.
+// One timer per call: aborts `ctrl` with `reason` once `ms` pass and, after idle(), with
+// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time.
 export class Timer {
   constructor(ms, ctrl, reason) {
-    this.ms = ms; this.ctrl = ctrl; this.reason = reason; this.last = Date.now();
+    this.ctrl = ctrl; this.reason = reason; this.end = Date.now() + ms;
+    this.idleMs = Infinity; this.idleReason = undefined; this.last = 0;
     this.arm(ms);
   }
   arm(ms) {
     this.t = unref(setTimeout(() => {
-      const left = this.last + this.ms - Date.now();
-      if (left > 0) this.arm(left); else this.ctrl.abort(this.reason);
+      const now = Date.now();
+      const quiet = this.last + this.idleMs;
+      if (now >= this.end) this.ctrl.abort(this.reason);
+      else if (now >= quiet) this.ctrl.abort(this.idleReason);
+      else this.arm(Math.min(this.end, quiet) - now);
     }, ms));
+  }
+  idle(ms, reason) {
+    this.idleMs = ms; this.idleReason = reason; this.last = Date.now();
+    if (this.last + ms < this.end) { clearTimeout(this.t); this.arm(ms); }
   }
   touch() { this.last = Date.now(); }
   stop() { clearTimeout(this.t); }
