@@ -46,7 +46,7 @@ macro_rules! modules {
 
 // The core: plain Rust, no JavaScript types (checked by tests/layers.py).
 modules!(
-    accumulate, config, embed, endpoint, error, first, job, json, limits, log, partial, plan,
+    accumulate, config, embed, endpoint, error, first, job, json, limits, log, partial, plan, pump,
     ratelimit, redact, replay, retry, schema, sse, structured, template, tool_loop, usage,
     validate
 );

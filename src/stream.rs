@@ -10,85 +10,23 @@
 //! one per event. One consumer at a time: iteration, `text()`, `toSSE()`, or `final()` alone;
 //! `final()` also works beside any of them.
 
-use crate::accumulate::chat::{ChatAccumulator, ChunkError};
 use crate::body::take_read;
 use crate::call::{quiet, Call};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Kind};
+use crate::pump::{Acc, Batch, Mode, Pump};
 use crate::glue::{ChatStream, MessageStream};
 use crate::jserror::JsError;
-use crate::json;
 use crate::jsval::get;
-use crate::accumulate::messages::{EventKind, MessagesAccumulator};
 use crate::open::Opened;
-use crate::sse::{SseEvent, SseParser};
 use js_sys::{Function, JsString, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
-/// Who reads the stream. JavaScript claims it by name ([`StreamCore::claim`]) and gets back
-/// the mode's code to pass to [`StreamCore::drain`] and [`StreamCore::feed`]; no mode number
-/// is written in JavaScript.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    /// Nobody yet.
-    Idle,
-    /// The stream's own reader (`getReader()`, `pipeTo()`, `new Response(stream)`): chunks.
-    Reader,
-    /// `text()`: the text deltas joined.
-    Text,
-    /// `toSSE()`: the events as SSE bytes.
-    Sse,
-    /// `final()` alone: no chunks at all.
-    Final,
-    /// The stream's own async iterator (not its reader): chunks.
-    Iter,
-    /// `partial()`: the answer's text parsed as (partial) JSON after each batch that changed it.
-    Partial,
-}
-
-impl Mode {
-    const ALL: [Mode; 7] = [
-        Mode::Idle,
-        Mode::Reader,
-        Mode::Text,
-        Mode::Sse,
-        Mode::Final,
-        Mode::Iter,
-        Mode::Partial,
-    ];
-
-    /// The consumer JavaScript names: "reader", "text", "sse", "iter" or "partial".
-    fn named(name: &str) -> Option<Mode> {
-        Some(match name {
-            "reader" => Mode::Reader,
-            "text" => Mode::Text,
-            "sse" => Mode::Sse,
-            "iter" => Mode::Iter,
-            "partial" => Mode::Partial,
-            _ => return None,
-        })
-    }
-
-    /// The code JavaScript hands back to `drain()` and `feed()`.
-    fn code(self) -> u8 {
-        self as u8
-    }
-
-    fn from_code(code: u8) -> Option<Mode> {
-        Mode::ALL.get(usize::from(code)).copied()
-    }
-}
-
-enum Acc {
-    Chat(ChatAccumulator),
-    Messages(MessagesAccumulator),
-}
 
 enum State {
     Open,
@@ -102,36 +40,13 @@ enum State {
 /// holds almost no wasm memory while it waits for JavaScript's GC.
 struct Io {
     reader: ReadableStreamDefaultReader,
-    parser: SseParser,
-    /// Events read while the stream was opened, processed before the parser's.
-    queued: VecDeque<SseEvent>,
-    acc: Acc,
-    /// Chunks without any choice (the usage chunk this client asked for) are kept from
-    /// chunk consumers: `chunk.choices[0]` must not throw in the loop everyone writes.
-    hide_empty: bool,
     call: Call,
-    eof: bool,
-    done: bool,
-    delivered: usize,
-    /// An error found after chunks that were already batched; raised on the next drain.
-    pending: Option<Error>,
-    /// The start of the body until the first event: a server that answers a stream request
-    /// with a bare JSON error body sends no event, and this is where its message is.
-    head: Vec<u8>,
-    /// `partial()`: the answer's text so far, and the last value given out (as JSON).
-    partial: Option<Box<(String, String)>>,
-    /// Whether text was batched yet: the batch with the first text ends right after it, so
-    /// the first token is not held back while the rest of a read (a short answer's whole
-    /// body) is processed.
-    texted: bool,
-    /// The accumulated text handed out to JavaScript strings (by spill id; see [`SPILL_BYTES`]).
+    /// The events, their accumulator and the batches (pure: `pump.rs`).
+    pump: Pump,
+    /// The accumulated text handed out to JavaScript strings (by spill id; see
+    /// [`crate::pump::SPILL_BYTES`]).
     spill: Vec<JsString>,
 }
-
-/// How much of one choice's (or block's) text the accumulator keeps in wasm memory before it
-/// moves to a JavaScript string. wasm memory never shrinks, so a long answer would otherwise
-/// leave the instance that much bigger for good; on the JavaScript heap it goes with the stream.
-const SPILL_BYTES: usize = 16 * 1024;
 
 struct Inner {
     io: Option<Box<Io>>,
@@ -154,184 +69,12 @@ pub struct StreamCore {
     inner: Rc<RefCell<Inner>>,
 }
 
-/// The chunks one drain produces, in the shape of the consumer's mode.
-#[derive(Default)]
-struct Batch {
-    /// Objects: the events' JSON joined as one JSON array text; text: the deltas joined.
-    text: String,
-    /// SSE: the re-encoded events.
-    bytes: Vec<u8>,
-    count: usize,
-}
-
 impl Io {
-    /// Processes every complete buffered event into `batch` (when `Some`), and notices the end.
-    fn process(&mut self, mode: Mode, mut batch: Option<&mut Batch>) -> Result<(), Error> {
-        while !self.done {
-            let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
-                Some(e) => e,
-                None if self.parser.exceeded() => {
-                    return Err(crate::limits::event_too_big(
-                        self.call.limits().max_event_bytes,
-                    ))
-                }
-                None if self.eof => match self.parser.finish() {
-                    Some(e) => e,
-                    None => break,
-                },
-                None => break,
-            };
-            let first = !self.texted;
-            self.handle(mode, ev, batch.as_deref_mut())?;
-            if first && self.texted {
-                return Ok(()); // the rest on the next drain
-            }
-        }
-        if let (Mode::Partial, Some(b)) = (mode, batch.as_deref_mut()) {
-            self.partial_value(b);
-        }
-        self.spill_text();
-        if self.eof && !self.done {
-            self.check_complete()?;
-            self.done = true;
-            if let (Mode::Sse, Acc::Chat(_), Some(b)) = (mode, &self.acc, batch) {
-                b.bytes.extend_from_slice(b"data: [DONE]\n\n");
-                b.count += 1;
-            }
-        }
-        Ok(())
-    }
-
-    fn handle(
-        &mut self,
-        mode: Mode,
-        ev: SseEvent,
-        mut batch: Option<&mut Batch>,
-    ) -> Result<(), Error> {
-        let chat = matches!(self.acc, Acc::Chat(_));
-        if crate::first::is_blank(
-            if chat {
-                Endpoint::Chat
-            } else {
-                Endpoint::Messages
-            },
-            &ev,
-        ) {
-            return Ok(()); // an empty `data:` keep-alive
-        }
-        if ev.data.contains('\n') && json::parse(&ev.data).is_err() {
-            // Events sent without the blank line between them arrive as one event whose data
-            // lines are each a JSON payload: take them apart again.
-            let lines = || ev.data.split('\n').map(str::trim).filter(|l| !l.is_empty());
-            if lines().all(|l| (chat && l == "[DONE]") || json::parse(l).is_ok()) {
-                for line in lines() {
-                    let one = SseEvent {
-                        event: ev.event.clone(),
-                        data: line.to_owned(),
-                        id: None,
-                    };
-                    self.handle_one(mode, one, batch.as_deref_mut())?;
-                    if self.done {
-                        break;
-                    }
-                }
-                return Ok(());
-            }
-        }
-        self.handle_one(mode, ev, batch)
-    }
-
-    fn handle_one(
-        &mut self,
-        mode: Mode,
-        ev: SseEvent,
-        batch: Option<&mut Batch>,
-    ) -> Result<(), Error> {
-        let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
-            Acc::Chat(acc) => {
-                if ev.data.trim() == "[DONE]" {
-                    self.done = true;
-                    if let (Mode::Sse, Some(b)) = (mode, batch) {
-                        b.bytes.extend_from_slice(b"data: [DONE]\n\n");
-                        b.count += 1;
-                    }
-                    return Ok(());
-                }
-                let r = acc.push(&ev.data);
-                if ev.event.as_deref() == Some("error") && r.is_ok() {
-                    return Err(match Error::from_error_body(200, &ev.data, "") {
-                        Some(e) => Error::from_stream_payload(e.message, e.type_, e.code, e.param),
-                        None => Error::from_stream_payload(ev.data.clone(), None, None, None),
-                    });
-                }
-                let s = r.map_err(chunk_error)?;
-                (s.content, !(self.hide_empty && s.empty), None)
-            }
-            Acc::Messages(acc) => {
-                let s = acc
-                    .push(ev.event.as_deref(), &ev.data)
-                    .map_err(chunk_error)?;
-                if s.kind == EventKind::MessageStop {
-                    self.done = true;
-                }
-                (
-                    s.text,
-                    s.kind != EventKind::Ping,
-                    Some(kind_name(s.kind, ev.event.as_deref())),
-                )
-            }
-        };
-        self.delivered += 1;
-        if self.delivered == 1 {
-            self.head = Vec::new();
-        }
-        let Some(b) = batch else { return Ok(()) };
-        match mode {
-            Mode::Reader | Mode::Iter if forward => {
-                b.text.reserve(ev.data.len() + 2); // room for the `]` too
-                b.text.push(if b.count == 0 { '[' } else { ',' });
-                b.text.push_str(&ev.data);
-                b.count += 1;
-                self.texted |= text.is_some();
-            }
-            Mode::Text => {
-                if let Some(t) = text {
-                    b.text.push_str(&t);
-                    b.count += 1;
-                    self.texted = true;
-                }
-            }
-            Mode::Partial => {
-                if let Some(t) = text {
-                    self.partial
-                        .get_or_insert_with(Default::default)
-                        .0
-                        .push_str(&t);
-                }
-            }
-            Mode::Sse => {
-                if let Some(n) = name {
-                    b.bytes.extend_from_slice(b"event: ");
-                    b.bytes.extend_from_slice(n.as_bytes());
-                    b.bytes.push(b'\n');
-                }
-                for line in ev.data.split('\n') {
-                    b.bytes.extend_from_slice(b"data: ");
-                    b.bytes.extend_from_slice(line.as_bytes());
-                    b.bytes.push(b'\n');
-                }
-                b.bytes.push(b'\n');
-                b.count += 1;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Moves long accumulated texts to JavaScript strings (see [`SPILL_BYTES`]).
-    fn spill_text(&mut self) {
+    /// Processes every complete buffered event into `batch` (when `Some`), and notices the end;
+    /// long texts move to JavaScript strings on the way.
+    fn process(&mut self, mode: Mode, batch: Option<&mut Batch>) -> Result<(), Error> {
         let spill = &mut self.spill;
-        let put = |id: usize, text: String| {
+        self.pump.process(mode, batch, &mut |id: usize, text: String| {
             let piece = JsString::from(text.as_str());
             while spill.len() < id {
                 spill.push(JsString::from(""));
@@ -340,71 +83,23 @@ impl Io {
                 Some(js) => *js = js.concat(&piece),
                 None => spill.push(piece),
             }
-        };
-        match &mut self.acc {
-            Acc::Chat(a) => a.spill(SPILL_BYTES, put),
-            Acc::Messages(a) => a.spill(SPILL_BYTES, put),
-        }
-    }
-
-    /// Adds the answer's partial value to the batch when it changed since the last one.
-    fn partial_value(&mut self, b: &mut Batch) {
-        let Some(p) = self.partial.as_deref_mut() else {
-            return;
-        };
-        let Some(v) = crate::structured::partial(&p.0) else {
-            return;
-        };
-        if v != p.1 {
-            b.text.push(if b.count == 0 { '[' } else { ',' });
-            b.text.push_str(&v);
-            b.count += 1;
-            p.1 = v;
-        }
-    }
-
-    /// At end of body without an end marker: fine if the answer visibly finished, else an error.
-    fn check_complete(&self) -> Result<(), Error> {
-        let finished = match &self.acc {
-            Acc::Chat(a) => a.saw_finish(),
-            Acc::Messages(a) => a.stopped(),
-        };
-        if finished {
-            return Ok(());
-        }
-        if self.delivered == 0 {
-            let head = String::from_utf8_lossy(&self.head);
-            let prefix = "the server answered the stream request with an error: ";
-            if let Some(e) = Error::from_error_body(200, head.trim(), prefix) {
-                return Err(e);
-            }
-        }
-        Err(Error::new(
-            Kind::Stream,
-            if self.delivered == 0 {
-                "the server ended the stream without sending any event; retry the request"
-            } else {
-                match self.acc {
-                    Acc::Chat(_) => "the stream was cut off before it finished (no [DONE] and no finish_reason); retry the request",
-                    Acc::Messages(_) => "the stream was cut off before message_stop; retry the request",
-                }
-            },
-        ))
+        })
     }
 
     /// Takes one body read: `done`, or bytes (a `Uint8Array`; strings are tolerated).
     fn on_bytes(&mut self, done: bool, v: &JsValue) -> Result<(), Error> {
         self.call.touch();
+        let p = &mut self.pump;
         if done {
-            self.eof = true;
+            p.eof = true;
             return Ok(());
         }
-        take_read(&mut self.parser, &mut self.head, self.delivered == 0, v)
+        take_read(&mut p.parser, &mut p.head, p.delivered == 0, v)
     }
 
     /// The accumulated result as a JavaScript object.
     fn result(&self) -> Result<JsValue, JsValue> {
-        let (text, spilled, list) = match &self.acc {
+        let (text, spilled, list) = match &self.pump.acc {
             Acc::Chat(a) => (a.finish(), a.spilled(), "choices"),
             Acc::Messages(a) => (a.finish(), a.spilled(), "content"),
         };
@@ -416,7 +111,7 @@ impl Io {
             else {
                 continue;
             };
-            let (holder, key) = match self.acc {
+            let (holder, key) = match self.pump.acc {
                 Acc::Chat(_) => (get(&item, "message"), "content"),
                 Acc::Messages(_) => (item, "text"),
             };
@@ -583,9 +278,9 @@ fn end(inner: &RefCell<Inner>) {
     if let Some(mut io) = io {
         io.call.finish();
         if let Some(t) = track {
-            t.stream_ended(Some(&result), io.delivered);
+            t.stream_ended(Some(&result), io.pump.delivered);
         }
-        if !io.eof {
+        if !io.pump.eof {
             // [DONE] or message_stop arrived: read the rest of the body (normally just its
             // end) so the connection is kept for the next request, instead of cancelling it.
             crate::glue::Timer::drain(&io.reader, 5000.0);
@@ -639,12 +334,12 @@ impl Inner {
         let Some(io) = self.io.as_mut() else {
             return Step::Give(JsValue::UNDEFINED);
         };
-        if let Some(e) = io.pending.take() {
+        if let Some(e) = io.pump.pending.take() {
             return Step::Fail(Why::Error(e));
         }
         let mut batch = Batch::default();
         let r = io.process(mode, Some(&mut batch));
-        let done = io.done;
+        let done = io.pump.done;
         let out = match batch_value(mode, batch) {
             Ok(v) => v,
             Err(e) => return Step::Fail(Why::Error(e)),
@@ -652,7 +347,7 @@ impl Inner {
         match (r, out) {
             (Err(e), Some(v)) => {
                 // Deliver what arrived before the error; raise it on the next drain.
-                io.pending = Some(e);
+                io.pump.pending = Some(e);
                 Step::Give(v)
             }
             (Err(e), None) => Step::Fail(Why::Error(e)),
@@ -678,45 +373,8 @@ impl Inner {
         };
         match io.process(mode, None) {
             Err(e) => Err(Step::Fail(Why::Error(e))),
-            Ok(()) if io.done => Err(Step::End(JsValue::UNDEFINED)),
+            Ok(()) if io.pump.done => Err(Step::End(JsValue::UNDEFINED)),
             Ok(()) => Ok(io.reader.clone()),
-        }
-    }
-}
-
-fn kind_name(k: EventKind, fallback: Option<&str>) -> &str {
-    match k {
-        EventKind::MessageStart => "message_start",
-        EventKind::ContentBlockStart => "content_block_start",
-        EventKind::ContentBlockDelta => "content_block_delta",
-        EventKind::ContentBlockStop => "content_block_stop",
-        EventKind::MessageDelta => "message_delta",
-        EventKind::MessageStop => "message_stop",
-        EventKind::Ping => "ping",
-        EventKind::Unknown => fallback.unwrap_or("message"),
-    }
-}
-
-fn chunk_error(e: ChunkError) -> Error {
-    match e {
-        ChunkError::Json(p) => {
-            let mut m = String::from("the server sent a chunk that is not valid JSON (");
-            m.push_str(p.what);
-            m.push_str(" at byte ");
-            crate::json::push_u64(&mut m, p.pos as u64);
-            m.push(')');
-            Error::new(Kind::Stream, m)
-        }
-        ChunkError::Api {
-            message,
-            kind,
-            code,
-            param,
-        } => Error::from_stream_payload(message, kind, code, param),
-        ChunkError::Shape(what) => {
-            let mut m = String::from("the server sent an unexpected chunk: ");
-            m.push_str(what);
-            Error::new(Kind::Stream, m)
         }
     }
 }
@@ -780,26 +438,11 @@ impl StreamCore {
             head,
             ..
         } = opened;
-        let acc = match proto {
-            Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => {
-                Acc::Chat(ChatAccumulator::new())
-            }
-            Endpoint::Messages => Acc::Messages(MessagesAccumulator::new()),
-        };
+        let max_event_bytes = call.limits().max_event_bytes;
         let io = Io {
             reader,
-            parser,
-            queued,
-            acc,
-            hide_empty,
             call,
-            eof: false,
-            done: false,
-            delivered: 0,
-            pending: None,
-            head,
-            partial: None,
-            texted: false,
+            pump: Pump::new(proto, parser, queued, head, hide_empty, max_event_bytes),
             spill: Vec::new(),
         };
         StreamCore {
