@@ -4,7 +4,8 @@
 //! - **the core**, plain Rust with no JavaScript types, tested natively and fuzzed: `json`,
 //!   `sse`, `partial`, the accumulators (`accumulate::chat`, `accumulate::messages`), `validate`, `config` (the
 //!   option rules), `job` (a checked request and its models), `plan` (retry / wait / fall back /
-//!   fail, with a deadline), `first` (a stream's first event), `error`, `retry`, `limits`,
+//!   fail, with a deadline), `first` (a stream's first event), `pump` (its events into
+//!   batches), `error`, `retry`, `limits`,
 //!   `redact`, `replay`, `embed`, `ratelimit`, `usage`, `log`, `schema`, `tool_loop`,
 //!   `structured`;
 //! - **the wasm face**, which converts and performs what the core decides: `client` (the
