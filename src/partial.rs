@@ -298,27 +298,7 @@ mod tests {
         assert_eq!(depth, MAX_DEPTH);
     }
 
-    /// `full` extends `part`: same kind, strings grow at the end, arrays and objects gain
-    /// members (their last member may itself be extended).
-    pub(crate) fn extends(full: &J, part: &J) -> bool {
-        match (full, part) {
-            (J::String(f), J::String(p)) => f.starts_with(p.as_str()),
-            (J::Array(f), J::Array(p)) => {
-                p.len() <= f.len()
-                    && p.iter().zip(f).enumerate().all(|(i, (pi, fi))| {
-                        if i + 1 == p.len() {
-                            extends(fi, pi)
-                        } else {
-                            fi == pi
-                        }
-                    })
-            }
-            (J::Object(f), J::Object(p)) => p
-                .iter()
-                .all(|(k, pv)| f.get(k).is_some_and(|fv| extends(fv, pv))),
-            (f, p) => f == p,
-        }
-    }
+    use super::extends_rel::extends;
 
     fn arb_json() -> impl Strategy<Value = J> {
         let leaf = prop_oneof![
@@ -354,3 +334,9 @@ mod tests {
         }
     }
 }
+
+// The `extends` relation of the property test above, shared with the fuzz targets.
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../fuzz/src/extends.rs"]
+mod extends_rel;

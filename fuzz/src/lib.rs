@@ -1189,27 +1189,10 @@ pub fn check_redact(data: &[u8]) -> Check {
 // ------------------------------------------------------------------------------------------
 // Partial JSON
 
-/// `full` extends `part`: same kind, strings grow at the end, arrays and objects gain members
-/// (their last member may itself be extended). As in `src/partial.rs`'s property test.
-pub fn extends(full: &J, part: &J) -> bool {
-    match (full, part) {
-        (J::String(f), J::String(p)) => f.starts_with(p.as_str()),
-        (J::Array(f), J::Array(p)) => {
-            p.len() <= f.len()
-                && p.iter().zip(f).enumerate().all(|(i, (pi, fi))| {
-                    if i + 1 == p.len() {
-                        extends(fi, pi)
-                    } else {
-                        fi == pi
-                    }
-                })
-        }
-        (J::Object(f), J::Object(p)) => p
-            .iter()
-            .all(|(k, pv)| f.get(k).is_some_and(|fv| extends(fv, pv))),
-        (f, p) => f == p,
-    }
-}
+// `extends`, shared with src/partial.rs's property test (one file, included by both).
+#[path = "extends.rs"]
+mod extends_rel;
+pub use extends_rel::extends;
 
 fn has_duplicate_keys(v: &json::Value) -> bool {
     match v {
