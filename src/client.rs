@@ -232,55 +232,23 @@ async fn run(
     let headers = job.headers(config);
     let url = job.url(config);
     let mut plan = Plan::new(job.models.len(), max_retries, timeout, started);
-    let mut step = plan.start();
-    let mut at = 0;
-    let mut req = None;
+    let name = |model: usize| {
+        (job.op != Op::MODELS)
+            .then(|| job.models.get(model).map(String::as_str))
+            .flatten()
+    };
+    // The request for `models[model]` (its own body after a fallback), logged as it starts.
+    let request = |model: usize| {
+        let body = job
+            .body(model)
+            .map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
+        log_request(cfg, &url, name(model), job.op.stream, &body);
+        Prepared::new(url.clone(), &headers, body)
+    };
+    let mut req = request(0);
     let (resp, opened) = loop {
-        let model_name = (job.op != Op::MODELS)
-            .then(|| job.models.get(at).map(String::as_str))
-            .flatten();
-        match step {
-            Step::Send { model, from } => {
-                let (Some(name), Some(prev)) = (job.models.get(model), job.models.get(at)) else {
-                    return Err(failed(
-                        cfg,
-                        Error::new(Kind::Config, "no model to call").into_js(),
-                    ));
-                };
-                if let Some(e) = from {
-                    cfg.log
-                        .log(Level::Warn, &|| log::fallback(prev, name, &e.message));
-                }
-                at = model;
-                let body = job
-                    .body(model)
-                    .map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
-                let model_name = (job.op != Op::MODELS).then_some(name.as_str());
-                log_request(cfg, &url, model_name, job.op.stream, &body);
-                req = Some(Prepared::new(url.clone(), &headers, body));
-            }
-            Step::Wait { ms, retry, error } => {
-                cfg.log.log(Level::Warn, &|| {
-                    log::retry(retry, max_retries, ms as u64, &error.message)
-                });
-                if let Err(e) = fetch::sleep(&call, ms).await {
-                    let e = with_meta(e, started, plan.attempts(), model_name);
-                    return Err(failed(cfg, e.into_js()));
-                }
-            }
-            Step::Fail(e) => {
-                let e = with_meta(e, started, plan.attempts(), model_name);
-                return Err(failed(cfg, e.into_js()));
-            }
-        }
-        let Some(req) = req.as_ref() else {
-            return Err(failed(
-                cfg,
-                Error::new(Kind::Config, "no model to call").into_js(),
-            ));
-        };
         plan.sent();
-        let err = match fetch::once(cfg, &call, req).await {
+        let err = match fetch::once(cfg, &call, &req).await {
             Ok(resp) if !job.op.stream && !is_event_stream(&resp) => break (resp, None),
             Ok(resp) => match open::open(job.op.endpoint, &resp, &mut call).await {
                 Ok(mut opened) => match opened.retry.take() {
@@ -294,10 +262,32 @@ async fn run(
             },
             Err(e) => e,
         };
-        step = plan.failed(err, js_sys::Date::now(), js_sys::Math::random());
+        let failed_on = name(plan.model());
+        match plan.failed(err, js_sys::Date::now(), js_sys::Math::random()) {
+            Step::Send { model, from } => {
+                if let (Some(prev), Some(next)) = (failed_on, name(model)) {
+                    cfg.log
+                        .log(Level::Warn, &|| log::fallback(prev, next, &from.message));
+                }
+                req = request(model);
+            }
+            Step::Wait { ms, retry, error } => {
+                cfg.log.log(Level::Warn, &|| {
+                    log::retry(retry, max_retries, ms as u64, &error.message)
+                });
+                if let Err(e) = fetch::sleep(&call, ms).await {
+                    let e = with_meta(e, started, plan.attempts(), failed_on);
+                    return Err(failed(cfg, e.into_js()));
+                }
+            }
+            Step::Fail(e) => {
+                let e = with_meta(e, started, plan.attempts(), failed_on);
+                return Err(failed(cfg, e.into_js()));
+            }
+        }
     };
     let attempts = plan.attempts();
-    let model = job.models.get(at).map(String::as_str).unwrap_or_default();
+    let model = job.models.get(plan.model()).map(String::as_str).unwrap_or_default();
     let track = answered(
         cfg,
         &resp,

@@ -7,16 +7,16 @@
 use crate::error::{Error, Kind};
 use crate::retry;
 
-/// What the face does next.
+/// What the face does after a failed attempt (the first attempt goes to `models[0]`).
 #[derive(Debug)]
 pub enum Step {
-    /// Send the request to `models[model]` (a new model after a fallback; `from` is the error
-    /// that made the previous one give up, for the log).
+    /// Fall back: send the request to `models[model]`; `from` is the error that made the
+    /// previous one give up, for the log.
     Send {
         /// The index of the model to send to.
         model: usize,
-        /// Why the previous model was left, on a fallback.
-        from: Option<Error>,
+        /// Why the previous model was left.
+        from: Error,
     },
     /// Wait `ms`, then send to the same model again (`retry` counts from 1; `error` is what
     /// asked for it, for the log).
@@ -59,14 +59,6 @@ impl Plan {
         }
     }
 
-    /// The first step: send to the first model.
-    pub fn start(&self) -> Step {
-        Step::Send {
-            model: 0,
-            from: None,
-        }
-    }
-
     /// Records that a request is being sent (`response.attempts` counts them).
     pub fn sent(&mut self) {
         self.attempts += 1;
@@ -75,6 +67,11 @@ impl Plan {
     /// The requests sent so far.
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The index of the model being called.
+    pub fn model(&self) -> usize {
+        self.model
     }
 
     /// Whether another model is left after this one.
@@ -108,7 +105,7 @@ impl Plan {
             self.retries = 0;
             return Step::Send {
                 model: self.model,
-                from: Some(err),
+                from: err,
             };
         }
         Step::Fail(err)
@@ -242,7 +239,10 @@ mod tests {
     fn run(script: &[Met], models: usize, max_retries: u32, timeout: f64) -> Trace {
         let mut t = Trace::default();
         let mut plan = Plan::new(models, max_retries, timeout, 0.0);
-        let mut step = plan.start();
+        let mut step = Step::Send {
+            model: 0,
+            from: Error::new(Kind::Config, "the first attempt"),
+        };
         loop {
             match step {
                 Step::Send { model, .. } => t.sent_to.push(model),
