@@ -17,7 +17,22 @@ pub fn is_keepalive(proto: Endpoint, ev: &SseEvent) -> bool {
 /// Tells whether an event is an empty `data:` heartbeat (a named messages event with no data,
 /// such as `event: ping`, still counts as an event).
 pub fn is_blank(proto: Endpoint, ev: &SseEvent) -> bool {
-    ev.data.trim().is_empty() && (proto == Endpoint::Chat || ev.event.is_none())
+    solid_start(&ev.data).is_none()
+        && ev.data.trim().is_empty()
+        && (proto == Endpoint::Chat || ev.event.is_none())
+}
+
+/// Tells whether an event's data is the chat stream's end marker, `[DONE]` (with any
+/// whitespace around it).
+pub fn is_done(data: &str) -> bool {
+    matches!(solid_start(data), None | Some(b'[')) && data.trim() == "[DONE]"
+}
+
+/// The first byte of `s` when it is an ASCII character that is not whitespace, so trimming
+/// cannot move the start: every event's data is checked for a blank or an end marker, and this
+/// answers both for a JSON payload without walking it.
+fn solid_start(s: &str) -> Option<u8> {
+    s.as_bytes().first().copied().filter(|b| *b > b' ' && *b < 0x80)
 }
 
 /// Returns the body after a byte-order mark and whitespace, once there is something.

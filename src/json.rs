@@ -353,21 +353,20 @@ fn plain_run(rest: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Whether any byte of `w` is zero, or below 0x20 (exact for the word as a whole).
     let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    let mut n = 0;
-    for chunk in rest.chunks_exact(8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let w = u64::from_le_bytes(bytes);
+    // (`split_first_chunk`, not `chunks_exact`: the size-optimised build calls the latter's
+    // `next` out of line for every word.)
+    let mut tail = rest;
+    while let Some((bytes, more)) = tail.split_first_chunk::<8>() {
+        let w = u64::from_le_bytes(*bytes);
         if zero(w ^ (ONES * 0x22))
             || zero(w ^ (ONES * 0x5C))
             || w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0
         {
             break;
         }
-        n += 8;
+        tail = more;
     }
-    let tail = rest.get(n..).unwrap_or_default();
+    let n = rest.len() - tail.len();
     n + tail
         .iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)

@@ -178,7 +178,9 @@ impl Pump {
                 None => break,
             };
             let first = !self.texted;
-            self.handle(mode, ev, batch.as_deref_mut())?;
+            let r = self.handle(mode, &ev, batch.as_deref_mut());
+            self.parser.recycle(ev.data);
+            r?;
             if first && self.texted {
                 return Ok(()); // the rest on the next drain
             }
@@ -204,7 +206,7 @@ impl Pump {
     fn handle(
         &mut self,
         mode: Mode,
-        ev: SseEvent,
+        ev: &SseEvent,
         mut batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
         let chat = matches!(self.acc, Acc::Chat(_));
@@ -214,11 +216,11 @@ impl Pump {
             } else {
                 Endpoint::Messages
             },
-            &ev,
+            ev,
         ) {
             return Ok(()); // an empty `data:` keep-alive
         }
-        if ev.data.contains('\n') && json::parse(&ev.data).is_err() {
+        if ev.joined && json::parse(&ev.data).is_err() {
             // Events sent without the blank line between them arrive as one event whose data
             // lines are each a JSON payload: take them apart again.
             let lines = || ev.data.split('\n').map(str::trim).filter(|l| !l.is_empty());
@@ -228,8 +230,9 @@ impl Pump {
                         event: ev.event.clone(),
                         data: line.to_owned(),
                         id: None,
+                        joined: false,
                     };
-                    self.handle_one(mode, one, batch.as_deref_mut())?;
+                    self.handle_one(mode, &one, batch.as_deref_mut())?;
                     if self.done {
                         break;
                     }
@@ -243,12 +246,12 @@ impl Pump {
     fn handle_one(
         &mut self,
         mode: Mode,
-        ev: SseEvent,
+        ev: &SseEvent,
         batch: Option<&mut Batch>,
     ) -> Result<(), Error> {
         let (text, forward, name): (Option<String>, bool, Option<&str>) = match &mut self.acc {
             Acc::Chat(acc) => {
-                if ev.data.trim() == "[DONE]" {
+                if crate::first::is_done(&ev.data) {
                     self.done = true;
                     if let (Mode::Sse, Some(b)) = (mode, batch) {
                         b.bytes.extend_from_slice(b"data: [DONE]\n\n");
@@ -314,9 +317,16 @@ impl Pump {
                     b.bytes.extend_from_slice(n.as_bytes());
                     b.bytes.push(b'\n');
                 }
-                for line in ev.data.split('\n') {
+                if ev.joined {
+                    for line in ev.data.split('\n') {
+                        b.bytes.extend_from_slice(b"data: ");
+                        b.bytes.extend_from_slice(line.as_bytes());
+                        b.bytes.push(b'\n');
+                    }
+                } else {
+                    b.bytes.reserve(ev.data.len() + 8);
                     b.bytes.extend_from_slice(b"data: ");
-                    b.bytes.extend_from_slice(line.as_bytes());
+                    b.bytes.extend_from_slice(ev.data.as_bytes());
                     b.bytes.push(b'\n');
                 }
                 b.bytes.push(b'\n');

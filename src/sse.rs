@@ -14,6 +14,20 @@ pub struct SseEvent {
     /// The last event ID seen so far in the stream (it carries over between events, as in
     /// WHATWG `lastEventId`).
     pub id: Option<String>,
+    /// The data came from more than one `data:` line, so it holds a `\n` (the parser knows;
+    /// the pump need not scan the data for one).
+    pub joined: bool,
+}
+
+/// The fields of the event being read.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Its data lines, each followed by `\n`.
+    data: Vec<u8>,
+    /// It has more than one data line.
+    joined: bool,
+    /// Its `event` field.
+    event: Option<Vec<u8>>,
 }
 
 /// Incremental event-stream parser; see the module docs.
@@ -23,8 +37,12 @@ pub struct SseParser {
     limit: Option<usize>,
     /// An event passed `limit`: the buffers were dropped and no more events come.
     exceeded: bool,
-    /// Received bytes; everything before `start` is consumed.
+    /// Received bytes up to `end`; everything before `start` is consumed. The rest is room,
+    /// already initialised, for the next push: a push copies into it and zero-fills nothing
+    /// (the buffer is zeroed only as it grows).
     buf: Vec<u8>,
+    /// End of the received bytes in `buf`.
+    end: usize,
     /// Start of the current (incomplete) line.
     start: usize,
     /// Bytes from `start` up to here hold no line end.
@@ -33,10 +51,8 @@ pub struct SseParser {
     bom_done: bool,
     /// The last line ended with a `\r` at the end of the buffer: drop a `\n` that comes next.
     skip_lf: bool,
-    /// Data lines of the pending event, each followed by `\n`.
-    data: Vec<u8>,
-    /// `event` field of the pending event.
-    event: Option<Vec<u8>>,
+    /// The event being read.
+    pending: Pending,
     /// Last event ID.
     id: Option<String>,
 }
@@ -73,28 +89,32 @@ impl SseParser {
         if self.exceeded {
             return;
         }
-        if self.start > 0 && self.start * 2 >= self.buf.len() {
-            let start = self.start.min(self.buf.len());
-            self.buf.drain(..start);
+        if self.start > 0 && self.start * 2 >= self.end {
+            let start = self.start.min(self.end);
+            self.buf.copy_within(start..self.end, 0);
+            self.end -= start;
             self.scan = self.scan.saturating_sub(start);
             self.start = 0;
         }
-        let old = self.buf.len();
-        if let Some(limit) = self.limit {
-            // Grow by doubling, but not past what the limit lets one event hold: a big event
-            // then costs about its size in memory, not twice that.
-            let cap = self.buf.capacity();
-            if old + len > cap {
-                let target = cap
-                    .saturating_mul(2)
+        let old = self.end;
+        let need = old.saturating_add(len);
+        if need > self.buf.len() {
+            // Grow by doubling, but (with a limit) not past what the limit lets one event
+            // hold: a big event then costs about its size in memory, not twice that.
+            let mut target = self.buf.len().saturating_mul(2).max(need).max(256);
+            if let Some(limit) = self.limit {
+                target = target
                     .min(self.start.saturating_add(limit).saturating_add(1))
-                    .max(old + len);
-                self.buf.reserve_exact(target - old);
+                    .max(need);
             }
+            // (`reserve_exact` first: `resize` alone would round the capacity up to twice the
+            // old one, past the limit.)
+            self.buf.reserve_exact(target - self.buf.len());
+            self.buf.resize(target, 0);
         }
-        self.buf.resize(old + len, 0);
-        if let Some(dst) = self.buf.get_mut(old..) {
+        if let Some(dst) = self.buf.get_mut(old..need) {
             fill(dst);
+            self.end = need;
         }
     }
 
@@ -104,7 +124,7 @@ impl SseParser {
             return None;
         }
         if !self.bom_done {
-            let head = self.buf.get(self.start..).unwrap_or_default();
+            let head = self.buf.get(self.start..self.end).unwrap_or_default();
             let bom = b"\xEF\xBB\xBF";
             if head.len() < 3 && bom.starts_with(head) {
                 return None; // could still become a BOM
@@ -117,7 +137,7 @@ impl SseParser {
         }
         loop {
             if self.skip_lf {
-                match self.buf.get(self.start) {
+                match self.buf.get(self.start).filter(|_| self.start < self.end) {
                     None => return None,
                     Some(b) => {
                         if *b == b'\n' {
@@ -128,16 +148,16 @@ impl SseParser {
                     }
                 }
             }
-            let rest = self.buf.get(self.scan..).unwrap_or_default();
+            let rest = self.buf.get(self.scan..self.end).unwrap_or_default();
             let Some(at) = line_end(rest) else {
-                self.scan = self.buf.len();
-                self.check_limit(self.buf.len());
+                self.scan = self.end;
+                self.check_limit(self.end);
                 return None;
             };
             let end = self.scan + at;
             let mut next = end + 1;
             if self.buf.get(end) == Some(&b'\r') {
-                match self.buf.get(next) {
+                match self.buf.get(next).filter(|_| next < self.end) {
                     Some(b'\n') => next += 1,
                     None => self.skip_lf = true,
                     Some(_) => {}
@@ -147,7 +167,7 @@ impl SseParser {
                 return None;
             }
             let line = self.buf.get(self.start..end).unwrap_or_default();
-            let ev = line_into(line, &mut self.data, &mut self.event, &mut self.id);
+            let ev = line_into(line, &mut self.pending, &mut self.id);
             self.start = next;
             self.scan = next;
             if ev.is_some() {
@@ -165,12 +185,12 @@ impl SseParser {
             return false;
         };
         let line = end.saturating_sub(self.start);
-        let held = line + self.data.len() + self.event.as_ref().map_or(0, Vec::len);
+        let held = line + self.pending.held();
         if held > limit {
             self.exceeded = true;
             self.buf = Vec::new();
-            self.data = Vec::new();
-            self.event = None;
+            self.end = 0;
+            self.pending = Pending::default();
             self.start = 0;
             self.scan = 0;
         }
@@ -189,22 +209,20 @@ impl SseParser {
         }
         self.bom_done = true;
         self.skip_lf = false;
-        if let Some(line) = self.buf.get(self.start..).filter(|l| !l.is_empty()) {
+        if let Some(line) = self.buf.get(self.start..self.end).filter(|l| !l.is_empty()) {
             // A non-empty line never dispatches by itself.
-            line_into(line, &mut self.data, &mut self.event, &mut self.id);
+            line_into(line, &mut self.pending, &mut self.id);
         }
-        self.buf.clear();
+        self.end = 0;
         self.start = 0;
         self.scan = 0;
-        line_into(b"", &mut self.data, &mut self.event, &mut self.id)
+        line_into(b"", &mut self.pending, &mut self.id)
     }
 
     /// Returns how many bytes are held that are not yet part of a returned event (unparsed
     /// input plus the pending event's data and name).
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.start.min(self.buf.len())
-            + self.data.len()
-            + self.event.as_ref().map_or(0, Vec::len)
+        self.end - self.start.min(self.end) + self.pending.held()
     }
 }
 
@@ -216,19 +234,18 @@ fn line_end(bytes: &[u8]) -> Option<usize> {
     // Whether any byte of `x` is zero (exact as a yes/no; the position is then found byte by
     // byte within the word).
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let mut at = 0;
-    for w in bytes.chunks_exact(8) {
-        let found = <[u8; 8]>::try_from(w).map_or(true, |a| {
-            let x = u64::from_le_bytes(a);
-            zero(x ^ (ONES * 0x0A)) || zero(x ^ (ONES * 0x0D))
-        });
-        if found {
+    let mut rest = bytes;
+    // (`split_first_chunk`, not `chunks_exact`: the size-optimised build calls the latter's
+    // `next` out of line for every word.)
+    while let Some((w, more)) = rest.split_first_chunk::<8>() {
+        let x = u64::from_le_bytes(*w);
+        if zero(x ^ (ONES * 0x0A)) || zero(x ^ (ONES * 0x0D)) {
             break;
         }
-        at += 8;
+        rest = more;
     }
-    let tail = bytes.get(at..).unwrap_or_default();
-    tail.iter()
+    let at = bytes.len() - rest.len();
+    rest.iter()
         .position(|b| *b == b'\n' || *b == b'\r')
         .map(|p| at + p)
 }
@@ -238,26 +255,47 @@ fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+impl Pending {
+    /// The bytes it holds.
+    fn held(&self) -> usize {
+        self.data.len() + self.event.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// The most capacity an event's data buffer is given back with ([`SseParser::recycle`]): a
+/// stream's rare huge event should not keep its buffer for the rest of the stream.
+const RECYCLE_BYTES: usize = 64 * 1024;
+
+impl SseParser {
+    /// Takes back the data of an event that was handled, so the next event's data reuses its
+    /// allocation (one allocation less per event, and none of the growth on the way).
+    pub fn recycle(&mut self, data: String) {
+        let p = &mut self.pending;
+        if p.data.is_empty() && p.data.capacity() < data.capacity() && data.capacity() <= RECYCLE_BYTES {
+            let mut v = data.into_bytes();
+            v.clear();
+            p.data = v;
+        }
+    }
+}
+
 /// Applies one line (without its line end) to the pending event; a blank line dispatches it.
-fn line_into(
-    line: &[u8],
-    data: &mut Vec<u8>,
-    event: &mut Option<Vec<u8>>,
-    id: &mut Option<String>,
-) -> Option<SseEvent> {
+fn line_into(line: &[u8], p: &mut Pending, id: &mut Option<String>) -> Option<SseEvent> {
     if line.is_empty() {
-        let name = event.take();
-        if data.is_empty() {
+        let name = p.event.take();
+        let joined = std::mem::take(&mut p.joined);
+        if p.data.is_empty() {
             return None;
         }
-        data.pop(); // the `\n` after the last data line
-                    // Hand the bytes over without a copy when they are valid UTF-8 (nearly always).
-        let text = String::from_utf8(std::mem::take(data))
+        p.data.pop(); // the `\n` after the last data line
+        // Hand the bytes over without a copy when they are valid UTF-8 (nearly always).
+        let text = String::from_utf8(std::mem::take(&mut p.data))
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         return Some(SseEvent {
             event: name.map(|n| String::from_utf8(n).unwrap_or_else(|e| lossy(e.as_bytes()))),
             data: text,
             id: id.clone(),
+            joined,
         });
     }
     let (field, value) = match line.iter().position(|b| *b == b':') {
@@ -273,11 +311,12 @@ fn line_into(
     };
     match field {
         b"data" => {
-            data.reserve(value.len() + 1); // one allocation, with room for the `\n`
-            data.extend_from_slice(value);
-            data.push(b'\n');
+            p.joined |= !p.data.is_empty();
+            p.data.reserve(value.len() + 1); // one allocation, with room for the `\n`
+            p.data.extend_from_slice(value);
+            p.data.push(b'\n');
         }
-        b"event" => *event = Some(value.to_vec()),
+        b"event" => p.event = Some(value.to_vec()),
         b"id" if !value.contains(&0) => *id = Some(lossy(value)),
         _ => {} // retry, unknown fields
     }
@@ -295,6 +334,7 @@ mod tests {
             event: event.map(Into::into),
             data: data.into(),
             id: id.map(Into::into),
+            joined: data.contains('\n'),
         }
     }
 
@@ -543,7 +583,8 @@ mod tests {
             p.push(b"data: 1\n\n");
             assert!(p.next_event().is_some());
         }
-        assert!(p.buf.len() < 64);
+        assert!(p.end < 64);
+        assert!(p.buf.len() <= 256, "the buffer grew to {}", p.buf.len());
     }
 
     /// All events, and whether the limit was hit, with `limit` and the given chunks.
@@ -586,26 +627,30 @@ mod tests {
     fn a_line_with_no_end_is_rejected_once_it_passes_the_limit() {
         // 300 MB of `data:` with no line end, in 64 KiB pushes: rejected after the limit,
         // holding little more than the limit, and the buffers are freed.
-        let limit = 1 << 20;
-        let chunk = vec![b'x'; 64 * 1024];
-        let mut p = SseParser::with_limit(limit);
-        p.push(b"data: ");
-        let mut pushed = 6usize;
-        let mut peak = 0;
-        while !p.exceeded() && pushed < 300_000_000 {
-            p.push(&chunk);
-            pushed += chunk.len();
-            peak = peak.max(p.buf.capacity());
+        // (A limit far from a power of two, and small pushes, too: the buffer must not
+        // round its capacity up past the limit.)
+        for (limit, size) in [(1 << 20, 64 * 1024), (700_000, 1000)] {
+            let chunk = vec![b'x'; size];
+            let mut p = SseParser::with_limit(limit);
+            p.push(b"data: ");
+            let mut pushed = 6usize;
+            let mut peak = 0;
+            while !p.exceeded() && pushed < 300_000_000 {
+                p.push(&chunk);
+                pushed += chunk.len();
+                peak = peak.max(p.buf.capacity());
+                assert_eq!(p.next_event(), None);
+            }
+            assert!(p.exceeded());
+            assert!(pushed <= limit + 2 * chunk.len(), "{pushed}");
+            assert!(peak <= limit + 2 * chunk.len(), "{limit}: {peak}");
+            assert_eq!(p.buffered(), 0);
+            assert_eq!(p.buf.capacity(), 0);
+            p.push(b"\n\ndata: late\n\n");
             assert_eq!(p.next_event(), None);
+            assert_eq!(p.finish(), None);
         }
-        assert!(p.exceeded());
-        assert!(pushed <= limit + 2 * chunk.len(), "{pushed}");
-        assert!(peak <= limit + 2 * chunk.len(), "{peak}");
-        assert_eq!(p.buffered(), 0);
-        assert_eq!(p.buf.capacity(), 0);
-        p.push(b"\n\ndata: late\n\n");
-        assert_eq!(p.next_event(), None);
-        assert_eq!(p.finish(), None);
+        let chunk = vec![b'x'; 64 * 1024];
         // No limit: the same parser keeps reading.
         let mut q = SseParser::new();
         q.push(b"data: ");

@@ -307,14 +307,19 @@ impl Inner {
     /// Claims the stream for consumer `mode` (see [`StreamCore::claim`]).
     fn claim(&mut self, mode: Mode, locked: bool) -> Result<(), &'static str> {
         if self.mode != Mode::Idle || locked {
-            return Err(if self.mode == Mode::Final {
-                "final() is already reading this stream; to read it as well, start reading in the same tick as calling final()"
-            } else {
-                "this stream is already being read; use only one of iteration, text() and toSSE() (final() works beside any)"
-            });
+            return Err(self.refusal());
         }
         self.mode = mode;
         Ok(())
+    }
+
+    /// Why a consumer cannot claim the stream once it is claimed (or locked).
+    fn refusal(&self) -> &'static str {
+        if self.mode == Mode::Final {
+            "final() is already reading this stream; to read it as well, start reading in the same tick as calling final()"
+        } else {
+            "this stream is already being read; use only one of iteration, text() and toSSE() (final() works beside any)"
+        }
     }
 
     /// Turns the bytes read so far into one batch for consumer `mode` (see
@@ -568,6 +573,24 @@ impl StreamCore {
                 .with_cause(reason);
             fail(&self.inner, Why::Error(e));
         }
+    }
+
+    /// Returns why a new consumer could not claim the stream now (the text of the error
+    /// [`claim`](Self::claim) would throw), or `undefined` when one could. An ended stream's
+    /// JavaScript side keeps this text and makes the error only if someone asks
+    /// ([`misuse`](Self::misuse)): an error (its stack formatted) costs more than the rest of a
+    /// short stream's end.
+    pub fn refusal(&self) -> JsValue {
+        match self.inner.try_borrow() {
+            Ok(s) if s.mode == Mode::Idle => JsValue::UNDEFINED,
+            Ok(s) => JsValue::from_str(s.refusal()),
+            Err(_) => JsValue::UNDEFINED,
+        }
+    }
+
+    /// The `invalid_request` error for a misuse whose text [`refusal`](Self::refusal) gave.
+    pub fn misuse(text: &str) -> JsValue {
+        misuse(text)
     }
 
     /// Returns the answer's token usage once the stream ended (`undefined` before, or when

@@ -46,7 +46,9 @@ impl Template {
         }
         let end = data.len() - self.suffix.len();
         let (head, tail) = (data.get(..self.prefix.len())?, data.get(end..)?);
-        if head != self.prefix || tail != self.suffix {
+        if !same(head.as_bytes(), self.prefix.as_bytes())
+            || !same(tail.as_bytes(), self.suffix.as_bytes())
+        {
             return None;
         }
         let text = data.get(self.prefix.len()..end)?;
@@ -54,6 +56,22 @@ impl Template {
             .all(|b| b != b'"' && b != b'\\' && b >= 0x20)
             .then_some(text)
     }
+}
+
+/// `a == b`, eight bytes at a time: every event of a stream is compared with the template
+/// (a chat chunk's prefix is 150-250 bytes), and the slice comparison of a size-optimised
+/// build goes byte by byte (`memcmp`: a tenth of a stream's time in the profile).
+fn same(mut a: &[u8], mut b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    while let (Some((p, ra)), Some((q, rb))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
+        if u64::from_ne_bytes(*p) != u64::from_ne_bytes(*q) {
+            return false;
+        }
+        (a, b) = (ra, rb);
+    }
+    a == b
 }
 
 #[cfg(test)]
@@ -99,6 +117,21 @@ mod tests {
         t.forget();
         assert_eq!(t.text(A), None);
         assert_eq!(Template::default().text(A), None);
+    }
+
+    #[test]
+    fn same_is_slice_equality() {
+        let base: Vec<u8> = (0..40u8).collect();
+        for n in 0..base.len() {
+            let a = &base[..n];
+            assert!(same(a, a));
+            assert!(!same(a, &base[..n + 1]));
+            for at in 0..n {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!same(a, &b), "{n} {at}");
+            }
+        }
     }
 
     #[test]

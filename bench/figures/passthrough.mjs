@@ -154,7 +154,7 @@ export async function run(ctx) {
     notes: [
       `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of 5 answers per variant, interleaved in rotating order, gc() before each turn; ms = per answer, from the upstream call to the outgoing stream's last byte read.`,
       `The answer: role, ${TOKENS} one-word content chunks, finish, usage, [DONE] (${feed.events.reduce((n, e) => n + e.length, 0).toLocaleString("en")} B), as figure 2's. Each output is wrapped in a Response (what a Worker returns) and read to the end; its text is checked after the timing.`,
-      "byte pipe passes bytes on and knows nothing (no usage, no truncation check, no error event); toSSE() passes the server's event bytes on when nothing in them needs changing and still tracks usage, the end of the answer and errors.",
+      "byte pipe passes bytes on and knows nothing (no usage, no truncation check, no error event); toSSE() passes each event's own data bytes on (re-framed as `data:` lines, never re-encoded as JSON) and still tracks usage, the end of the answer and errors.",
     ],
     checks,
     data,

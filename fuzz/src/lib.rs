@@ -129,6 +129,7 @@ pub fn reference_sse(input: &[u8]) -> Vec<SseEvent> {
                     event: name.as_deref().map(lossy),
                     data: lossy(&data),
                     id: id.clone(),
+                    joined: data.contains(&b'\n'),
                 });
                 data.clear();
             }

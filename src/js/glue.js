@@ -47,16 +47,19 @@ function over(h, mode) {
   if (h.over) return;
   h.over = true;
   const rust = h.core;
-  let misuse;
-  try { rust.claim("reader", false); } catch (e) { misuse = e; }
-  if (misuse === undefined) return; // not claimed: cannot happen once a reader drained it
+  const why = rust.refusal();
+  if (why === undefined) return; // not claimed: cannot happen once a reader drained it
+  // The error is made only if someone misuses the ended stream (one error, every time).
+  const Core = rust.constructor;
+  let err;
+  const misuse = () => (err ??= Core.misuse(why));
   const usage = rust.usage();
   const final = rust.final(false);
   Timer.quiet(final);
   rust.free();
   h.core = {
-    claim() { throw misuse; },
-    drain(m) { if (m !== mode) throw misuse; return undefined; },
+    claim() { throw misuse(); },
+    drain(m) { if (m !== mode) throw misuse(); return undefined; },
     feed(done, value, m) { return this.drain(m); },
     reader() { return undefined; },
     fail(e) { return e; },
