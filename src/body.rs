@@ -74,6 +74,16 @@ pub fn body_reader(resp: &Response) -> Result<ReadableStreamDefaultReader, Error
     Ok(body.get_reader().unchecked_into())
 }
 
+/// Hands one body read's bytes, already in wasm memory, to `parser`, keeping the first
+/// [`HEAD`] bytes in `head` while `keep_head`.
+pub fn take_bytes(parser: &mut SseParser, head: &mut Vec<u8>, keep_head: bool, bytes: &[u8]) {
+    parser.push(bytes);
+    if keep_head && head.len() < HEAD {
+        let take = (HEAD - head.len()).min(bytes.len());
+        head.extend_from_slice(bytes.get(..take).unwrap_or_default());
+    }
+}
+
 /// Hands one body read's bytes (a `Uint8Array`; strings are tolerated) to `parser`, keeping
 /// the first [`HEAD`] bytes in `head` while `keep_head`.
 pub fn take_read(

@@ -179,7 +179,7 @@ impl Pump {
             };
             let first = !self.texted;
             let r = self.handle(mode, &ev, batch.as_deref_mut());
-            self.parser.recycle(ev.data);
+            self.parser.recycle(ev);
             r?;
             if first && self.texted {
                 return Ok(()); // the rest on the next drain

@@ -97,6 +97,13 @@ impl Io {
         take_read(&mut p.parser, &mut p.head, p.delivered == 0, v)
     }
 
+    /// Takes one body read's bytes, passed into wasm memory by wasm-bindgen.
+    fn on_slice(&mut self, bytes: &[u8]) {
+        self.call.touch();
+        let p = &mut self.pump;
+        crate::body::take_bytes(&mut p.parser, &mut p.head, p.delivered == 0, bytes);
+    }
+
     /// The accumulated result as a JavaScript object.
     fn result(&self) -> Result<JsValue, JsValue> {
         let (text, spilled, list) = match &self.pump.acc {
@@ -551,6 +558,24 @@ impl StreamCore {
                 Some(Err(e)) => Step::Fail(Why::Error(e)),
                 _ => s.drain(mode),
             },
+            (Err(_), _) => BUSY,
+        };
+        perform(&self.inner, step)
+    }
+
+    /// [`feed`](Self::feed) for a read that gave a `Uint8Array`: wasm-bindgen copies it into
+    /// wasm memory in one `set`, where `feed` asks JavaScript for its length and then to copy
+    /// it (two calls out of wasm per read).
+    #[wasm_bindgen(js_name = feedBytes)]
+    pub fn feed_bytes(&self, bytes: &[u8], mode: u8) -> Result<JsValue, JsValue> {
+        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
+            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
+            (Ok(mut s), Some(mode)) => {
+                if let Some(io) = s.io.as_mut() {
+                    io.on_slice(bytes);
+                }
+                s.drain(mode)
+            }
             (Err(_), _) => BUSY,
         };
         perform(&self.inner, step)

@@ -61,6 +61,7 @@ function over(h, mode) {
     claim() { throw misuse(); },
     drain(m) { if (m !== mode) throw misuse(); return undefined; },
     feed(done, value, m) { return this.drain(m); },
+    feedBytes(bytes, m) { return this.drain(m); },
     reader() { return undefined; },
     fail(e) { return e; },
     cancel() {},
@@ -71,7 +72,15 @@ function over(h, mode) {
   };
 }
 
+// Hands a body read to Rust: bytes through wasm-bindgen's one copy into wasm memory; the end,
+// or anything else a body yields (Rust tells it apart), as a value.
+const feed = (core, r, mode) =>
+  r.value instanceof Uint8Array ? core.feedBytes(r.value, mode) : core.feed(r.done, r.value, mode);
+
 const lazy = { highWaterMark: 0 };
+// The next macrotask: what a consumer starts in the same tick as final() comes first. Node, Bun
+// and Deno's setImmediate does not wait the 1 ms that setTimeout(0) does there.
+const soon = typeof setImmediate === "function" ? setImmediate : (f) => setTimeout(f, 0);
 // `mode` is a claimed code, or undefined for the stream's own reader (claimed at its first
 // pull); `each`: the batches are arrays whose items are enqueued one by one.
 const source = (h, mode, each) => {
@@ -83,7 +92,7 @@ const source = (h, mode, each) => {
       while (out === null) {
         let r;
         try { r = await (reader ??= h.core.reader()).read(); } catch (e) { throw h.core.fail(e); }
-        out = h.core.feed(r.done, r.value, mode);
+        out = feed(h.core, r, mode);
       }
       if (out === undefined) { over(h, mode); c.close(); }
       else if (each) for (const x of out) c.enqueue(x);
@@ -103,7 +112,7 @@ async function drainAlone(h, mode) {
       while (out === null) {
         let r;
         try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-        out = core.feed(r.done, r.value, mode);
+        out = feed(core, r, mode);
       }
     }
     over(h, mode);
@@ -131,7 +140,7 @@ class Sub extends Iterable {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-          out = core.feed(r.done, r.value, mode);
+          out = feed(core, r, mode);
         }
         if (out === undefined) break;
         if (each) for (const x of out) yield x;
@@ -157,7 +166,7 @@ class ResponseStream extends Iterable {
   final() {
     const h = this.#h;
     const p = h.core.final(this.locked);
-    if (h.core.alone()) setTimeout(() => { const m = h.core.startAlone(); if (m !== undefined) drainAlone(h, m); }, 0);
+    if (h.core.alone()) soon(() => { const m = h.core.startAlone(); if (m !== undefined) drainAlone(h, m); });
     return p;
   }
   // The answer's token usage once the stream ended (undefined before).
@@ -176,7 +185,7 @@ class ResponseStream extends Iterable {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-          out = core.feed(r.done, r.value, mode);
+          out = feed(core, r, mode);
         }
         if (out !== undefined) for (const x of out) yield x;
         else break;
