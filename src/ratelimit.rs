@@ -4,6 +4,9 @@
 //! times as Go durations (`6m0s`, `1s`, `20ms`, `1h2m3.5s`); a 429 or 503 may add `retry-after`
 //! (seconds or an HTTP date) or `retry-after-ms`. Everything becomes whole milliseconds, and the
 //! result is written as JSON text for `JSON.parse` (no float formatting in the `.wasm`).
+//! Anthropic-style servers (`/messages`) send `anthropic-ratelimit-{requests,tokens}-{limit,
+//! remaining,reset}` instead, the reset as an RFC 3339 time; they fill the same shape when the
+//! OpenAI-style header is absent.
 
 /// One budget (requests or tokens): what the window allows, what is left, when it refills.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -41,18 +44,32 @@ pub fn parse(
     header: impl Fn(&str) -> Option<String>,
     date_from_now_ms: impl Fn(&str) -> Option<f64>,
 ) -> Option<RateLimit> {
+    let at = |text: &str| {
+        date_from_now_ms(text.trim())
+            .filter(|v| v.is_finite())
+            .map(|v| round(v.max(0.0)))
+    };
     let budget = |kind: &str| {
-        let name = |what: &str| {
-            let mut n = String::from("x-ratelimit-");
-            n.push_str(what);
+        let name = |prefix: &str, a: &str, b: &str| {
+            let mut n = String::from(prefix);
+            n.push_str(a);
             n.push('-');
-            n.push_str(kind);
+            n.push_str(b);
             n
         };
+        // `x-ratelimit-limit-requests`, else `anthropic-ratelimit-requests-limit`.
+        let x = |what: &str| header(&name("x-ratelimit-", what, kind));
+        let anthropic = |what: &str| header(&name("anthropic-ratelimit-", kind, what));
         Budget {
-            limit: header(&name("limit")).as_deref().and_then(count),
-            remaining: header(&name("remaining")).as_deref().and_then(count),
-            reset_ms: header(&name("reset")).as_deref().and_then(duration_ms),
+            limit: x("limit").or_else(|| anthropic("limit")).as_deref().and_then(count),
+            remaining: x("remaining")
+                .or_else(|| anthropic("remaining"))
+                .as_deref()
+                .and_then(count),
+            reset_ms: match x("reset") {
+                Some(d) => duration_ms(&d),
+                None => anthropic("reset").as_deref().and_then(at),
+            },
         }
     };
     let retry_after_ms = header("retry-after-ms")
@@ -63,9 +80,7 @@ pub fn parse(
             let ra = header("retry-after")?;
             match number(ra.trim()) {
                 Some(secs) => Some(round(secs * 1000.0)),
-                None => date_from_now_ms(ra.trim())
-                    .filter(|v| v.is_finite())
-                    .map(|v| round(v.max(0.0))),
+                None => at(&ra),
             }
         });
     let r = RateLimit {
@@ -317,6 +332,33 @@ mod tests {
             r.to_json(),
             r#"{"requests":{"limit":60,"remaining":59,"resetMs":1000},"tokens":{"limit":150000,"remaining":149984,"resetMs":360000}}"#
         );
+    }
+
+    #[test]
+    fn anthropic_headers() {
+        let reset = "2026-12-01T21:00:30Z";
+        let h = [
+            ("anthropic-ratelimit-requests-limit", "50"),
+            ("anthropic-ratelimit-requests-remaining", "49"),
+            ("anthropic-ratelimit-requests-reset", reset),
+            ("anthropic-ratelimit-tokens-limit", "40000"),
+            ("anthropic-ratelimit-tokens-remaining", "39000"),
+            ("anthropic-ratelimit-tokens-reset", "not a time"),
+            ("anthropic-ratelimit-input-tokens-limit", "30000"),
+            ("retry-after", "7"),
+        ];
+        let r = parse(headers(&h), |d| (d == reset).then_some(1500.0)).unwrap();
+        assert_eq!(
+            r.to_json(),
+            r#"{"requests":{"limit":50,"remaining":49,"resetMs":1500},"tokens":{"limit":40000,"remaining":39000},"retryAfterMs":7000}"#
+        );
+        // An OpenAI-style header wins over its Anthropic-style twin.
+        let both = [
+            ("x-ratelimit-remaining-requests", "3"),
+            ("anthropic-ratelimit-requests-remaining", "4"),
+        ];
+        let r = parse(headers(&both), |_| None).unwrap();
+        assert_eq!(r.requests.remaining, Some(3));
     }
 
     #[test]

@@ -95,7 +95,7 @@ const source = (h, mode, each) => {
         out = feed(h.core, r, mode);
       }
       if (out === undefined) { over(h, mode); c.close(); }
-      else if (each) for (const x of out) c.enqueue(x);
+      else if (each) for (let i = 0; i < out.length; i++) c.enqueue(out[i]);
       else c.enqueue(out);
     },
     cancel: (r) => h.core.cancel(r),
@@ -143,7 +143,7 @@ class Sub extends Iterable {
           out = feed(core, r, mode);
         }
         if (out === undefined) break;
-        if (each) for (const x of out) yield x;
+        if (each) for (let i = 0; i < out.length; i++) yield out[i];
         else yield out;
       }
       finished = true;
@@ -187,7 +187,7 @@ class ResponseStream extends Iterable {
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
           out = feed(core, r, mode);
         }
-        if (out !== undefined) for (const x of out) yield x;
+        if (out !== undefined) for (let i = 0; i < out.length; i++) yield out[i];
         else break;
       }
       finished = true;

@@ -14,6 +14,17 @@ after(() => srv.close());
 const RATE = { requests: { limit: 60, remaining: 59, resetMs: 1000 }, tokens: { limit: 150000, remaining: 149984, resetMs: 360000 } };
 const MSG = { model: "basic", max_tokens: 64, messages: HI };
 
+/** The test server's Anthropic-style budgets; the resets a minute ahead, in whole seconds. */
+function ANTHROPIC_RATE(rl) {
+  const reset = rl?.requests?.resetMs;
+  assert.ok(reset > 55_000 && reset <= 61_000, `resetMs ${reset}`);
+  assert.deepEqual(rl, {
+    requests: { limit: 50, remaining: 49, resetMs: reset },
+    tokens: { limit: 40000, remaining: 39000, resetMs: rl.tokens?.resetMs },
+  });
+  assert.ok(Math.abs(rl.tokens.resetMs - reset) < 1000);
+}
+
 /** Asserts `v.response` is the metadata of a successful exchange and is non-enumerable. */
 function checkResponse(v, { model, attempts = 1, rateLimit = RATE, requestId = /^req_/ } = {}) {
   const r = v.response;
@@ -28,7 +39,8 @@ function checkResponse(v, { model, attempts = 1, rateLimit = RATE, requestId = /
   assert.equal(r.model, model);
   assert.equal(typeof r.elapsedMs, "number");
   assert.ok(r.elapsedMs >= 0 && r.elapsedMs < 10_000);
-  assert.deepEqual(r.rateLimit, rateLimit === null ? undefined : rateLimit); // null: expect none
+  if (typeof rateLimit === "function") rateLimit(r.rateLimit);
+  else assert.deepEqual(r.rateLimit, rateLimit === null ? undefined : rateLimit); // null: expect none
   assert.deepEqual(Object.keys(r), ["status", "headers", "requestId", "attempts", "model", "elapsedMs", "rateLimit"]);
   return r;
 }
@@ -41,9 +53,10 @@ test("chat, embed and messages results carry response metadata; JSON is unchange
   assert.deepEqual(JSON.parse(JSON.stringify(r)), { ...r }, "spread and JSON agree");
   const e = await c.embed({ input: ["a", "b"] });
   checkResponse(e, { model: "text-embedding-ada-002" });
-  // The messages route (Anthropic style) sends no x-ratelimit headers: rateLimit is undefined.
+  // The messages route sends Anthropic's headers (anthropic-ratelimit-*, resets as RFC 3339
+  // times): the same rateLimit shape.
   const m = await c.messages(MSG);
-  checkResponse(m, { model: "basic", rateLimit: null, requestId: /^req_/ });
+  checkResponse(m, { model: "basic", rateLimit: ANTHROPIC_RATE, requestId: /^req_/ });
   assert.equal(m.response.headers["request-id"], m.response.requestId);
 });
 
@@ -56,12 +69,12 @@ test("streams: the stream object has response at once, final()'s value when it e
   assert.equal(end.requestId, head.requestId);
   assert.ok(end.elapsedMs >= head.elapsedMs, "final's elapsedMs runs to the end of the stream");
   const ms = await c.messagesStream({ ...MSG, _test: { paceMs: 15 } });
-  checkResponse(ms, { model: "basic", rateLimit: null });
+  checkResponse(ms, { model: "basic", rateLimit: ANTHROPIC_RATE });
   let n = 0;
   for await (const _ of ms) n++;
   assert.ok(n > 3);
   const mf = await ms.final();
-  checkResponse(mf, { model: "basic", rateLimit: null });
+  checkResponse(mf, { model: "basic", rateLimit: ANTHROPIC_RATE });
   assert.ok(mf.response.elapsedMs >= 15 * 3, `elapsedMs ${mf.response.elapsedMs} covers the paced stream`);
 });
 

@@ -26,7 +26,24 @@ export const RATE_LIMIT_HEADERS = {
   "x-ratelimit-remaining-tokens": "149984",
   "x-ratelimit-reset-tokens": "6m0s",
 };
-const EXPOSE = ["x-request-id", "retry-after", "retry-after-ms", "x-should-retry", ...Object.keys(RATE_LIMIT_HEADERS)].join(", ");
+/**
+ * Anthropic-style rate-limit headers, sent on the messages route (as Anthropic does): the
+ * names put the budget first, and the resets are RFC 3339 times (here a minute from `now`,
+ * whole seconds).
+ */
+export function anthropicRateLimitHeaders(now = Date.now()) {
+  const reset = new Date(Math.ceil((now + 60_000) / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  return {
+    "anthropic-ratelimit-requests-limit": "50",
+    "anthropic-ratelimit-requests-remaining": "49",
+    "anthropic-ratelimit-requests-reset": reset,
+    "anthropic-ratelimit-tokens-limit": "40000",
+    "anthropic-ratelimit-tokens-remaining": "39000",
+    "anthropic-ratelimit-tokens-reset": reset,
+  };
+}
+export const EXPOSED_HEADERS = ["x-request-id", "retry-after", "retry-after-ms", "x-should-retry", ...Object.keys(RATE_LIMIT_HEADERS), ...Object.keys(anthropicRateLimitHeaders())];
+const EXPOSE = EXPOSED_HEADERS.join(", ");
 const MAX_BODY = 64 * 1024 * 1024;
 
 /** Strips an optional `/v1` or `/api/v1` prefix. */
@@ -157,8 +174,10 @@ export async function startServer({ port = 0, host = "127.0.0.1", paceMs = 0, st
     if (raw === undefined) return sendJson(res, 413, openaiError("The request body is too large.", "invalid_request_error", null, "request_too_large"));
     if (!route) return sendJson(res, 404, openaiError(`Invalid URL (${req.method} ${url.pathname})`));
     if (req.method !== route.method) return methodNotAllowed(res, route.method, route.protocol);
-    if (route.protocol === "anthropic") res.setHeader("request-id", res.getHeader("x-request-id"));
-    else if (!upstream) for (const [k, v] of Object.entries(RATE_LIMIT_HEADERS)) res.setHeader(k, v);
+    if (route.protocol === "anthropic") {
+      res.setHeader("request-id", res.getHeader("x-request-id"));
+      if (!upstream) for (const [k, v] of Object.entries(anthropicRateLimitHeaders())) res.setHeader(k, v);
+    } else if (!upstream) for (const [k, v] of Object.entries(RATE_LIMIT_HEADERS)) res.setHeader(k, v);
 
     if (upstream) return forward(req, res, upstream, path, url.search, raw, body, ctx);
 
