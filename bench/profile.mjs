@@ -5,7 +5,8 @@
 // GC), then the top frames.
 //
 //   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
-//                          [--consume iter|final|text|sse] [--first] [--names] [--crossings] [--seconds 5] [--top 25]
+//                          [--consume iter|final|text|sse] [--first] [--names] [--no-inline PATTERN] [--crossings]
+//                          [--seconds 5] [--top 25]
 //                          [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
@@ -15,7 +16,9 @@
 // 3); embed: in-memory embeddings (figure 5). --first keeps only the samples from each call to its
 // first token (stream, ttft): what time to first token is made of. --names profiles a copy of the
 // package whose .wasm keeps its function names (bench/lib/names.mjs; the shipped one has none, so
-// its frames are `wasm-function[N]`). --crossings counts the calls from Rust into JavaScript
+// its frames are `wasm-function[N]`); --no-inline '*embed*' (implies --names) also keeps the
+// functions whose names match out of wasm-opt's inlining, which folds a function with one caller
+// into it (the whole call path shows as one async closure otherwise). --crossings counts the calls from Rust into JavaScript
 // (every wasm-bindgen import) per iteration and, for streams, up to the first token, instead of
 // profiling. --out also writes the raw profile (Chrome DevTools → Performance, or speedscope).
 import fs from "node:fs";
@@ -43,7 +46,7 @@ if (first && what === "embed") throw new Error("profile: --first is for stream a
 
 const snap = snapshotPkg(args.pkg ? path.resolve(args.pkg) : undefined);
 const crossings = args.crossings !== undefined;
-const named = crossings ? countingCopy(snap.dir) : args.names !== undefined ? namedCopy(snap.dir) : null;
+const named = crossings ? countingCopy(snap.dir) : args.names !== undefined || args["no-inline"] !== undefined ? namedCopy(snap.dir, args["no-inline"]) : null;
 process.on("exit", () => { named?.remove(); snap.remove(); });
 const pkgDir = named?.dir ?? snap.dir;
 const v = variants({ pkgDir }).find((x) => x.name === name);
