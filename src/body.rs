@@ -84,9 +84,19 @@ pub fn take_read(
 ) -> Result<(), Error> {
     if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
         let len = bytes.length() as usize;
-        parser.push_with(len, |dst| bytes.copy_to(dst));
-        if keep_head && head.len() < HEAD {
-            let take = (HEAD - head.len()).min(len);
+        let take = if keep_head {
+            HEAD.saturating_sub(head.len()).min(len)
+        } else {
+            0
+        };
+        let mut copied = false;
+        parser.push_with(len, |dst| {
+            bytes.copy_to(dst);
+            // The head from the bytes just copied in: one copy out of JavaScript, not two.
+            head.extend_from_slice(dst.get(..take).unwrap_or_default());
+            copied = true;
+        });
+        if !copied && take > 0 {
             let at = head.len();
             head.resize(at + take, 0);
             if let Some(dst) = head.get_mut(at..) {

@@ -42,7 +42,7 @@ impl Call {
         let ctrl = AbortController::new()
             .map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController; use a current browser, Node 18+, Deno or Workers").with_cause(e))?;
         let unlink = signal.map(|s| Timer::link(s, &ctrl));
-        let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT));
+        let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT, idle_ms));
         let limits = crate::limits::Limits::default();
         Ok(Call {
             ctrl,

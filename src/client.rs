@@ -239,10 +239,9 @@ async fn run(
     };
     // The request for `models[model]` (its own body after a fallback), logged as it starts.
     let request = |model: usize| {
-        let body = job
-            .body(model)
-            .map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
-        log_request(cfg, &url, name(model), job.op.stream, &body);
+        let body = job.body(model);
+        log_request(cfg, &url, name(model), job.op.stream, body.as_deref());
+        let body = body.map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
         Prepared::new(url.clone(), &headers, body)
     };
     let mut req = request(0);
@@ -338,8 +337,7 @@ async fn json_body(resp: &Response, mut call: Call) -> Result<JsValue, Error> {
 
 /// Logs a request's start (and its body at debug).
 #[inline(never)]
-fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
-    let text = body.as_string();
+fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, text: Option<&str>) {
     cfg.log.log(Level::Info, &|| {
         log::request(
             if text.is_none() { "GET" } else { "POST" },
@@ -350,7 +348,7 @@ fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, body: 
     });
     if let Some(text) = text {
         cfg.log
-            .log(Level::Debug, &|| log::body("request body", &text));
+            .log(Level::Debug, &|| log::body("request body", text));
     }
 }
 

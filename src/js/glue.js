@@ -265,25 +265,30 @@ export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
 // One timer per call: aborts `ctrl` with `reason` once `ms` pass and, after idle(), with
-// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time.
+// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time,
+// first due after `first` ms (the idle timeout's length): when idle() starts, the one armed
+// is then already due no later than the idle deadline, so it is left as it is (no clearTimeout
+// and new setTimeout per stream); when it fires early it re-arms for what is left.
 export class Timer {
-  constructor(ms, ctrl, reason) {
-    this.ctrl = ctrl; this.reason = reason; this.end = Date.now() + ms;
+  constructor(ms, ctrl, reason, first) {
+    const now = Date.now();
+    this.ctrl = ctrl; this.reason = reason; this.end = now + ms;
     this.idleMs = Infinity; this.idleReason = undefined; this.last = 0;
-    this.arm(ms);
+    this.arm(Math.min(ms, first), now);
   }
-  arm(ms) {
+  arm(ms, now) {
+    this.at = now + ms;
     this.t = unref(setTimeout(() => {
       const now = Date.now();
       const quiet = this.last + this.idleMs;
       if (now >= this.end) this.ctrl.abort(this.reason);
       else if (now >= quiet) this.ctrl.abort(this.idleReason);
-      else this.arm(Math.min(this.end, quiet) - now);
+      else this.arm(Math.min(this.end, quiet) - now, now);
     }, ms));
   }
   idle(ms, reason) {
     this.idleMs = ms; this.idleReason = reason; this.last = Date.now();
-    if (this.last + ms < this.end) { clearTimeout(this.t); this.arm(ms); }
+    if (this.last + ms < this.at) { clearTimeout(this.t); this.arm(ms, this.last); }
   }
   touch() { this.last = Date.now(); }
   stop() { clearTimeout(this.t); }
