@@ -90,8 +90,9 @@ extern "C" {
     /// when `body` is undefined.
     #[wasm_bindgen(static_method_of = Shape)]
     pub fn init(headers: &js_sys::Object, body: &JsValue, signal: &AbortSignal) -> js_sys::Object;
-    /// Reads `reader` to its end and resolves to its chunks; stops (cancelling the rest) once
-    /// they hold more than `limit` bytes or one is not a `Uint8Array`.
+    /// Reads `reader` to its end and resolves to its bytes as one `Uint8Array`; stops
+    /// (cancelling the rest) once they are more than `limit` bytes, or resolves to `null` at a
+    /// chunk that is not a `Uint8Array`.
     #[wasm_bindgen(static_method_of = Shape)]
     pub fn read(reader: &web_sys::ReadableStreamDefaultReader, limit: f64) -> Promise;
     /// Header names and values joined by `\0` as a plain object.

@@ -223,19 +223,25 @@ export class Shape {
   static init(headers, body, signal) {
     return body === undefined ? { method: "GET", headers, signal } : { method: "POST", headers, body, signal };
   }
-  // A body's chunks to its end; stops (cancelling the rest) once they hold more than `limit`
-  // bytes or one is not bytes. Rust decides what that means.
+  // A body's bytes to its end, as one Uint8Array (the only chunk as it is); stops (cancelling
+  // the rest) once they are more than `limit` bytes, or gives null at a chunk that is not bytes.
+  // Rust decides what that means, and copies the bytes out once.
   static async read(reader, limit) {
     const chunks = [];
     let total = 0;
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return chunks;
+      if (done) break;
+      if (!(value instanceof Uint8Array)) { Timer.quiet(reader.cancel()); return null; }
       chunks.push(value);
-      if (!(value instanceof Uint8Array)) return chunks;
       total += value.length;
-      if (total > limit) { Timer.quiet(reader.cancel()); return chunks; }
+      if (total > limit) { Timer.quiet(reader.cancel()); break; }
     }
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
   }
   // Header names and values joined by "\0" (neither may hold one) as an object.
   static headers(pairs) {
