@@ -30,13 +30,13 @@ extern "C" {
     /// A call's timer: aborts a controller at its deadline, or after a stretch without
     /// `touch()` once `idle()` started.
     pub type Timer;
-    /// Starts a timer of `ms` that aborts `ctrl` with `reason`, first checking after `first`
-    /// ms (the idle timeout, so that starting it needs no new timer).
+    /// Starts a timer of `ms` that aborts `ctrl` with the reason `"aibadgr:timeout"`, first
+    /// checking after `first` ms (the idle timeout, so that starting it needs no new timer).
     #[wasm_bindgen(constructor)]
-    pub fn new(ms: f64, ctrl: &AbortController, reason: &str, first: f64) -> Timer;
-    /// Also aborts with `reason` once `ms` pass without [`Timer::touch`].
+    pub fn new(ms: f64, ctrl: &AbortController, first: f64) -> Timer;
+    /// Also aborts with the reason `"aibadgr:idle"` once `ms` pass without [`Timer::touch`].
     #[wasm_bindgen(method)]
-    pub fn idle(this: &Timer, ms: f64, reason: &str);
+    pub fn idle(this: &Timer, ms: f64);
     /// Restarts the idle clock.
     #[wasm_bindgen(method)]
     pub fn touch(this: &Timer);

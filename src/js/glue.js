@@ -275,11 +275,12 @@ function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t;
 // first due after `first` ms (the idle timeout's length): when idle() starts, the one armed
 // is then already due no later than the idle deadline, so it is left as it is (no clearTimeout
 // and new setTimeout per stream); when it fires early it re-arms for what is left.
+// The abort reasons are call.rs's TIMEOUT and IDLE (kept here so that no string crosses per call).
 export class Timer {
-  constructor(ms, ctrl, reason, first) {
+  constructor(ms, ctrl, first) {
     const now = Date.now();
-    this.ctrl = ctrl; this.reason = reason; this.end = now + ms;
-    this.idleMs = Infinity; this.idleReason = undefined; this.last = 0;
+    this.ctrl = ctrl; this.reason = "aibadgr:timeout"; this.end = now + ms;
+    this.idleMs = Infinity; this.idleReason = "aibadgr:idle"; this.last = 0;
     this.arm(Math.min(ms, first), now);
   }
   arm(ms, now) {
@@ -292,8 +293,8 @@ export class Timer {
       else this.arm(Math.min(this.end, quiet) - now, now);
     }, ms));
   }
-  idle(ms, reason) {
-    this.idleMs = ms; this.idleReason = reason; this.last = Date.now();
+  idle(ms) {
+    this.idleMs = ms; this.last = Date.now();
     if (this.last + ms < this.at) { clearTimeout(this.t); this.arm(ms, this.last); }
   }
   touch() { this.last = Date.now(); }
