@@ -5,7 +5,8 @@
 // GC), then the top frames.
 //
 //   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
-//                          [--consume iter|final|text|sse] [--first] [--names] [--crossings] [--seconds 5] [--top 25]
+//                          [--consume iter|final|text|sse] [--first] [--names] [--no-inline PATTERN] [--crossings]
+//                          [--inclusive [REGEX]] [--seconds 5] [--top 25]
 //                          [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
@@ -15,7 +16,10 @@
 // 3); embed: in-memory embeddings (figure 5). --first keeps only the samples from each call to its
 // first token (stream, ttft): what time to first token is made of. --names profiles a copy of the
 // package whose .wasm keeps its function names (bench/lib/names.mjs; the shipped one has none, so
-// its frames are `wasm-function[N]`). --crossings counts the calls from Rust into JavaScript
+// its frames are `wasm-function[N]`); --no-inline '*embed*' (implies --names) also keeps the
+// functions whose names match out of wasm-opt's inlining, which folds a function with one caller
+// into it (the whole call path shows as one async closure otherwise). --inclusive adds each
+// matching frame's total time with its callees (default: aibadgr's Rust). --crossings counts the calls from Rust into JavaScript
 // (every wasm-bindgen import) per iteration and, for streams, up to the first token, instead of
 // profiling. --out also writes the raw profile (Chrome DevTools → Performance, or speedscope).
 import fs from "node:fs";
@@ -43,7 +47,7 @@ if (first && what === "embed") throw new Error("profile: --first is for stream a
 
 const snap = snapshotPkg(args.pkg ? path.resolve(args.pkg) : undefined);
 const crossings = args.crossings !== undefined;
-const named = crossings ? countingCopy(snap.dir) : args.names !== undefined ? namedCopy(snap.dir) : null;
+const named = crossings ? countingCopy(snap.dir) : args.names !== undefined || args["no-inline"] !== undefined ? namedCopy(snap.dir, args["no-inline"]) : null;
 process.on("exit", () => { named?.remove(); snap.remove(); });
 const pkgDir = named?.dir ?? snap.dir;
 const v = variants({ pkgDir }).find((x) => x.name === name);
@@ -198,3 +202,23 @@ console.log(`\nBy group (self time per ${first ? "call, up to its first token" :
 for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${per(us)}  ${g}`);
 console.log(`\nTop ${top} frames (self time):`);
 for (const [k, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${per(us)}  ${k}`);
+
+// --inclusive PATTERN: total time (self + callees) of each frame whose name matches, counted once
+// per sample however deep it recurses. With --no-inline, Rust's call tree: what one step costs.
+if (args.inclusive !== undefined) {
+  const pat = new RegExp(args.inclusive === "1" ? "aibadgr::" : args.inclusive);
+  const clean = (s) => s.replace(/\[[0-9a-f]{16}\]/g, "");
+  const incl = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (let x = id; x !== undefined; x = parent.get(x)) {
+      const cf = byId.get(x).callFrame;
+      const key = `${clean(cf.functionName || "(anonymous)")}  ${cf.url && !cf.url.startsWith("wasm://") ? `${path.basename(cf.url)}:${cf.lineNumber + 1}` : ""}`;
+      if (seen.has(key) || !pat.test(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + us);
+    }
+  }
+  console.log(`\nInclusive time of the frames matching ${pat}:`);
+  for (const [k, us] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${per(us)}  ${k}`);
+}

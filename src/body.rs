@@ -9,7 +9,7 @@ use crate::jsval::get;
 use crate::limits::{body_too_big, ERROR_BODY_BYTES};
 use crate::meta::header;
 use crate::sse::SseParser;
-use js_sys::{Array, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -94,9 +94,19 @@ pub fn take_read(
 ) -> Result<(), Error> {
     if let Some(bytes) = v.dyn_ref::<Uint8Array>() {
         let len = bytes.length() as usize;
-        parser.push_with(len, |dst| bytes.copy_to(dst));
-        if keep_head && head.len() < HEAD {
-            let take = (HEAD - head.len()).min(len);
+        let take = if keep_head {
+            HEAD.saturating_sub(head.len()).min(len)
+        } else {
+            0
+        };
+        let mut copied = false;
+        parser.push_with(len, |dst| {
+            bytes.copy_to(dst);
+            // The head from the bytes just copied in: one copy out of JavaScript, not two.
+            head.extend_from_slice(dst.get(..take).unwrap_or_default());
+            copied = true;
+        });
+        if !copied && take > 0 {
             let at = head.len();
             head.resize(at + take, 0);
             if let Some(dst) = head.get_mut(at..) {
@@ -174,45 +184,36 @@ fn into_text(bytes: Vec<u8>) -> String {
     }
 }
 
-/// Reads chunks until the end; past `limit` bytes it fails (or, if `cut`, keeps the first
-/// `limit` bytes), cancelling the rest of the body either way. The chunks stay in JavaScript
-/// until the end and are then copied into one buffer of the exact size: wasm memory never
-/// shrinks, so a big body costs its size once, not the doubling steps of a growing buffer.
-/// JavaScript runs the read loop (`Shape.read`): one promise for Rust to await, not one per
-/// chunk.
+/// Reads the body to its end; past `limit` bytes it fails (or, if `cut`, keeps the first
+/// `limit` bytes), cancelling the rest of the body either way. JavaScript runs the read loop
+/// (`Shape.read`: one promise for Rust to await, not one per chunk) and joins the chunks (a
+/// body of one chunk is that chunk), which are copied into one buffer of the exact size: wasm
+/// memory never shrinks, so a big body costs its size once, not the doubling steps of a
+/// growing buffer.
 async fn read(call: &Call, resp: &Response, limit: usize, cut: bool) -> Result<Vec<u8>, Error> {
     let Some(body) = resp.body() else {
         return Ok(Vec::new());
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let read = crate::glue::Shape::read(&reader, limit as f64);
-    let chunks: Array = JsFuture::from(read)
+    let got = JsFuture::from(read)
         .await
-        .map_err(|e| call.fail(e, true))?
-        .unchecked_into();
-    let mut total = 0usize;
-    for c in chunks.iter() {
-        let Some(chunk) = c.dyn_ref::<Uint8Array>() else {
-            quiet(&reader.cancel());
-            return Err(Error::new(
-                Kind::Api,
-                "the response body yielded something other than bytes",
-            ));
-        };
-        total += chunk.length() as usize;
-    }
+        .map_err(|e| call.fail(e, true))?;
+    let Some(bytes) = got.dyn_ref::<Uint8Array>() else {
+        return Err(Error::new(
+            Kind::Api,
+            "the response body yielded something other than bytes",
+        ));
+    };
+    let total = bytes.length() as usize;
     if total > limit && !cut {
         return Err(body_too_big(limit, resp.status()));
     }
     let mut out = vec![0; total.min(limit)];
-    let mut at = 0;
-    for c in chunks.iter() {
-        let c: Uint8Array = c.unchecked_into();
-        let n = (c.length() as usize).min(out.len() - at);
-        if let Some(dst) = out.get_mut(at..at + n) {
-            c.subarray(0, n as u32).copy_to(dst);
-        }
-        at += n;
+    if out.len() == total {
+        bytes.copy_to(&mut out);
+    } else {
+        bytes.subarray(0, out.len() as u32).copy_to(&mut out);
     }
     Ok(out)
 }

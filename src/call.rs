@@ -9,6 +9,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, AbortSignal};
 
+// The abort reasons glue.js's Timer uses (written there, so that no string crosses per call).
 const TIMEOUT: &str = "aibadgr:timeout";
 const IDLE: &str = "aibadgr:idle";
 
@@ -42,7 +43,7 @@ impl Call {
         let ctrl = AbortController::new()
             .map_err(|e| Error::new(Kind::Config, "this runtime has no AbortController; use a current browser, Node 18+, Deno or Workers").with_cause(e))?;
         let unlink = signal.map(|s| Timer::link(s, &ctrl));
-        let deadline = Some(Timer::new(timeout_ms, &ctrl, TIMEOUT));
+        let deadline = Some(Timer::new(timeout_ms, &ctrl, idle_ms));
         let limits = crate::limits::Limits::default();
         Ok(Call {
             ctrl,
@@ -76,7 +77,7 @@ impl Call {
         if !self.idle {
             self.idle = true;
             if let Some(t) = &self.deadline {
-                t.idle(self.idle_ms, IDLE);
+                t.idle(self.idle_ms);
             }
         }
     }

@@ -239,10 +239,9 @@ async fn run(
     };
     // The request for `models[model]` (its own body after a fallback), logged as it starts.
     let request = |model: usize| {
-        let body = job
-            .body(model)
-            .map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
-        log_request(cfg, &url, name(model), job.op.stream, &body);
+        let body = job.body(model);
+        log_request(cfg, &url, name(model), job.op.stream, body.as_deref());
+        let body = body.map_or(JsValue::UNDEFINED, |b| JsValue::from_str(&b));
         Prepared::new(url.clone(), &headers, body)
     };
     let mut req = request(0);
@@ -307,39 +306,47 @@ async fn run(
             return Ok(s);
         }
         // A server that streamed an answer nobody asked to stream: collected.
-        (_, Some(o)) => StreamCore::new(proto, o, call, false).collect().await,
+        (_, Some(o)) => StreamCore::new(proto, o, call, false)
+            .collect()
+            .await
+            .map(|v| (v, None)),
         (Op::EMBED, None) if job.decode_embeddings => {
             embeddings(resp, call).await.map_err(Error::into_js)
         }
         (op, None) => {
             let v = json_body(&resp, call).await.map_err(Error::into_js);
             if op == Op::MODELS {
-                v.and_then(check_models)
+                v.and_then(|(v, u)| Ok((check_models(v)?, u)))
             } else {
                 v
             }
         }
     };
     match out {
-        Ok(v) => {
-            track.result(&v);
+        Ok((v, usage)) => {
+            track.result(&v, usage.as_deref());
             Ok(v)
         }
         Err(e) => Err(failed_after(cfg, e, &track.meta)),
     }
 }
 
-/// Reads a JSON answer (an error body reports its error).
-async fn json_body(resp: &Response, mut call: Call) -> Result<JsValue, Error> {
+/// The JSON text of an answer's `usage` member, read in Rust (for the usage totals).
+fn usage_text(body: &str) -> Option<String> {
+    crate::usage::member(body).map(str::to_owned)
+}
+
+/// Reads a JSON answer (an error body reports its error); with its `usage` member's text.
+async fn json_body(resp: &Response, mut call: Call) -> Result<(JsValue, Option<String>), Error> {
     let text = fetch::text(&call, resp).await?;
     call.finish();
-    parse_body(resp, &text, call.secret())
+    let v = parse_body(resp, &text, call.secret())?;
+    Ok((v, usage_text(&text)))
 }
 
 /// Logs a request's start (and its body at debug).
 #[inline(never)]
-fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, body: &JsValue) {
-    let text = body.as_string();
+fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, text: Option<&str>) {
     cfg.log.log(Level::Info, &|| {
         log::request(
             if text.is_none() { "GET" } else { "POST" },
@@ -350,7 +357,7 @@ fn log_request(cfg: &Setup, url: &str, model: Option<&str>, stream: bool, body: 
     });
     if let Some(text) = text {
         cfg.log
-            .log(Level::Debug, &|| log::body("request body", &text));
+            .log(Level::Debug, &|| log::body("request body", text));
     }
 }
 
@@ -451,7 +458,7 @@ fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
 /// `Float32Array` (servers that ignore `encoding_format` and send numbers are handled too).
 /// The body is read as bytes once; Rust decodes the vectors and cuts their strings out of the
 /// JSON, which JavaScript then parses; each vector is copied out of wasm memory once.
-async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
+async fn embeddings(resp: Response, mut call: Call) -> Result<(JsValue, Option<String>), Error> {
     let bytes = crate::body::bytes(&call, &resp).await?;
     call.finish();
     let text = match std::str::from_utf8(&bytes) {
@@ -472,7 +479,7 @@ async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
                     );
                 }
             }
-            Ok(v)
+            Ok((v, usage_text(&rest)))
         }
         None => {
             let v = parse_body(&resp, &text, call.secret())?;
@@ -485,7 +492,7 @@ async fn embeddings(resp: Response, mut call: Call) -> Result<JsValue, Error> {
                     }
                 }
             }
-            Ok(v)
+            Ok((v, usage_text(&text)))
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Embeddings sent as base64: pull the vectors out of the JSON and decode them to `f32`s.
 
 use crate::json::Scanner;
-use std::borrow::Cow;
 
 /// Splits an embeddings response whose vectors are base64 strings into the response JSON
 /// (with each `embedding` set to null) and the decoded vectors, in `data` order. Returns
@@ -27,7 +26,7 @@ pub fn split(text: &str) -> Option<(String, Vec<Vec<f32>>)> {
                 Some(())
             })?;
             let raw = last?;
-            vectors.push(decode_f32(&unquote(raw)?)?);
+            vectors.push(vector(raw)?);
             let from = (raw.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
             spans.push((from, from + raw.len()));
             Some(())
@@ -50,29 +49,63 @@ pub fn split(text: &str) -> Option<(String, Vec<Vec<f32>>)> {
     Some((rest, vectors))
 }
 
-/// The text of a JSON string literal (`"…"`, escapes decoded).
-fn unquote(raw: &str) -> Option<Cow<'_, str>> {
+/// Decodes a vector's JSON string literal (`"…"`). Base64 holds no backslash, which is not a
+/// digit: the string is unescaped (and decoded again) only when decoding it as it stands fails.
+fn vector(raw: &str) -> Option<Vec<f32>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        Scanner::new(raw).string()
-    } else {
-        Some(Cow::Borrowed(inner))
-    }
+    decode_f32(inner).or_else(|| {
+        let text = inner
+            .contains('\\')
+            .then(|| Scanner::new(raw).string())
+            .flatten()?;
+        decode_f32(&text)
+    })
 }
 
 /// Decodes base64 (standard or URL-safe alphabet, padding optional) of little-endian `f32`s.
+/// One pass: each 16 digits are 12 bytes, three floats, written straight into the vector; a
+/// non-digit anywhere (a `=` before the end included) is noticed once, at the end.
 pub fn decode_f32(s: &str) -> Option<Vec<f32>> {
-    let bytes = decode_base64(s.as_bytes())?;
-    if bytes.len() % 4 != 0 {
+    let s = unpad(s.as_bytes());
+    let groups = s.chunks_exact(16);
+    let tail = decode_base64(groups.remainder())?;
+    if tail.len() % 4 != 0 {
         return None;
     }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .filter_map(|c| <[u8; 4]>::try_from(c).ok())
-            .map(f32::from_le_bytes)
-            .collect(),
-    )
+    let mut out = vec![0f32; s.len() / 16 * 3 + tail.len() / 4];
+    let (whole, rest) = out.split_at_mut(s.len() / 16 * 3);
+    let mut bad = 0u32;
+    for (g, o) in groups.zip(whole.chunks_exact_mut(3)) {
+        let (Ok(g), [x, y, z]) = (<&[u8; 16]>::try_from(g), o) else {
+            return None;
+        };
+        let [a, b, c, d] = [
+            quad(g[0], g[1], g[2], g[3]),
+            quad(g[4], g[5], g[6], g[7]),
+            quad(g[8], g[9], g[10], g[11]),
+            quad(g[12], g[13], g[14], g[15]),
+        ];
+        bad |= a | b | c | d;
+        let byte = |n: u32, shift: u32| (n >> shift) as u8;
+        *x = f32::from_le_bytes([byte(a, 16), byte(a, 8), byte(a, 0), byte(b, 16)]);
+        *y = f32::from_le_bytes([byte(b, 8), byte(b, 0), byte(c, 16), byte(c, 8)]);
+        *z = f32::from_le_bytes([byte(c, 0), byte(d, 16), byte(d, 8), byte(d, 0)]);
+    }
+    if bad & BAD != 0 {
+        return None;
+    }
+    for (o, c) in rest.iter_mut().zip(tail.chunks_exact(4)) {
+        if let Ok(c) = <[u8; 4]>::try_from(c) {
+            *o = f32::from_le_bytes(c);
+        }
+    }
+    Some(out)
+}
+
+/// The digits without their padding (at most two `=`; one left earlier is a non-digit).
+fn unpad(s: &[u8]) -> &[u8] {
+    s.strip_suffix(b"=")
+        .map_or(s, |t| t.strip_suffix(b"=").unwrap_or(t))
 }
 
 /// Base64 digit values (standard and URL-safe alphabets); 0xFF marks a non-digit. (Built at
@@ -98,56 +131,43 @@ static DIGITS: [u8; 256] = {
     t
 };
 
+/// Set in what [`quad`] returns when one of its digits was not one.
+const BAD: u32 = 0xFF00_0000;
+
 /// The value of a base64 digit, 0xFF for a non-digit (any `u8` indexes the table: the check
 /// compiles away).
-fn digit(c: u8) -> u8 {
-    DIGITS.get(usize::from(c)).copied().unwrap_or(0xFF)
+fn digit(c: u8) -> u32 {
+    u32::from(DIGITS.get(usize::from(c)).copied().unwrap_or(0xFF))
 }
 
-fn sextet(c: u8) -> Option<u32> {
-    match digit(c) {
-        0xFF => None,
-        v => Some(u32::from(v)),
-    }
+/// Four digits as 24 bits; a non-digit sets bits of [`BAD`].
+fn quad(a: u8, b: u8, c: u8, d: u8) -> u32 {
+    let [a, b, c, d] = [digit(a), digit(b), digit(c), digit(d)];
+    let n = (a << 18) | (b << 12) | (c << 6) | d;
+    n | ((a | b | c | d) & 0xC0) << 18
 }
 
+/// Decodes unpadded base64 digits (a length of 4n, 4n + 2 or 4n + 3).
 fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
-    let s = match s.iter().position(|&c| c == b'=') {
-        Some(p) if s.get(p..)?.iter().all(|&c| c == b'=') && s.len() - p <= 2 => s.get(..p)?,
-        Some(_) => return None,
-        None => s,
-    };
     let quads = s.chunks_exact(4);
     let tail = quads.remainder();
-    let mut out = vec![0u8; s.len() / 4 * 3 + tail.len().saturating_sub(1)];
-    let (whole, rest) = out.split_at_mut(s.len() / 4 * 3);
-    // Four digits make three bytes; writing into slices of the exact size needs no capacity
-    // checks (a loop of pushes costs several times more).
-    for (c, o) in quads.zip(whole.chunks_exact_mut(3)) {
-        let (&[a, b, c, d], [x, y, z]) = (c, o) else {
-            continue;
-        };
-        let [a, b, c, d] = [a, b, c, d].map(|v| u32::from(digit(v)));
-        if (a | b | c | d) & 0xC0 != 0 {
-            return None; // a non-digit (0xFF)
-        }
-        let n = (a << 18) | (b << 12) | (c << 6) | d;
-        (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
+    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    let mut bad = 0;
+    for q in quads {
+        let &[a, b, c, d] = q else { return None };
+        let n = quad(a, b, c, d);
+        bad |= n;
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
-    let mut n = 0u32;
-    for &d in tail {
-        n = (n << 6) | sextet(d)?;
-    }
-    match (tail.len(), rest) {
-        (0, []) => {}
-        (2, [a]) => *a = (n >> 4) as u8,
-        (3, [a, b]) => {
-            *a = (n >> 10) as u8;
-            *b = (n >> 2) as u8;
-        }
+    let n = match *tail {
+        [] => 0,
+        [a, b] => quad(a, b, b'A', b'A'),
+        [a, b, c] => quad(a, b, c, b'A'),
         _ => return None,
-    }
-    Some(out)
+    };
+    bad |= n;
+    out.extend_from_slice([(n >> 16) as u8, (n >> 8) as u8].get(..tail.len().saturating_sub(1))?);
+    (bad & BAD == 0).then_some(out)
 }
 
 #[cfg(test)]
@@ -180,11 +200,34 @@ mod tests {
         assert_eq!(decode_f32(&encode(&bytes)).unwrap(), v);
         for n in 0..7 {
             let b: Vec<u8> = (0..n).map(|i| i as u8 * 37).collect();
-            assert_eq!(decode_base64(encode(&b).as_bytes()).unwrap(), b);
+            assert_eq!(decode_base64(unpad(encode(&b).as_bytes())).unwrap(), b);
             assert_eq!(
                 decode_base64(encode(&b).trim_end_matches('=').as_bytes()).unwrap(),
                 b
             );
+        }
+    }
+
+    #[test]
+    fn decodes_every_length_and_notices_any_bad_digit() {
+        for n in 0..40 {
+            let v: Vec<f32> = (0..n).map(|i| (i as f32 - 7.5) * 0.37e-3).collect();
+            let bytes: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
+            let s = encode(&bytes);
+            assert_eq!(decode_f32(&s).unwrap(), v, "{n} floats");
+            assert_eq!(decode_f32(s.trim_end_matches('=')).unwrap(), v);
+            let url = s.replace('+', "-").replace('/', "_");
+            assert_eq!(decode_f32(&url).unwrap(), v);
+            for at in 0..s.len() {
+                for bad in ["!", "=", "\\"] {
+                    if s.get(at..at + 1) == Some(bad) {
+                        continue;
+                    }
+                    let mut t = s.clone();
+                    t.replace_range(at..at + 1, bad);
+                    assert!(decode_f32(&t).is_none(), "{t:?}");
+                }
+            }
         }
     }
 

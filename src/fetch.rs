@@ -50,7 +50,7 @@ impl Prepared {
     }
 }
 
-async fn fetch_once(cfg: &Setup, call: &Call, req: &Prepared) -> Result<Response, Error> {
+async fn fetch_once(cfg: &Setup, call: &Call, req: &Prepared) -> Result<(Response, u16), Error> {
     let init = crate::glue::Shape::init(&req.headers, &req.body, &call.signal());
     let started = match &cfg.fetch {
         Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init),
@@ -61,13 +61,18 @@ async fn fetch_once(cfg: &Setup, call: &Call, req: &Prepared) -> Result<Response
         Err(e) => Promise::reject(&e),
     };
     let v = JsFuture::from(p).await.map_err(|e| call.fail(e, false))?;
-    if !v.is_object() || get(&v, "status").as_f64().is_none() {
+    let status = if v.is_object() {
+        get(&v, "status").as_f64()
+    } else {
+        None
+    };
+    let Some(status) = status else {
         return Err(Error::new(
             Kind::Config,
             "the fetch option returned something that is not a Response",
         ));
-    }
-    Ok(v.unchecked_into())
+    };
+    Ok((v.unchecked_into(), status as u16))
 }
 
 /// Reads a response body as text (abortable through the call's signal), failing past
@@ -98,8 +103,8 @@ async fn error_from(call: &Call, resp: &Response) -> Error {
 /// Sends `req` once. A 2xx response is returned; any other status becomes its error (what
 /// the body and the retry headers say), for the call's plan to decide on.
 pub async fn once(cfg: &Setup, call: &Call, req: &Prepared) -> Result<Response, Error> {
-    let resp = fetch_once(cfg, call, req).await?;
-    if (200..300).contains(&resp.status()) {
+    let (resp, status) = fetch_once(cfg, call, req).await?;
+    if (200..300).contains(&status) {
         return Ok(resp);
     }
     Err(error_from(call, &resp).await)

@@ -30,12 +30,13 @@ extern "C" {
     /// A call's timer: aborts a controller at its deadline, or after a stretch without
     /// `touch()` once `idle()` started.
     pub type Timer;
-    /// Starts a timer of `ms` that aborts `ctrl` with `reason`.
+    /// Starts a timer of `ms` that aborts `ctrl` with the reason `"aibadgr:timeout"`, first
+    /// checking after `first` ms (the idle timeout, so that starting it needs no new timer).
     #[wasm_bindgen(constructor)]
-    pub fn new(ms: f64, ctrl: &AbortController, reason: &str) -> Timer;
-    /// Also aborts with `reason` once `ms` pass without [`Timer::touch`].
+    pub fn new(ms: f64, ctrl: &AbortController, first: f64) -> Timer;
+    /// Also aborts with the reason `"aibadgr:idle"` once `ms` pass without [`Timer::touch`].
     #[wasm_bindgen(method)]
-    pub fn idle(this: &Timer, ms: f64, reason: &str);
+    pub fn idle(this: &Timer, ms: f64);
     /// Restarts the idle clock.
     #[wasm_bindgen(method)]
     pub fn touch(this: &Timer);
@@ -89,8 +90,9 @@ extern "C" {
     /// when `body` is undefined.
     #[wasm_bindgen(static_method_of = Shape)]
     pub fn init(headers: &js_sys::Object, body: &JsValue, signal: &AbortSignal) -> js_sys::Object;
-    /// Reads `reader` to its end and resolves to its chunks; stops (cancelling the rest) once
-    /// they hold more than `limit` bytes or one is not a `Uint8Array`.
+    /// Reads `reader` to its end and resolves to its bytes as one `Uint8Array`; stops
+    /// (cancelling the rest) once they are more than `limit` bytes, or resolves to `null` at a
+    /// chunk that is not a `Uint8Array`.
     #[wasm_bindgen(static_method_of = Shape)]
     pub fn read(reader: &web_sys::ReadableStreamDefaultReader, limit: f64) -> Promise;
     /// Header names and values joined by `\0` as a plain object.

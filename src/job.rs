@@ -108,7 +108,7 @@ impl Job {
         }
         let decode_embeddings = op == Op::EMBED && parsed.get("encoding_format").is_none();
         let hide_usage_chunk = op == Op::CHAT_STREAM && parsed.get("stream_options").is_none();
-        let body = body_for(op, parsed, &first);
+        let body = body_for(op, parsed, &request, &first);
         Ok(Job {
             op,
             request,
@@ -141,7 +141,7 @@ impl Job {
         match (model, self.models.get(model)) {
             (0, _) | (_, None) => Some(Cow::Borrowed(&self.body)),
             (_, Some(name)) => Some(match json::parse(&self.request) {
-                Ok(v) => Cow::Owned(body_for(self.op, v, name)),
+                Ok(v) => Cow::Owned(body_for(self.op, v, &self.request, name)),
                 Err(_) => Cow::Borrowed(&self.body),
             }),
         }
@@ -196,7 +196,51 @@ impl Job {
 /// Writes the body to send for `model`: the caller's request with the API's model name and,
 /// for streams, `stream: true` (and, for chat, usage in the stream unless `stream_options`
 /// is given); embeddings ask for base64 unless the caller chose a format.
-fn body_for(op: Op, mut v: json::Value<'_>, model: &str) -> String {
+/// The body sent for `model`: the request (`text`, parsed as `v`) with `model`, `stream`,
+/// `stream_options` and `encoding_format` as the call needs them.
+fn body_for(op: Op, v: json::Value<'_>, text: &str, model: &str) -> String {
+    spliced(op, &v, text, model).unwrap_or_else(|| rewritten(op, v, model))
+}
+
+/// The body as the request's own text with the members it lacks appended (where
+/// [`json::Value::set`] puts them too): no re-serialisation of what the caller wrote. `None`
+/// when a member it has must change (another model, `stream: false`).
+fn spliced(op: Op, v: &json::Value<'_>, text: &str, model: &str) -> Option<String> {
+    let inner = text.trim_end().strip_suffix('}')?.trim_end();
+    let mut out = String::with_capacity(text.len() + 96);
+    out.push_str(inner);
+    match v.get("model") {
+        None => {
+            json::push_key(&mut out, "model");
+            json::write_str(&mut out, model);
+        }
+        Some(json::Value::String(m)) if m == model => {}
+        Some(_) => return None,
+    }
+    if op.stream {
+        match v.get("stream") {
+            None => {
+                json::push_key(&mut out, "stream");
+                out.push_str("true");
+            }
+            Some(json::Value::Bool(true)) => {}
+            Some(_) => return None,
+        }
+        if op == Op::CHAT_STREAM && v.get("stream_options").is_none() {
+            json::push_key(&mut out, "stream_options");
+            out.push_str(r#"{"include_usage":true}"#);
+        }
+    }
+    if op == Op::EMBED && v.get("encoding_format").is_none() {
+        json::push_key(&mut out, "encoding_format");
+        out.push_str(r#""base64""#);
+    }
+    out.push('}');
+    Some(out)
+}
+
+/// The body as the parsed request with those members set, written out again.
+fn rewritten(op: Op, mut v: json::Value<'_>, model: &str) -> String {
     v.set("model", json::Value::String(model.to_owned().into()));
     if op.stream {
         v.set("stream", json::Value::Bool(true));
@@ -237,6 +281,32 @@ mod tests {
 
     fn job(c: &Config, op: Op, text: &str, opts: CallOptions) -> Result<Job, Error> {
         Job::new(c, op, text.into(), opts, &|_| Opt::Missing, None)
+    }
+
+    #[test]
+    fn the_body_is_the_request_with_what_it_lacks_appended() {
+        let ops = [Op::CHAT, Op::CHAT_STREAM, Op::MESSAGES_STREAM, Op::EMBED];
+        let texts = [
+            r#"{"messages":[{"role":"user","content":"h\"i\u0001é"}]}"#,
+            r#"{"model":"m","messages":[],"stream":true}"#,
+            r#"{"model":"other","stream":false,"stream_options":{"include_usage":false}}"#,
+            r#"{"input":"x","encoding_format":"float","model":"m"}"#,
+            r#"{"model":"m","model":"n"}"#,
+            "{}",
+            " { \"a\" : [ 1 , {} ] } ",
+            "{ }",
+        ];
+        for op in ops {
+            for text in texts {
+                let v = json::parse(text).unwrap();
+                let want = rewritten(op, v.clone(), "m");
+                let got = body_for(op, v, text, "m");
+                assert_eq!(json::parse(&got).unwrap(), json::parse(&want).unwrap(), "{text}");
+                if !text.contains(' ') {
+                    assert_eq!(got, want, "compact text, as JSON.stringify writes it");
+                }
+            }
+        }
     }
 
     #[test]

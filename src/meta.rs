@@ -225,28 +225,28 @@ pub fn usage_of(result: &JsValue) -> Option<Usage> {
         return None;
     }
     let text = js_sys::JSON::stringify(&u).ok().and_then(|t| t.as_string());
-    if let Some(v) = text.as_deref().and_then(|t| crate::json::parse(t).ok()) {
-        let plain = std::cell::Cell::new(true);
-        let found = usage::normalize(|path| {
-            let v = path.split('.').try_fold(&v, |v, k| v.get(k))?;
-            match v {
-                crate::json::Value::Number(_) => {
-                    let n = v.as_u64();
-                    plain.set(plain.get() && n.is_some());
-                    n.map(|n| n as f64)
-                }
-                _ => None,
-            }
-        });
-        if plain.get() {
-            return found;
-        }
+    if let Some(Ok(found)) = text.as_deref().map(usage::from_json_text) {
+        return found;
     }
+    usage_in(&u)
+}
+
+/// The usage of a result whose `usage` member's JSON text Rust holds (it read the body): read
+/// from that text (no crossing), else from the object as [`usage_of`] does.
+fn usage_from(result: &JsValue, text: Option<&str>) -> Option<Usage> {
+    match text.map(usage::from_json_text) {
+        Some(Ok(found)) => found,
+        _ => usage_of(result),
+    }
+}
+
+/// Reads the normalized usage field by field from a `usage` object.
+fn usage_in(u: &JsValue) -> Option<Usage> {
     usage::normalize(|path| {
         // At most one level of nesting ("prompt_tokens_details.cached_tokens").
         let v = match path.bytes().position(|b| b == b'.') {
-            Some(i) => get(&get(&u, path.get(..i)?), path.get(i + 1..)?),
-            None => get(&u, path),
+            Some(i) => get(&get(u, path.get(..i)?), path.get(i + 1..)?),
+            None => get(u, path),
         };
         v.as_f64()
     })
@@ -265,15 +265,16 @@ pub struct Track {
 }
 
 impl Track {
-    /// Records a whole result: attaches `response`, adds its usage, logs its body at debug.
+    /// Records a whole result: attaches `response`, adds its usage (read from `usage`, the JSON
+    /// text of its `usage` member, when Rust read the body), logs its body at debug.
     #[inline(never)]
-    pub fn result(mut self, v: &JsValue) {
+    pub fn result(mut self, v: &JsValue, usage: Option<&str>) {
         self.meta.ended = js_sys::Date::now();
         self.meta.attach(v);
         if self.counts {
             let model = self.meta.model.clone().unwrap_or_default();
             // Read first: `v.usage` may be a getter (on `Object.prototype`) that reads the totals.
-            let usage = usage_of(v);
+            let usage = usage_from(v, usage);
             if let Ok(mut t) = self.totals.try_borrow_mut() {
                 t.add(&model, usage);
             }

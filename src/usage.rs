@@ -21,6 +21,45 @@ pub struct Usage {
     pub cached: u64,
 }
 
+/// The text of the last top-level `usage` member of a JSON object answer (what `JSON.parse`
+/// keeps), without building the rest; `None` when the text is not such an object or has none.
+pub fn member(body: &str) -> Option<&str> {
+    let mut s = crate::json::Scanner::new(body.strip_prefix('\u{feff}').unwrap_or(body));
+    let mut found = None;
+    s.object(|s, key| {
+        let raw = s.raw()?;
+        if key == "usage" {
+            found = Some(raw);
+        }
+        Some(())
+    })?;
+    found
+}
+
+/// Reads a `usage` object's JSON text in the normalized shape: `Ok(None)` when it has none of
+/// the fields; `Err(())` when a count there is not a plain whole number (a fraction, an
+/// exponent) or the text is not JSON, for the caller to read the parsed object instead.
+pub fn from_json_text(text: &str) -> Result<Option<Usage>, ()> {
+    let v = crate::json::parse(text).map_err(drop)?;
+    let plain = std::cell::Cell::new(true);
+    let found = normalize(|path| {
+        let v = path.split('.').try_fold(&v, |v, k| v.get(k))?;
+        match v {
+            crate::json::Value::Number(_) => {
+                let n = v.as_u64();
+                plain.set(plain.get() && n.is_some());
+                n.map(|n| n as f64)
+            }
+            _ => None,
+        }
+    });
+    if plain.get() {
+        Ok(found)
+    } else {
+        Err(())
+    }
+}
+
 /// Reads a response's `usage` object. `field(path)` returns the number at a dotted path under
 /// `usage` (`"prompt_tokens"`, `"prompt_tokens_details.cached_tokens"`), `None` when absent or
 /// not a number. Returns `None` when the usage has neither the chat nor the messages fields.
@@ -176,6 +215,21 @@ fn entry(out: &mut String, t: &ModelTotals) {
 mod tests {
     use super::*;
     use crate::json;
+
+    #[test]
+    fn usage_is_read_from_the_body_text_where_json_parse_would_find_it() {
+        let body = "\u{feff}{\"usage\":{\"prompt_tokens\":1},\"data\":[{\"usage\":9}],\"usage\" : {\"prompt_tokens\":3,\"total_tokens\":5} }";
+        let text = member(body).unwrap();
+        assert_eq!(text, r#"{"prompt_tokens":3,"total_tokens":5}"#);
+        let u = from_json_text(text).unwrap().unwrap();
+        assert_eq!((u.prompt, u.completion, u.total), (3, 0, 5));
+        assert_eq!(member(r#"{"data":[]}"#), None);
+        assert_eq!(member("[1]"), None);
+        assert_eq!(member(r#"{"usage":1"#), None);
+        assert_eq!(from_json_text("null"), Ok(None));
+        assert_eq!(from_json_text(r#"{"prompt_tokens":1.5}"#), Err(()));
+        assert_eq!(from_json_text(r#"{"prompt_tokens":1e3}"#), Err(()));
+    }
 
     fn from(text: &str) -> Option<Usage> {
         let v = json::parse(text).unwrap();

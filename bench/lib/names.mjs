@@ -15,12 +15,17 @@ import { ROOT } from "./env.mjs";
 const MODULE = path.join(ROOT, "target", "ship", "wasm32-unknown-unknown", "release", "aibadgr.wasm");
 const BIN = path.join(ROOT, ".ci", "tools", "node_modules", ".bin");
 
-/** The wasm-opt flags of the package build (Cargo.toml's wasm-pack profile), plus -g. */
-function optFlags() {
+/**
+ * The wasm-opt flags of the package build (Cargo.toml's wasm-pack profile), plus -g. `noInline`
+ * (a name pattern, `*` wildcards) keeps those functions out of wasm-opt's inlining, so a function
+ * with one caller (which -Oz folds into it) gets its own frame; the code is then not quite the
+ * shipped code, so use it to find where time goes, not to time it.
+ */
+function optFlags(noInline) {
   const toml = fs.readFileSync(path.join(ROOT, "Cargo.toml"), "utf8");
   const m = /\[package\.metadata\.wasm-pack\.profile\.release\][^[]*wasm-opt\s*=\s*\[([^\]]*)\]/.exec(toml);
   const flags = m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : ["-Oz"];
-  return [...flags, "-g"];
+  return [...(noInline ? [`--no-inline=${noInline}`] : []), ...flags, "-g"];
 }
 
 /** Strips the one line build.mjs rewrites in wasm-bindgen's output (the URL fallback). */
@@ -28,9 +33,9 @@ const comparable = (js) => js.split("\n").filter((l) => !/import\.meta\.url|the 
 
 /**
  * Writes a copy of the package in `pkgDir` with a named .wasm (embedded as the package embeds
- * it) and returns `{ dir, remove() }`. Throws when target/ship does not hold this build.
+ * it) and returns `{ dir, remove() }`; `noInline` as in optFlags. Throws when target/ship does not hold this build.
  */
-export function namedCopy(pkgDir) {
+export function namedCopy(pkgDir, noInline) {
   if (!fs.existsSync(MODULE)) throw new Error(`profile --names: ${path.relative(ROOT, MODULE)} is missing; run node pkg-template/build.mjs`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aibadgr-named-"));
   const remove = () => fs.rmSync(tmp, { recursive: true, force: true });
@@ -42,7 +47,7 @@ export function namedCopy(pkgDir) {
       throw new Error("profile --names: target/ship holds another build than the package; run node pkg-template/build.mjs");
     }
     const named = path.join(tmp, "named.wasm");
-    execFileSync(path.join(BIN, "wasm-opt"), [...optFlags(), path.join(wb, "aibadgr_bg.wasm"), "-o", named], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(path.join(BIN, "wasm-opt"), [...optFlags(noInline), path.join(wb, "aibadgr_bg.wasm"), "-o", named], { stdio: ["ignore", "ignore", "inherit"] });
     const dir = path.join(tmp, "pkg");
     fs.cpSync(pkgDir, dir, { recursive: true });
     const bytes = fs.readFileSync(named);

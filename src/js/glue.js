@@ -235,19 +235,25 @@ export class Shape {
   static init(headers, body, signal) {
     return body === undefined ? { method: "GET", headers, signal } : { method: "POST", headers, body, signal };
   }
-  // A body's chunks to its end; stops (cancelling the rest) once they hold more than `limit`
-  // bytes or one is not bytes. Rust decides what that means.
+  // A body's bytes to its end, as one Uint8Array (the only chunk as it is); stops (cancelling
+  // the rest) once they are more than `limit` bytes, or gives null at a chunk that is not bytes.
+  // Rust decides what that means, and copies the bytes out once.
   static async read(reader, limit) {
     const chunks = [];
     let total = 0;
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return chunks;
+      if (done) break;
+      if (!(value instanceof Uint8Array)) { Timer.quiet(reader.cancel()); return null; }
       chunks.push(value);
-      if (!(value instanceof Uint8Array)) return chunks;
       total += value.length;
-      if (total > limit) { Timer.quiet(reader.cancel()); return chunks; }
+      if (total > limit) { Timer.quiet(reader.cancel()); break; }
     }
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) { out.set(c, at); at += c.length; }
+    return out;
   }
   // Header names and values joined by "\0" (neither may hold one) as an object.
   static headers(pairs) {
@@ -277,25 +283,31 @@ export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
 // One timer per call: aborts `ctrl` with `reason` once `ms` pass and, after idle(), with
-// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time.
+// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time,
+// first due after `first` ms (the idle timeout's length): when idle() starts, the one armed
+// is then already due no later than the idle deadline, so it is left as it is (no clearTimeout
+// and new setTimeout per stream); when it fires early it re-arms for what is left.
+// The abort reasons are call.rs's TIMEOUT and IDLE (kept here so that no string crosses per call).
 export class Timer {
-  constructor(ms, ctrl, reason) {
-    this.ctrl = ctrl; this.reason = reason; this.end = Date.now() + ms;
-    this.idleMs = Infinity; this.idleReason = undefined; this.last = 0;
-    this.arm(ms);
+  constructor(ms, ctrl, first) {
+    const now = Date.now();
+    this.ctrl = ctrl; this.reason = "aibadgr:timeout"; this.end = now + ms;
+    this.idleMs = Infinity; this.idleReason = "aibadgr:idle"; this.last = 0;
+    this.arm(Math.min(ms, first), now);
   }
-  arm(ms) {
+  arm(ms, now) {
+    this.at = now + ms;
     this.t = unref(setTimeout(() => {
       const now = Date.now();
       const quiet = this.last + this.idleMs;
       if (now >= this.end) this.ctrl.abort(this.reason);
       else if (now >= quiet) this.ctrl.abort(this.idleReason);
-      else this.arm(Math.min(this.end, quiet) - now);
+      else this.arm(Math.min(this.end, quiet) - now, now);
     }, ms));
   }
-  idle(ms, reason) {
-    this.idleMs = ms; this.idleReason = reason; this.last = Date.now();
-    if (this.last + ms < this.end) { clearTimeout(this.t); this.arm(ms); }
+  idle(ms) {
+    this.idleMs = ms; this.last = Date.now();
+    if (this.last + ms < this.at) { clearTimeout(this.t); this.arm(ms, this.last); }
   }
   touch() { this.last = Date.now(); }
   stop() { clearTimeout(this.t); }
