@@ -82,6 +82,12 @@ impl Call {
         }
     }
 
+    /// The timer whose `touch()` restarts the idle clock, once it runs (JavaScript's read
+    /// loops touch it themselves: no call out of wasm per read).
+    pub fn idle_timer(&self) -> Option<&Timer> {
+        self.deadline.as_ref().filter(|_| self.idle)
+    }
+
     /// Records that data arrived, restarting the idle clock.
     pub fn touch(&self) {
         if let (true, Some(t)) = (self.idle, &self.deadline) {

@@ -59,9 +59,10 @@ extern "C" {
 
     /// The `ReadableStream` subclass JavaScript sees for chat streams.
     pub type ChatStream;
-    /// Wraps a core (a `StreamCore`) in a `ChatStream`.
+    /// Wraps a core (a `StreamCore`) in a `ChatStream`; JavaScript touches `timer` (the
+    /// call's `Timer`, or `undefined`) at each body read it hands over.
     #[wasm_bindgen(constructor)]
-    pub fn new(core: JsValue) -> ChatStream;
+    pub fn new(core: JsValue, timer: JsValue) -> ChatStream;
     /// The tool loop's end of the stream `runToolsStream()` resolves to.
     pub type Channel;
     /// Creates the stream; `ctrl` aborts the loop when the stream is cancelled; `final` is
@@ -113,7 +114,7 @@ extern "C" {
 
     /// The `ReadableStream` subclass JavaScript sees for messages streams.
     pub type MessageStream;
-    /// Wraps a core (a `StreamCore`) in a `MessageStream`.
+    /// Wraps a core (a `StreamCore`) in a `MessageStream` (`timer` as for `ChatStream`).
     #[wasm_bindgen(constructor)]
-    pub fn new(core: JsValue) -> MessageStream;
+    pub fn new(core: JsValue, timer: JsValue) -> MessageStream;
 }

@@ -97,9 +97,9 @@ impl Io {
         take_read(&mut p.parser, &mut p.head, p.delivered == 0, v)
     }
 
-    /// Takes one body read's bytes, passed into wasm memory by wasm-bindgen.
+    /// Takes one body read's bytes, passed into wasm memory by wasm-bindgen (the JavaScript
+    /// that passed them touched the idle timer).
     fn on_slice(&mut self, bytes: &[u8]) {
-        self.call.touch();
         let p = &mut self.pump;
         crate::body::take_bytes(&mut p.parser, &mut p.head, p.delivered == 0, bytes);
     }
@@ -481,11 +481,19 @@ impl StreamCore {
 
     /// Wraps the core in the JavaScript stream class for its protocol.
     pub fn into_js(self, proto: Endpoint) -> JsValue {
+        let timer = match self.inner.try_borrow() {
+            Ok(s) => s
+                .io
+                .as_ref()
+                .and_then(|io| io.call.idle_timer())
+                .map_or(JsValue::UNDEFINED, |t| JsValue::from(t.clone())),
+            Err(_) => JsValue::UNDEFINED,
+        };
         match proto {
             Endpoint::Chat | Endpoint::Embeddings | Endpoint::Models => {
-                ChatStream::new(JsValue::from(self)).into()
+                ChatStream::new(JsValue::from(self), timer).into()
             }
-            Endpoint::Messages => MessageStream::new(JsValue::from(self)).into(),
+            Endpoint::Messages => MessageStream::new(JsValue::from(self), timer).into(),
         }
     }
 

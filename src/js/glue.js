@@ -74,8 +74,13 @@ function over(h, mode) {
 
 // Hands a body read to Rust: bytes through wasm-bindgen's one copy into wasm memory; the end,
 // or anything else a body yields (Rust tells it apart), as a value.
-const feed = (core, r, mode) =>
-  r.value instanceof Uint8Array ? core.feedBytes(r.value, mode) : core.feed(r.done, r.value, mode);
+// Bytes restart the idle clock here, in JavaScript (`h.timer`, the call's Timer), not with a
+// call out of wasm per read.
+const feed = (h, r, mode) => {
+  if (!(r.value instanceof Uint8Array)) return h.core.feed(r.done, r.value, mode);
+  h.timer?.touch();
+  return h.core.feedBytes(r.value, mode);
+};
 
 const lazy = { highWaterMark: 0 };
 // The next macrotask: what a consumer starts in the same tick as final() comes first. Node, Bun
@@ -92,7 +97,7 @@ const source = (h, mode, each) => {
       while (out === null) {
         let r;
         try { r = await (reader ??= h.core.reader()).read(); } catch (e) { throw h.core.fail(e); }
-        out = feed(h.core, r, mode);
+        out = feed(h, r, mode);
       }
       if (out === undefined) { over(h, mode); c.close(); }
       else if (each) for (let i = 0; i < out.length; i++) c.enqueue(out[i]);
@@ -112,7 +117,7 @@ async function drainAlone(h, mode) {
       while (out === null) {
         let r;
         try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-        out = feed(core, r, mode);
+        out = feed(h, r, mode);
       }
     }
     over(h, mode);
@@ -140,7 +145,7 @@ class Sub extends Iterable {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-          out = feed(core, r, mode);
+          out = feed(h, r, mode);
         }
         if (out === undefined) break;
         if (each) for (let i = 0; i < out.length; i++) yield out[i];
@@ -158,7 +163,7 @@ class Sub extends Iterable {
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
   #h;
-  constructor(core) { const h = { core }; super(source(h, undefined, true), lazy); this.#h = h; }
+  constructor(core, timer) { const h = { core, timer }; super(source(h, undefined, true), lazy); this.#h = h; }
   text() { return this.#sub("text"); }
   // Progressively more complete parsed values of the answer (structured output as it streams).
   partial() { return this.#sub("partial"); }
@@ -185,7 +190,7 @@ class ResponseStream extends Iterable {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
-          out = feed(core, r, mode);
+          out = feed(h, r, mode);
         }
         if (out !== undefined) for (let i = 0; i < out.length; i++) yield out[i];
         else break;

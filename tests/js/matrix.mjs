@@ -220,6 +220,22 @@ export const MATRIX = [
     },
   },
   {
+    name: "a stream that keeps sending outlives idleTimeoutMs, whoever reads it",
+    async run(env) {
+      // 8+ events 60 ms apart (~0.5 s in all) under a 250 ms idle timeout: every read must
+      // restart the idle clock, in each consumer's read loop.
+      const opts = { idleTimeoutMs: 250 };
+      const paced = () => mk(env).chatStream(chat({ reply: REPLY, paceMs: 60 }), opts);
+      assert.equal(chunkText(await collect(await paced())), REPLY, "for await");
+      assert.equal((await collect((await paced()).text())).join(""), REPLY, "text()");
+      const sse = new TextDecoder().decode(Buffer.concat(await collect((await paced()).toSSE())));
+      assert.match(sse, /data: \[DONE\]/, "toSSE()");
+      assert.equal((await (await paced()).final()).choices[0].message.content, REPLY, "final() alone");
+      const m = await mk(env).messagesStream(MSG({ reply: REPLY, paceMs: 60 }), opts);
+      assert.equal((await collect(m.text())).join(""), REPLY, "messages text()");
+    },
+  },
+  {
     name: "one 8 MB event is parsed correctly",
     async run(env) {
       const bytes = 8_000_000;
