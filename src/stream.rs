@@ -486,7 +486,7 @@ impl StreamCore {
                 .io
                 .as_ref()
                 .and_then(|io| io.call.idle_timer())
-                .map_or(JsValue::UNDEFINED, |t| JsValue::from(t.clone())),
+                .map_or(JsValue::UNDEFINED, |t| AsRef::<JsValue>::as_ref(t).clone()),
             Err(_) => JsValue::UNDEFINED,
         };
         match proto {
