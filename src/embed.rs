@@ -17,15 +17,7 @@ pub fn split(text: &str) -> Option<(String, Vec<Vec<f32>>)> {
         }
         let (mut vectors, mut spans) = (Vec::new(), Vec::new());
         s.array(|s| {
-            let mut last = None;
-            s.object(|s, key| {
-                let raw = s.raw()?;
-                if key == "embedding" {
-                    last = Some(raw);
-                }
-                Some(())
-            })?;
-            let raw = last?;
+            let raw = s.last_member("embedding")?;
             vectors.push(vector(raw)?);
             let from = (raw.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
             spans.push((from, from + raw.len()));

@@ -455,6 +455,21 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// Walks the object the scanner is at and returns the text of its last member named `key`
+    /// (the one `JSON.parse` keeps), as it stands in the input; `None` when the text is not
+    /// such an object or has no such member.
+    pub fn last_member(&mut self, key: &str) -> Option<&'a str> {
+        let mut found = None;
+        self.object(|s, k| {
+            let raw = s.raw()?;
+            if k == key {
+                found = Some(raw);
+            }
+            Some(())
+        })?;
+        found
+    }
+
     /// Walks the items of the array the scanner is at, calling `each` positioned at each item.
     pub fn array(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.nested(b'[', b']', |s| each(s))

@@ -24,16 +24,7 @@ pub struct Usage {
 /// The text of the last top-level `usage` member of a JSON object answer (what `JSON.parse`
 /// keeps), without building the rest; `None` when the text is not such an object or has none.
 pub fn member(body: &str) -> Option<&str> {
-    let mut s = crate::json::Scanner::new(body.strip_prefix('\u{feff}').unwrap_or(body));
-    let mut found = None;
-    s.object(|s, key| {
-        let raw = s.raw()?;
-        if key == "usage" {
-            found = Some(raw);
-        }
-        Some(())
-    })?;
-    found
+    crate::json::Scanner::new(body.strip_prefix('\u{feff}').unwrap_or(body)).last_member("usage")
 }
 
 /// Reads a `usage` object's JSON text in the normalized shape: `Ok(None)` when it has none of
