@@ -115,10 +115,7 @@ pub fn take_read(
         }
         Ok(())
     } else if let Some(s) = v.as_string() {
-        parser.push(s.as_bytes());
-        if keep_head && head.len() < HEAD {
-            head.extend(s.bytes().take(HEAD - head.len()));
-        }
+        take_bytes(parser, head, keep_head, s.as_bytes());
         Ok(())
     } else {
         Err(Error::new(

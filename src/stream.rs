@@ -88,7 +88,6 @@ impl Io {
 
     /// Takes one body read: `done`, or bytes (a `Uint8Array`; strings are tolerated).
     fn on_bytes(&mut self, done: bool, v: &JsValue) -> Result<(), Error> {
-        self.call.touch();
         let p = &mut self.pump;
         if done {
             p.eof = true;
@@ -97,11 +96,11 @@ impl Io {
         take_read(&mut p.parser, &mut p.head, p.delivered == 0, v)
     }
 
-    /// Takes one body read's bytes, passed into wasm memory by wasm-bindgen (the JavaScript
-    /// that passed them touched the idle timer).
-    fn on_slice(&mut self, bytes: &[u8]) {
+    /// Takes one body read's bytes, passed into wasm memory by wasm-bindgen.
+    fn on_slice(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let p = &mut self.pump;
         crate::body::take_bytes(&mut p.parser, &mut p.head, p.delivered == 0, bytes);
+        Ok(())
     }
 
     /// The accumulated result as a JavaScript object.
@@ -422,7 +421,10 @@ async fn read_to_end(inner: &RefCell<Inner>) -> Result<(), JsValue> {
                 let (done, value) = (v.done().as_bool() == Some(true), v.value());
                 match inner.try_borrow_mut() {
                     Ok(mut s) => match s.io.as_mut() {
-                        Some(io) => io.on_bytes(done, &value).err().map(Why::Error),
+                        Some(io) => {
+                            io.call.touch(); // this loop drives the read
+                            io.on_bytes(done, &value).err().map(Why::Error)
+                        }
                         None => None,
                     },
                     Err(_) => None,
@@ -512,6 +514,26 @@ impl StreamCore {
     }
 }
 
+impl StreamCore {
+    /// What [`feed`](Self::feed) and [`feed_bytes`](Self::feed_bytes) share: `take` hands the
+    /// read to the stream's I/O, then the stream drains for `mode`.
+    fn feed_with(
+        &self,
+        mode: u8,
+        take: impl FnOnce(&mut Io) -> Result<(), Error>,
+    ) -> Result<JsValue, JsValue> {
+        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
+            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
+            (Ok(mut s), Some(mode)) => match s.io.as_deref_mut().map(take) {
+                Some(Err(e)) => Step::Fail(Why::Error(e)),
+                _ => s.drain(mode),
+            },
+            (Err(_), _) => BUSY,
+        };
+        perform(&self.inner, step)
+    }
+}
+
 // Every method below borrows the stream's state only while it makes no JavaScript call that
 // could run the caller's code (which may call the stream again); what it decided is done
 // once the borrow is over (see [`Step`]).
@@ -558,17 +580,10 @@ impl StreamCore {
         }
     }
 
-    /// Hands a body read's result to the parser, then drains like [`drain`](Self::drain).
+    /// Hands a body read's result to the parser, then drains like [`drain`](Self::drain). The
+    /// caller (JavaScript's read loop) restarted the idle clock for this read.
     pub fn feed(&self, done: bool, value: JsValue, mode: u8) -> Result<JsValue, JsValue> {
-        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
-            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
-            (Ok(mut s), Some(mode)) => match s.io.as_mut().map(|io| io.on_bytes(done, &value)) {
-                Some(Err(e)) => Step::Fail(Why::Error(e)),
-                _ => s.drain(mode),
-            },
-            (Err(_), _) => BUSY,
-        };
-        perform(&self.inner, step)
+        self.feed_with(mode, |io| io.on_bytes(done, &value))
     }
 
     /// [`feed`](Self::feed) for a read that gave a `Uint8Array`: wasm-bindgen copies it into
@@ -576,17 +591,7 @@ impl StreamCore {
     /// it (two calls out of wasm per read).
     #[wasm_bindgen(js_name = feedBytes)]
     pub fn feed_bytes(&self, bytes: &[u8], mode: u8) -> Result<JsValue, JsValue> {
-        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
-            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
-            (Ok(mut s), Some(mode)) => {
-                if let Some(io) = s.io.as_mut() {
-                    io.on_slice(bytes);
-                }
-                s.drain(mode)
-            }
-            (Err(_), _) => BUSY,
-        };
-        perform(&self.inner, step)
+        self.feed_with(mode, |io| io.on_slice(bytes))
     }
 
     /// Turns a failed body read into the stream's error (timeout, abort or network), ends the

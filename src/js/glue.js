@@ -74,12 +74,11 @@ function over(h, mode) {
 
 // Hands a body read to Rust: bytes through wasm-bindgen's one copy into wasm memory; the end,
 // or anything else a body yields (Rust tells it apart), as a value.
-// Bytes restart the idle clock here, in JavaScript (`h.timer`, the call's Timer), not with a
-// call out of wasm per read.
+// Every read restarts the idle clock here, in JavaScript (`h.timer`, the call's Timer), not
+// with a call out of wasm per read.
 const feed = (h, r, mode) => {
-  if (!(r.value instanceof Uint8Array)) return h.core.feed(r.done, r.value, mode);
   h.timer?.touch();
-  return h.core.feedBytes(r.value, mode);
+  return r.value instanceof Uint8Array ? h.core.feedBytes(r.value, mode) : h.core.feed(r.done, r.value, mode);
 };
 
 const lazy = { highWaterMark: 0 };
