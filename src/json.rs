@@ -346,27 +346,44 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// `0x01` in every byte of a word.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// `0x80` in every byte of a word.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of the word `w` is below `b` (at most `0x80`; exact for the word as a whole).
+#[inline(always)]
+pub fn has_below(w: u64, b: u8) -> bool {
+    w.wrapping_sub(ONES * u64::from(b)) & !w & HIGHS != 0
+}
+
+/// Whether any byte of the word `w` is `b`.
+#[inline(always)]
+pub fn has_byte(w: u64, b: u8) -> bool {
+    has_below(w ^ (ONES * u64::from(b)), 1)
+}
+
+/// How many leading bytes of `bytes` lie in whole 8-byte words for which `hit` says no: the
+/// scans of every event's bytes (line ends, plain string runs) skip those eight at a time and
+/// finish byte by byte. (`split_first_chunk`, not `chunks_exact`: the size-optimised build
+/// calls the latter's `next` out of line for every word.)
+#[inline(always)]
+pub fn clear_words(bytes: &[u8], hit: impl Fn(u64) -> bool) -> usize {
+    let mut rest = bytes;
+    while let Some((w, more)) = rest.split_first_chunk::<8>() {
+        if hit(u64::from_le_bytes(*w)) {
+            break;
+        }
+        rest = more;
+    }
+    bytes.len() - rest.len()
+}
+
 /// The length of the run of string bytes that need no look (no `"`, `\\` or control byte),
 /// eight bytes at a time: long strings (base64 embeddings, long answers) are mostly such runs.
 fn plain_run(rest: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether any byte of `w` is zero, or below 0x20 (exact for the word as a whole).
-    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    // (`split_first_chunk`, not `chunks_exact`: the size-optimised build calls the latter's
-    // `next` out of line for every word.)
-    let mut tail = rest;
-    while let Some((bytes, more)) = tail.split_first_chunk::<8>() {
-        let w = u64::from_le_bytes(*bytes);
-        if zero(w ^ (ONES * 0x22))
-            || zero(w ^ (ONES * 0x5C))
-            || w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0
-        {
-            break;
-        }
-        tail = more;
-    }
-    let n = rest.len() - tail.len();
+    let n = clear_words(rest, |w| has_byte(w, b'"') || has_byte(w, b'\\') || has_below(w, 0x20));
+    let tail = rest.get(n..).unwrap_or_default();
     n + tail
         .iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)

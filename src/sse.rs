@@ -231,22 +231,9 @@ impl SseParser {
 /// Returns the position of the first `\n` or `\r` in `bytes`. Eight bytes at a time: every
 /// event's bytes pass through here, and a byte-by-byte loop was a tenth of a stream's time.
 fn line_end(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Whether any byte of `x` is zero (exact as a yes/no; the position is then found byte by
-    // byte within the word).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let mut rest = bytes;
-    // (`split_first_chunk`, not `chunks_exact`: the size-optimised build calls the latter's
-    // `next` out of line for every word.)
-    while let Some((w, more)) = rest.split_first_chunk::<8>() {
-        let x = u64::from_le_bytes(*w);
-        if zero(x ^ (ONES * 0x0A)) || zero(x ^ (ONES * 0x0D)) {
-            break;
-        }
-        rest = more;
-    }
-    let at = bytes.len() - rest.len();
+    use crate::json::{clear_words, has_byte};
+    let at = clear_words(bytes, |w| has_byte(w, b'\n') || has_byte(w, b'\r'));
+    let rest = bytes.get(at..).unwrap_or_default();
     rest.iter()
         .position(|b| *b == b'\n' || *b == b'\r')
         .map(|p| at + p)
