@@ -57,6 +57,12 @@ extern "C" {
     #[wasm_bindgen(static_method_of = Timer)]
     pub fn quiet(p: &Promise);
 
+    /// A stream's batch with more to give after it before the next body read.
+    pub type More;
+    /// Marks `batch` so (see `stream::Step::More`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(batch: &JsValue) -> More;
+
     /// The `ReadableStream` subclass JavaScript sees for chat streams.
     pub type ChatStream;
     /// Wraps a core (a `StreamCore`) in a `ChatStream`; JavaScript touches `timer` (the

@@ -120,6 +120,9 @@ pub struct Pump {
     /// the first token is not held back while the rest of a read (a short answer's whole
     /// body) is processed.
     texted: bool,
+    /// The last [`process`](Self::process) stopped at the first text, so whole events may be
+    /// left to give before the next read.
+    pub early: bool,
     /// `maxEventBytes`.
     max_event_bytes: usize,
 }
@@ -152,6 +155,7 @@ impl Pump {
             head,
             partial: None,
             texted: false,
+            early: false,
             max_event_bytes,
         }
     }
@@ -163,6 +167,7 @@ impl Pump {
         mut batch: Option<&mut Batch>,
         spill: &mut dyn FnMut(usize, String),
     ) -> Result<(), Error> {
+        self.early = false;
         while !self.done {
             let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
@@ -182,6 +187,7 @@ impl Pump {
             self.parser.recycle(ev);
             r?;
             if first && self.texted {
+                self.early = true;
                 return Ok(()); // the rest on the next drain
             }
         }

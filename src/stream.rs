@@ -134,11 +134,15 @@ impl Io {
 }
 
 /// Turns a batch into its JavaScript value: an array of parsed chunks, a string, or bytes.
-fn batch_value(mode: Mode, mut b: Batch) -> Result<Option<JsValue>, Error> {
+/// `read` is the body read just fed: when the SSE bytes out are exactly its bytes (the server
+/// framed its events as `toSSE()` does, one read holding whole events), the value is `true`,
+/// and JavaScript passes the read's own `Uint8Array` on instead of a copy out of wasm memory.
+fn batch_value(mode: Mode, mut b: Batch, read: Option<&[u8]>) -> Result<Option<JsValue>, Error> {
     if b.count == 0 {
         return Ok(None);
     }
     Ok(Some(match mode {
+        Mode::Sse if read == Some(b.bytes.as_slice()) => JsValue::TRUE,
         Mode::Sse => Uint8Array::from(b.bytes.as_slice()).into(),
         Mode::Text => JsValue::from_str(&b.text),
         _ => {
@@ -168,7 +172,11 @@ enum Why {
 enum Step {
     /// Returns this.
     Give(JsValue),
-    /// Returns this, then ends the stream.
+    /// Returns this batch marked (`More`, in glue.js) as not all there is before the next
+    /// body read: JavaScript drains again first. A batch not so marked means the next step is
+    /// a read, so the read loops make one call into wasm per read, not two.
+    More(JsValue),
+    /// Returns this (marked as `More`: the next drain gives the end), then ends the stream.
     End(JsValue),
     /// Fails the stream.
     Fail(Why),
@@ -198,9 +206,13 @@ fn misuse(what: &str) -> JsValue {
 fn perform(inner: &RefCell<Inner>, step: Step) -> Result<JsValue, JsValue> {
     match step {
         Step::Give(v) => Ok(v),
+        Step::More(v) => Ok(crate::glue::More::new(&v).into()),
         Step::End(v) => {
             end(inner);
-            Ok(v)
+            Ok(match v.is_undefined() {
+                true => v,
+                false => crate::glue::More::new(&v).into(),
+            })
         }
         Step::Fail(why) => Err(fail(inner, why)),
         Step::Throw(e) => Err(e),
@@ -330,7 +342,7 @@ impl Inner {
 
     /// Turns the bytes read so far into one batch for consumer `mode` (see
     /// [`StreamCore::drain`]); makes no JavaScript call that could run the caller's code.
-    fn drain(&mut self, mode: Mode) -> Step {
+    fn drain(&mut self, mode: Mode, read: Option<&[u8]>) -> Step {
         if self.mode != mode {
             if let Err(what) = self.claim(mode, false) {
                 return Step::Refuse(Kind::InvalidRequest, what);
@@ -351,7 +363,8 @@ impl Inner {
         let mut batch = Batch::default();
         let r = io.process(mode, Some(&mut batch));
         let done = io.pump.done;
-        let out = match batch_value(mode, batch) {
+        let early = io.pump.early;
+        let out = match batch_value(mode, batch, read) {
             Ok(v) => v,
             Err(e) => return Step::Fail(Why::Error(e)),
         };
@@ -359,10 +372,11 @@ impl Inner {
             (Err(e), Some(v)) => {
                 // Deliver what arrived before the error; raise it on the next drain.
                 io.pump.pending = Some(e);
-                Step::Give(v)
+                Step::More(v)
             }
             (Err(e), None) => Step::Fail(Why::Error(e)),
             (Ok(()), Some(v)) if done => Step::End(v),
+            (Ok(()), Some(v)) if early => Step::More(v),
             (Ok(()), Some(v)) => Step::Give(v),
             (Ok(()), None) if done => Step::End(JsValue::UNDEFINED),
             (Ok(()), None) => Step::Give(JsValue::NULL),
@@ -516,17 +530,19 @@ impl StreamCore {
 
 impl StreamCore {
     /// What [`feed`](Self::feed) and [`feed_bytes`](Self::feed_bytes) share: `take` hands the
-    /// read to the stream's I/O, then the stream drains for `mode`.
+    /// read (its bytes are `read`, when wasm memory holds them) to the stream's I/O, then the
+    /// stream drains for `mode`.
     fn feed_with(
         &self,
         mode: u8,
+        read: Option<&[u8]>,
         take: impl FnOnce(&mut Io) -> Result<(), Error>,
     ) -> Result<JsValue, JsValue> {
         let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
             (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
             (Ok(mut s), Some(mode)) => match s.io.as_deref_mut().map(take) {
                 Some(Err(e)) => Step::Fail(Why::Error(e)),
-                _ => s.drain(mode),
+                _ => s.drain(mode, read),
             },
             (Err(_), _) => BUSY,
         };
@@ -565,7 +581,7 @@ impl StreamCore {
     pub fn drain(&self, mode: u8) -> Result<JsValue, JsValue> {
         let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
             (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
-            (Ok(mut s), Some(mode)) => s.drain(mode),
+            (Ok(mut s), Some(mode)) => s.drain(mode, None),
             (Err(_), _) => BUSY,
         };
         perform(&self.inner, step)
@@ -583,15 +599,16 @@ impl StreamCore {
     /// Hands a body read's result to the parser, then drains like [`drain`](Self::drain). The
     /// caller (JavaScript's read loop) restarted the idle clock for this read.
     pub fn feed(&self, done: bool, value: JsValue, mode: u8) -> Result<JsValue, JsValue> {
-        self.feed_with(mode, |io| io.on_bytes(done, &value))
+        self.feed_with(mode, None, |io| io.on_bytes(done, &value))
     }
 
     /// [`feed`](Self::feed) for a read that gave a `Uint8Array`: wasm-bindgen copies it into
     /// wasm memory in one `set`, where `feed` asks JavaScript for its length and then to copy
-    /// it (two calls out of wasm per read).
+    /// it (two calls out of wasm per read). For "sse", `true` stands for these very bytes
+    /// (see [`batch_value`]): JavaScript enqueues the read it has, not a copy.
     #[wasm_bindgen(js_name = feedBytes)]
     pub fn feed_bytes(&self, bytes: &[u8], mode: u8) -> Result<JsValue, JsValue> {
-        self.feed_with(mode, |io| io.on_slice(bytes))
+        self.feed_with(mode, Some(bytes), |io| io.on_slice(bytes))
     }
 
     /// Turns a failed body read into the stream's error (timeout, abort or network), ends the

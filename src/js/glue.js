@@ -34,16 +34,20 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
 }
 
 // Both readers below run the same loop over a Rust StreamCore, claimed by name (core.claim
-// returns the code the loop hands back; no mode number is written here): core.drain(mode) gives the next
-// batch of chunks, null when Rust needs bytes (await the platform's body reader, hand the read
-// to core.feed), undefined at the end. Rust frames, parses and accumulates. The loop is written
-// out in each (not a shared async function) so each read costs one promise, the body's.
+// returns the code the loop hands back; no mode number is written here): next(h, mode) drains
+// the next batch of chunks, null when Rust needs bytes (await the platform's body reader, hand
+// the read to feed), undefined at the end. Rust frames, parses and accumulates. The loop is
+// written out in each (not a shared async function) so each read costs one promise, the body's.
+// A batch normally leaves nothing before the next read, so the next turn reads at once; Rust
+// wraps a batch in More when it has more to give first (the rest of a read after the first
+// text, an error after the chunks before it, the end), and h.more makes the next turn drain.
 //
 // `h.core` is the Rust StreamCore while the stream is live. Once it ended (a drain gave
 // undefined), over() swaps in what the end left (the final value, the usage, the error a new
 // reader gets) and frees the Rust side at once: otherwise it stays in wasm memory, which never
 // shrinks, until GC finds the stream, and thousands of short streams can end between two GCs.
 function over(h, mode) {
+  h.more = true; // whatever reads next asks the core that is left
   if (h.over) return;
   h.over = true;
   const rust = h.core;
@@ -75,11 +79,29 @@ function over(h, mode) {
 // Hands a body read to Rust: bytes through wasm-bindgen's one copy into wasm memory; the end,
 // or anything else a body yields (Rust tells it apart), as a value.
 // Every read restarts the idle clock here, in JavaScript (`h.timer`, the call's Timer), not
-// with a call out of wasm per read.
+// with a call out of wasm per read. For toSSE(), `true` means "these very bytes": the server
+// framed whole events as toSSE() does, so the read is passed on, not copied out of wasm.
 const feed = (h, r, mode) => {
   h.timer?.touch();
-  return r.value instanceof Uint8Array ? h.core.feedBytes(r.value, mode) : h.core.feed(r.done, r.value, mode);
+  if (!(r.value instanceof Uint8Array)) return got(h, h.core.feed(r.done, r.value, mode));
+  const out = got(h, h.core.feedBytes(r.value, mode));
+  return out === true ? r.value : out;
 };
+// The next batch before any read, when Rust said there is one (h.more); else null: read first.
+const next = (h, mode) => {
+  if (!h.more) return null;
+  h.more = false;
+  return got(h, h.core.drain(mode));
+};
+// A drain's or a feed's result, unwrapped from More (which sets h.more); after the end
+// (undefined) every later turn drains too, and gets the end again, never a read.
+const got = (h, out) => {
+  if (out === undefined) h.more = true;
+  else if (out instanceof More) { h.more = true; return out.v; }
+  return out;
+};
+// See the loop's comment above; Rust makes these (glue::More).
+export class More { constructor(v) { this.v = v; } }
 
 const lazy = { highWaterMark: 0 };
 // The next macrotask: what a consumer starts in the same tick as final() comes first. Node, Bun
@@ -92,7 +114,7 @@ const source = (h, mode, each) => {
   return {
     async pull(c) {
       mode ??= h.core.claim("reader", false);
-      let out = h.core.drain(mode);
+      let out = next(h, mode);
       while (out === null) {
         let r;
         try { r = await (reader ??= h.core.reader()).read(); } catch (e) { throw h.core.fail(e); }
@@ -112,12 +134,13 @@ async function drainAlone(h, mode) {
   const core = h.core;
   const reader = core.reader();
   try {
-    for (let out = core.drain(mode); out !== undefined; out = core.drain(mode)) {
+    for (let out = next(h, mode); out !== undefined; out = next(h, mode)) {
       while (out === null) {
         let r;
         try { r = await reader.read(); } catch (e) { throw core.fail(e); }
         out = feed(h, r, mode);
       }
+      if (out === undefined) break;
     }
     over(h, mode);
   } catch {}
@@ -140,7 +163,7 @@ class Sub extends Iterable {
     const reader = core.reader();
     let finished = false;
     try {
-      for (let out; (out = core.drain(mode)) !== undefined; ) {
+      for (let out; (out = next(h, mode)) !== undefined; ) {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
@@ -162,7 +185,7 @@ class Sub extends Iterable {
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
   #h;
-  constructor(core, timer) { const h = { core, timer }; super(source(h, undefined, true), lazy); this.#h = h; }
+  constructor(core, timer) { const h = { core, timer, more: true }; super(source(h, undefined, true), lazy); this.#h = h; }
   text() { return this.#sub("text"); }
   // Progressively more complete parsed values of the answer (structured output as it streams).
   partial() { return this.#sub("partial"); }
@@ -185,7 +208,7 @@ class ResponseStream extends Iterable {
     const reader = core.reader();
     let finished = false;
     try {
-      for (let out; (out = core.drain(mode)) !== undefined; ) {
+      for (let out; (out = next(h, mode)) !== undefined; ) {
         while (out === null) {
           let r;
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }

@@ -306,6 +306,84 @@ test("chatStream .toSSE() through new Response(...) (the Worker pass-through) re
   assert.equal(chunkText(chunks), "pass through me");
 });
 
+// A body of the given chunks (each a Uint8Array, one per pull), served for every request;
+// with `hang`, it then never sends again nor ends.
+function chunkedClient(chunks, { hang = false } = {}) {
+  return new AiBadgr({
+    apiKey: SECRET, baseUrl: "https://aibadgr.invalid/api/v1", maxRetries: 0,
+    fetch: async () => {
+      let i = 0;
+      const body = new ReadableStream({
+        pull(c) {
+          if (i < chunks.length) c.enqueue(chunks[i++]);
+          else if (hang) return new Promise(() => {});
+          else c.close();
+        },
+      }, { highWaterMark: 0 });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    },
+  });
+}
+
+test("every consumer gets all the events of a read before it reads again: the rest after the first text, an error, the end", async () => {
+  const enc = new TextEncoder();
+  const chunk = (delta, finish = null) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
+  const first = enc.encode(chunk({ role: "assistant", content: "" }));
+  // After these reads the body is silent forever: whatever a consumer still needs must come
+  // from the reads it has, or the consumer waits for ever (and the race below fails).
+  const rest = enc.encode(chunk({ content: "A" }) + chunk({ content: "B" }) + chunk({ content: "C" }));
+  const error = enc.encode(chunk({ content: "A" }) + `data: {"error":{"message":"overloaded","type":"server_error"}}\n\n`);
+  const end = enc.encode(chunk({ content: "A" }) + chunk({}, "stop") + "data: [DONE]\n\n");
+  const within = (p, what) => Promise.race([p, sleep(3000).then(() => { throw new Error(`${what}: waited on the silent body`); })]);
+  const req = { model: "basic", messages: HI };
+  const consumers = {
+    iter: async (s, until) => { let t = ""; for await (const c of s) { t += c.choices[0]?.delta?.content ?? ""; if (t === until) break; } return t; },
+    reader: async (s, until) => { const r = s.getReader(); let t = ""; for (let x; !(x = await r.read()).done; ) { t += x.value.choices[0]?.delta?.content ?? ""; if (t === until) { r.cancel(); break; } } return t; },
+    text: async (s, until) => { let t = ""; for await (const p of s.text()) { t += p; if (t === until) break; } return t; },
+    sse: async (s, until) => { let t = ""; for await (const b of s.toSSE()) { t += new TextDecoder().decode(b); if (t.includes(until)) break; } return t; },
+  };
+  for (const [name, read] of Object.entries(consumers)) {
+    const s1 = await chunkedClient([first, rest], { hang: true }).chatStream(req);
+    const t1 = await within(read(s1, name === "sse" ? '"C"' : "ABC"), `${name}, the rest of a read`);
+    assert.ok(name === "sse" ? t1.includes('"C"') : t1 === "ABC", `${name}: ${t1}`);
+    const s2 = await chunkedClient([first, error], { hang: true }).chatStream(req);
+    await assert.rejects(within(read(s2, "never"), `${name}, an error`), (e) => e.kind === "stream" && /overloaded/.test(e.message), name);
+    const s3 = await chunkedClient([first, end], { hang: true }).chatStream(req);
+    const t3 = await within(read(s3, "never"), `${name}, the end`);
+    assert.ok(name === "sse" ? t3.endsWith("data: [DONE]\n\n") : t3 === "A", `${name}: ${t3}`);
+  }
+  const s4 = await chunkedClient([first, end], { hang: true }).chatStream(req);
+  assert.equal((await within(s4.final(), "final() alone, the end")).choices[0].message.content, "A");
+});
+
+test("chatStream .toSSE() passes a read on as it came when the server framed whole events as toSSE() does; other reads are re-framed", async () => {
+  const enc = new TextEncoder();
+  const ev = (i) => `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"w${i} "},"finish_reason":null}]}`;
+  const last = `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`;
+  const canonical = [0, 1, 2, 3].map((i) => enc.encode(`data: ${ev(i)}\n\n`));
+  const crlf = enc.encode(`data:${ev(4)}\r\n\r\n`); // same event, other framing
+  const two = enc.encode(`data: ${ev(5)}\n\ndata: ${ev(6)}\n\n`); // two whole events in one read
+  const split = [enc.encode(`data: ${ev(7)}`), enc.encode(`\n\n`)]; // one event over two reads
+  const tail = [enc.encode(`data: ${last}\n\n`), enc.encode("data: [DONE]\n\n")];
+  const chunks = [...canonical, crlf, two, ...split, ...tail];
+  const s = await chunkedClient(chunks).chatStream({ model: "basic", messages: HI });
+  const out = [];
+  const reader = s.toSSE().getReader();
+  for (let r; !(r = await reader.read()).done; ) out.push(r.value);
+  const text = out.map((u) => new TextDecoder().decode(u)).join("");
+  const want = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `data: ${ev(i)}\n\n`).join("") + `data: ${last}\n\ndata: [DONE]\n\n`;
+  assert.equal(text, want);
+  // The reads after the first (which the call read itself to check the first event) pass on
+  // as the same objects; the CRLF one and the split event are re-framed copies.
+  const same = (c) => out.includes(c);
+  assert.deepEqual(canonical.slice(1).map(same), [true, true, true]);
+  assert.equal(same(two), true);
+  assert.equal(same(crlf), false);
+  assert.equal(split.some(same), false);
+  assert.deepEqual(tail.map(same), [true, true]);
+  assert.equal((await s.final()).choices[0].message.content, "w0 w1 w2 w3 w4 w5 w6 w7 ");
+});
+
 test("chatStream .final() alone: the whole ChatCompletion, equal to chat()'s", async () => {
   const c = client(srv);
   const whole = await c.chat({ messages: HI });
