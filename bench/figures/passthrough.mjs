@@ -74,6 +74,21 @@ export async function run(ctx) {
       text: textOf,
     },
     {
+      // What any pass-through that looks at the bytes (to track usage, the end, errors) adds
+      // to the byte pipe: one stream layer, each read enqueued unchanged by a pull source.
+      name: "stream layer", label: "byte pipe through a stream: each read passed on by a pull source (floor for anything that inspects)", baseline: "raw",
+      async measure() {
+        const res = await raw.client.m.post(raw.client.fetch, `${raw.client.base}/chat/completions`, API_KEY, { ...CHAT, stream: true });
+        const reader = res.body.getReader();
+        const out = new ReadableStream({
+          async pull(c) { const r = await reader.read(); if (r.done) c.close(); else c.enqueue(r.value); },
+          cancel: (why) => reader.cancel(why),
+        }, { highWaterMark: 0 });
+        return drain(new Response(out).body);
+      },
+      text: textOf,
+    },
+    {
       name: "raw re-encoding", label: "raw re-encoding: parse, JSON.stringify back into SSE", baseline: "raw",
       async measure() {
         const events = await raw.client.m.chatStream(raw.client.fetch, raw.client.base, API_KEY, { ...CHAT, stream_options: { include_usage: true } });
@@ -154,7 +169,7 @@ export async function run(ctx) {
     notes: [
       `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of 5 answers per variant, interleaved in rotating order, gc() before each turn; ms = per answer, from the upstream call to the outgoing stream's last byte read.`,
       `The answer: role, ${TOKENS} one-word content chunks, finish, usage, [DONE] (${feed.events.reduce((n, e) => n + e.length, 0).toLocaleString("en")} B), as figure 2's. Each output is wrapped in a Response (what a Worker returns) and read to the end; its text is checked after the timing.`,
-      "byte pipe passes bytes on and knows nothing (no usage, no truncation check, no error event); toSSE() passes each event's own data bytes on (re-framed as `data:` lines, never re-encoded as JSON) and still tracks usage, the end of the answer and errors.",
+      "byte pipe passes bytes on and knows nothing (no usage, no truncation check, no error event); byte pipe through a stream adds the one stream layer that anything reading the bytes on their way needs (each read enqueued unchanged by a pull source, highWaterMark 0, as toSSE()'s), still parsing nothing; toSSE() tracks usage, the end of the answer and errors, and passes a read on as it came when it holds whole events framed as toSSE() frames them (else each event's own data bytes, re-framed as `data:` lines, never re-encoded as JSON).",
     ],
     checks,
     data,

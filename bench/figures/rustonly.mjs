@@ -78,6 +78,22 @@ export async function run(ctx) {
         },
         text: (r) => r,
       });
+      // The floor for text() and toSSE(), which hand back a stream: each body read passed on
+      // by a pull source (as theirs is) and read to its end the same way, nothing parsed.
+      list.push({
+        ...v, name: `${v.name} stream floor`, label: "body reads passed on through a stream (floor for a stream out)", baseline: v.name,
+        async measure() {
+          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
+          const reader = res.body.getReader();
+          const out = new ReadableStream({
+            async pull(c) { const r = await reader.read(); if (r.done) c.close(); else c.enqueue(r.value); },
+            cancel: (why) => reader.cancel(why),
+          }, { highWaterMark: 0 });
+          await chunksOf(out);
+          return feeds[v.proto].text;
+        },
+        text: (r) => r,
+      });
       continue;
     }
     for (const [p, f] of Object.entries(PATHS)) {
@@ -137,7 +153,8 @@ export async function run(ctx) {
     rows,
     notes: [
       `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in rotating order, gc() before each stream; ratio = per-round time ÷ the baseline's time in the same round.`,
-      "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything (at one event per read, about half of raw).",
+      "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything (at one event per read, about half of raw): the floor for final().",
+      "body reads passed on through a stream: each read enqueued unchanged by a pull source (highWaterMark 0, as text()'s and toSSE()'s) and read with for await, nothing parsed: the floor for anything that hands back a stream, as text() and toSSE() do.",
       "The same bodies and read modes as figure 2. raw = the raw baseline's for-await over parsed chunks (figure 2's raw row); final() is awaited alone (nothing else reads the stream); text() and toSSE() are read to the end (toSSE() decoded as text, then checked to hold every piece).",
     ],
     checks,
