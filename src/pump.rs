@@ -123,6 +123,9 @@ pub struct Pump {
     /// The last [`process`](Self::process) stopped at the first text, so whole events may be
     /// left to give before the next read.
     pub early: bool,
+    /// The template JavaScript has for chunk batches (see [`chunk_item`](Self::chunk_item)):
+    /// which one, and whether it could be sent.
+    sent: Option<(u32, bool)>,
     /// `maxEventBytes`.
     max_event_bytes: usize,
 }
@@ -156,6 +159,7 @@ impl Pump {
             partial: None,
             texted: false,
             early: false,
+            sent: None,
             max_event_bytes,
         }
     }
@@ -298,7 +302,7 @@ impl Pump {
             Mode::Reader | Mode::Iter if forward => {
                 b.text.reserve(ev.data.len() + 2); // room for the `]` too
                 b.text.push(if b.count == 0 { '[' } else { ',' });
-                b.text.push_str(&ev.data);
+                self.chunk_item(&ev.data, &mut b.text);
                 b.count += 1;
                 self.texted |= text.is_some();
             }
@@ -341,6 +345,45 @@ impl Pump {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Adds a chunk to a batch of chunks: its JSON, or, for a chat chunk that is the template's
+    /// event with another text (see [`crate::template`]), just that text as a JSON string,
+    /// from which JavaScript builds the chunk by copying the template's object (`JSON.parse`
+    /// of the whole chunk is most of a chunk's cost there). JavaScript gets each template
+    /// once, as `[skeleton, text]` with its first text; a template a copy could get wrong
+    /// (see [`crate::template::Template::skeleton`]) is never sent, and its chunks go whole.
+    fn chunk_item(&mut self, data: &str, out: &mut String) {
+        if let Acc::Chat(acc) = &self.acc {
+            let (t, templated) = acc.template();
+            if templated {
+                let text = t.between(data);
+                let now = t.learned();
+                match self.sent {
+                    Some((n, true)) if n == now => {
+                        out.push('"');
+                        out.push_str(text);
+                        out.push('"');
+                        return;
+                    }
+                    Some((n, false)) if n == now => {}
+                    _ => {
+                        let at = out.len();
+                        out.push('[');
+                        let ok = t.skeleton(out);
+                        self.sent = Some((now, ok));
+                        if ok {
+                            out.push_str(",\"");
+                            out.push_str(text);
+                            out.push_str("\"]");
+                            return;
+                        }
+                        out.truncate(at);
+                    }
+                }
+            }
+        }
+        out.push_str(data);
     }
 
     /// Adds the answer's partial value to the batch when it changed since the last one.
@@ -481,6 +524,72 @@ data: [DONE]\n\n";
             let (b, r, p) = run(Endpoint::Chat, CHAT, size, Mode::Text, true);
             assert!(r.is_ok() && p.done, "{size}");
             assert_eq!(text(&b), "Hello", "{size}");
+        }
+    }
+
+    /// What glue.js does with a batch of chunks: a string is the template's object with that
+    /// text for its `"\u0000"`; an array brings a new template and its first text.
+    fn expand(batches: &[Batch]) -> Vec<serde_json::Value> {
+        fn put(v: &serde_json::Value, s: &str) -> serde_json::Value {
+            match v {
+                serde_json::Value::String(x) if x == "\0" => serde_json::Value::String(s.into()),
+                serde_json::Value::Array(a) => a.iter().map(|x| put(x, s)).collect(),
+                serde_json::Value::Object(o) => o.iter().map(|(k, x)| (k.clone(), put(x, s))).collect(),
+                other => other.clone(),
+            }
+        }
+        let mut tpl = serde_json::Value::Null;
+        let mut out = Vec::new();
+        for b in batches {
+            let items: Vec<serde_json::Value> = serde_json::from_str(&format!("{}]", b.text)).unwrap();
+            for item in items {
+                out.push(match item {
+                    serde_json::Value::String(s) => put(&tpl, &s),
+                    serde_json::Value::Array(pair) => {
+                        tpl = pair[0].clone();
+                        put(&tpl, pair[1].as_str().unwrap())
+                    }
+                    chunk => chunk,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn chunk_batches_send_a_templated_chunk_as_its_text_and_each_template_once() {
+        let ev = |id: &str, text: &str| format!("data: {{\"id\":\"{id}\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}},\"finish_reason\":null}}]}}\n\n");
+        let mut body = String::from("data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n");
+        for t in ["Hel", "lo", " wo", "rld", "é😀"] {
+            body.push_str(&ev("a", t));
+        }
+        // A new template (another id), then one a copy could get wrong (an escape in the id).
+        for t in ["x", "y", "z"] {
+            body.push_str(&ev("b", t));
+        }
+        for t in ["p", "q", "r"] {
+            body.push_str(&ev("c\\u0041", t));
+        }
+        body.push_str("data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        let want: Vec<serde_json::Value> = body
+            .split("\n\n")
+            .filter_map(|e| e.strip_prefix("data: "))
+            .filter(|d| *d != "[DONE]")
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        for size in [1, 13, 100, 4096] {
+            let (b, r, _) = run(Endpoint::Chat, &body, size, Mode::Iter, true);
+            assert!(r.is_ok());
+            assert_eq!(expand(&b), want, "{size}");
+            let all: String = b.iter().map(|b| b.text.as_str()).collect();
+            // "Hel" teaches the template; "lo" brings it; " wo", "rld", "é😀" are their texts.
+            assert_eq!(all.matches(r#"{"id":"a","choices":[{"index":0,"delta":{"content":"\u0000"},"finish_reason":null}]}"#).count(), 1, "{size}");
+            for t in [" wo", "rld", "é😀", "z"] {
+                assert!(all.contains(&format!("[\"{t}\"")) || all.contains(&format!(",\"{t}\"")), "{size}: {t} in {all}");
+                assert!(!all.contains(&format!(":\"{t}\"")), "{size}: {t} sent whole in {all}");
+            }
+            assert_eq!(all.matches("u0000").count(), 2, "two templates sent: {all}");
+            assert!(all.contains(r#""content":"q""#) && all.contains(r#""content":"r""#), "the escaped one goes whole");
         }
     }
 

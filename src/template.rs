@@ -16,6 +16,9 @@ pub struct Template {
     prefix: String,
     /// The event's data from the text value's closing quote to its end.
     suffix: String,
+    /// Counts what was learned: JavaScript, which builds a templated event's chunk from the
+    /// template's own object (see [`skeleton`](Self::skeleton)), is sent each one once.
+    learned: u32,
 }
 
 impl Template {
@@ -28,9 +31,38 @@ impl Template {
                 self.prefix.push_str(p);
                 self.suffix.clear();
                 self.suffix.push_str(s);
+                self.learned = self.learned.wrapping_add(1);
             }
             _ => self.forget(),
         }
+    }
+
+    /// Which template this is (it changes with every [`learn`](Self::learn)).
+    pub fn learned(&self) -> u32 {
+        self.learned
+    }
+
+    /// The text of the template's event between its prefix and suffix (call it only for
+    /// `data` that [`text`](Self::text) accepted).
+    pub fn between<'a>(&self, data: &'a str) -> &'a str {
+        data.get(self.prefix.len()..data.len().saturating_sub(self.suffix.len()))
+            .unwrap_or_default()
+    }
+
+    /// Writes the template's event with `"\u0000"` for its text value: JavaScript parses it
+    /// once and builds each later event's chunk by copying it with the text put in, which is
+    /// what `JSON.parse` of that event gives. Returns false (and writes nothing) when a copy
+    /// might not be: when the template has any escape (a key spelled with escapes, another
+    /// `"\u0000"`) or a `__proto__` key (an object copy would set the prototype instead).
+    pub fn skeleton(&self, out: &mut String) -> bool {
+        let plain = |t: &str| !t.contains('\\') && !t.contains("__proto__");
+        if self.prefix.is_empty() || !plain(&self.prefix) || !plain(&self.suffix) {
+            return false;
+        }
+        out.push_str(&self.prefix);
+        out.push_str("\\u0000");
+        out.push_str(&self.suffix);
+        true
     }
 
     /// Forgets the template (after an event the general path handled).
@@ -132,6 +164,31 @@ mod tests {
                 assert!(!same(a, &b), "{n} {at}");
             }
         }
+    }
+
+    #[test]
+    fn skeleton_is_the_event_with_a_nul_text_unless_a_copy_could_differ() {
+        let mut t = learned();
+        let mut out = String::new();
+        assert!(t.skeleton(&mut out));
+        assert_eq!(out, r#"{"id":"x","choices":[{"index":0,"delta":{"content":"\u0000"}}]}"#);
+        let b = r#"{"id":"x","choices":[{"index":0,"delta":{"content":" wor ld"}}]}"#;
+        assert_eq!(t.text(b).map(|_| t.between(b)), Some(" wor ld"));
+        let n = t.learned();
+        for bad in [
+            r#"{"id":"x\u0041","choices":[{"index":0,"delta":{"content":"hello"}}]}"#,
+            r#"{"__proto__":1,"choices":[{"index":0,"delta":{"content":"hello"}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"hello"}}],"x":"\\"}"#,
+        ] {
+            let at = bad.find("hello").unwrap();
+            t.learn(bad, at, at + 5);
+            let mut out = String::new();
+            assert!(!t.skeleton(&mut out), "{bad}");
+            assert!(out.is_empty());
+        }
+        assert_eq!(t.learned(), n.wrapping_add(3));
+        t.forget();
+        assert!(!t.skeleton(&mut String::new()));
     }
 
     #[test]

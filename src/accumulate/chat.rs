@@ -66,6 +66,8 @@ pub struct ChatAccumulator {
     saw_finish: bool,
     /// The last content-only chunk the fast path took, and its choice's index.
     template: (Template, u64),
+    /// The last chunk pushed was the template's event with another text.
+    templated: bool,
     /// How many content strings were handed out by [`spill`](Self::spill).
     spills: usize,
 }
@@ -456,7 +458,9 @@ impl ChatAccumulator {
     ///
     /// A payload with an `error` member returns [`ChunkError::Api`] and changes nothing.
     pub fn push(&mut self, data: &str) -> Result<ChunkSummary, ChunkError> {
+        self.templated = false;
         if let Some(summary) = self.push_templated(data) {
+            self.templated = true;
             return Ok(summary);
         }
         match self.push_fast(data) {
@@ -487,6 +491,12 @@ impl ChatAccumulator {
             content: (index == 0 && !text.is_empty()).then(|| text.to_owned()),
             ..ChunkSummary::default()
         })
+    }
+
+    /// The template the next chunks are compared with, and whether the last chunk pushed was
+    /// its event with another text (see [`Template::between`]).
+    pub fn template(&self) -> (&Template, bool) {
+        (&self.template.0, self.templated)
     }
 
     /// The general path of [`push`](Self::push): parses the whole payload.

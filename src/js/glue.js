@@ -103,12 +103,60 @@ const got = (h, out) => {
 // See the loop's comment above; Rust makes these (glue::More).
 export class More { constructor(v) { this.v = v; } }
 
+// A chunk from a batch of chunks. Most chunks of a stream are the one before with another
+// text; for those Rust sends just the text (pump.rs chunk_item), and the chunk is a copy of
+// the template's object with the text put in: what JSON.parse of the chunk gives, for a
+// third of its cost. An array brings a new template (its object with "\0" for the text)
+// and its first text. Anything else is a chunk as JSON.parse made it.
+const chunk = (h, c) => {
+  if (typeof c !== "string") {
+    if (!Array.isArray(c)) return c;
+    h.tpl = template(c[0]);
+    c = c[1];
+  }
+  const t = h.tpl;
+  const out = copy(t.obj);
+  let o = out;
+  for (let i = 0; i < t.last; i++) o = o[t.path[i]];
+  o[t.path[t.last]] = c;
+  return out;
+};
+// A template: its object and the path to its "\0".
+const template = (obj) => {
+  const path = [];
+  const find = (v) => {
+    if (v === "\0") return true;
+    if (v === null || typeof v !== "object") return false;
+    for (const k of Array.isArray(v) ? v.keys() : Object.keys(v)) {
+      path.push(k);
+      if (find(v[k])) return true;
+      path.pop();
+    }
+    return false;
+  };
+  find(obj);
+  return { obj, path, last: path.length - 1 };
+};
+// A fresh copy of a JSON value: spread and slice make own data properties, as JSON.parse
+// does (no setter a polyfill put on Object.prototype runs; Rust sends no __proto__ key).
+const copy = (v) => {
+  const c = Array.isArray(v) ? v.slice() : { ...v };
+  const keys = Object.keys(c);
+  for (let i = 0; i < keys.length; i++) {
+    const x = c[keys[i]];
+    if (x !== null && typeof x === "object") c[keys[i]] = copy(x);
+  }
+  return c;
+};
+
 const lazy = { highWaterMark: 0 };
 // The next macrotask: what a consumer starts in the same tick as final() comes first. Node, Bun
 // and Deno's setImmediate does not wait the 1 ms that setTimeout(0) does there.
 const soon = typeof setImmediate === "function" ? setImmediate : (f) => setTimeout(f, 0);
 // `mode` is a claimed code, or undefined for the stream's own reader (claimed at its first
-// pull); `each`: the batches are arrays whose items are enqueued one by one.
+// pull); `each`: the batches are arrays whose items are enqueued one by one (CHUNKS: items
+// of a batch of chunks, see chunk()).
+const CHUNKS = 2;
 const source = (h, mode, each) => {
   let reader;
   return {
@@ -121,6 +169,7 @@ const source = (h, mode, each) => {
         out = feed(h, r, mode);
       }
       if (out === undefined) { over(h, mode); c.close(); }
+      else if (each === CHUNKS) for (let i = 0; i < out.length; i++) c.enqueue(chunk(h, out[i]));
       else if (each) for (let i = 0; i < out.length; i++) c.enqueue(out[i]);
       else c.enqueue(out);
     },
@@ -185,7 +234,7 @@ class Sub extends Iterable {
 // A streamed response: a real ReadableStream of parsed events, plus text(), toSSE(), final().
 class ResponseStream extends Iterable {
   #h;
-  constructor(core, timer) { const h = { core, timer, more: true }; super(source(h, undefined, true), lazy); this.#h = h; }
+  constructor(core, timer) { const h = { core, timer, more: true, tpl: undefined }; super(source(h, undefined, CHUNKS), lazy); this.#h = h; }
   text() { return this.#sub("text"); }
   // Progressively more complete parsed values of the answer (structured output as it streams).
   partial() { return this.#sub("partial"); }
@@ -214,7 +263,7 @@ class ResponseStream extends Iterable {
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
           out = feed(h, r, mode);
         }
-        if (out !== undefined) for (let i = 0; i < out.length; i++) yield out[i];
+        if (out !== undefined) for (let i = 0; i < out.length; i++) yield chunk(h, out[i]);
         else break;
       }
       finished = true;

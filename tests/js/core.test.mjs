@@ -325,6 +325,54 @@ function chunkedClient(chunks, { hang = false } = {}) {
   });
 }
 
+test("chunks Rust sends as the template's object with another text are what JSON.parse of each event gives, each its own object", async (t) => {
+  const enc = new TextEncoder();
+  const tail = `"logprobs":null,"x":{"a":[1,{"b":2}],"0":"zero","constructor":"c"}}],"usage":null}`;
+  const ev = (id, text, extra = "") => `{"id":"${id}","object":"chat.completion.chunk","created":1,"model":"m"${extra},"choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"finish_reason":null,${tail}`;
+  const datas = [
+    `{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
+    ...["Hel", "lo", " wo", "rld", "é😀", ""].map((x) => ev("a", x)),
+    ev("a", 'say "hi"'), // an escape: the whole chunk
+    ...["x", "y", "z"].map((x) => ev("b", x)), // another template
+    ...["p", "q", "r"].map((x) => ev("c", x, `,"__proto__":{"polluted":true}`)), // never copied
+    ...["s", "t"].map((x) => ev("a", x)),
+    `{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`,
+  ];
+  const body = () => [...datas.map((d) => enc.encode(`data: ${d}\n\n`)), enc.encode("data: [DONE]\n\n")];
+  const want = datas.map((d) => JSON.parse(d));
+  // A getter-only accessor a polyfill put on Object.prototype: assigning "usage" to a plain
+  // object would throw in strict code; JSON.parse makes an own property regardless.
+  Object.defineProperty(Object.prototype, "usage", { configurable: true, get() { return undefined; } });
+  t.after(() => { delete Object.prototype.usage; });
+  const reads = {
+    iter: async (s) => { const out = []; for await (const c of s) out.push(c); return out; },
+    reader: async (s) => { const out = []; const r = s.getReader(); for (let x; !(x = await r.read()).done; ) out.push(x.value); return out; },
+  };
+  for (const [name, read] of Object.entries(reads)) {
+    for (const split of [false, true]) {
+      // In one read each, and all in one read (the batches then hold many items).
+      const chunks = split ? body() : [enc.encode(body().map((b) => new TextDecoder().decode(b)).join(""))];
+      const got = await read(await chunkedClient(chunks).chatStream({ model: "basic", messages: HI }));
+      assert.equal(got.length, want.length, name);
+      for (let i = 0; i < want.length; i++) {
+        assert.deepStrictEqual(got[i], want[i], `${name} ${split} chunk ${i}`);
+        assert.equal(Object.getPrototypeOf(got[i]), Object.prototype);
+        assert.deepEqual(Object.keys(got[i]), Object.keys(want[i]), "the keys in the same order");
+        if (Object.hasOwn(want[i], "usage")) assert.ok(Object.hasOwn(got[i], "usage"), `usage is the chunk's own (${i})`);
+      }
+      const proto = got.find((c) => c.id === "c");
+      assert.ok(Object.hasOwn(proto, "__proto__") && Object.getPrototypeOf(proto) === Object.prototype, "__proto__ stays a key");
+      // Each chunk is its own: changing one changes no other.
+      got[2].x = 1;
+      got[3].choices[0].x.a[1].b = 99;
+      got[3].choices[0].delta.content = "changed";
+      assert.equal(got[4].choices[0].x.a[1].b, 2);
+      assert.equal(got[4].choices[0].delta.content, "rld");
+      assert.equal(got[5].x, undefined);
+    }
+  }
+});
+
 test("every consumer gets all the events of a read before it reads again: the rest after the first text, an error, the end", async () => {
   const enc = new TextEncoder();
   const chunk = (delta, finish = null) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
