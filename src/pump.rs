@@ -347,40 +347,43 @@ impl Pump {
         Ok(())
     }
 
-    /// Adds a chunk to a batch of chunks: its JSON, or, for a chat chunk that is the template's
+    /// Adds a chunk to a batch of chunks: its JSON, or, for a chunk (or event) that is the template's
     /// event with another text (see [`crate::template`]), just that text as a JSON string,
     /// from which JavaScript builds the chunk by copying the template's object (`JSON.parse`
     /// of the whole chunk is most of a chunk's cost there). JavaScript gets each template
     /// once, as `[skeleton, text]` with its first text; a template a copy could get wrong
     /// (see [`crate::template::Template::skeleton`]) is never sent, and its chunks go whole.
     fn chunk_item(&mut self, data: &str, out: &mut String) {
-        if let Acc::Chat(acc) = &self.acc {
-            let (t, templated) = acc.template();
-            if templated {
-                let text = t.between(data);
-                let now = t.learned();
-                match self.sent {
-                    Some((n, true)) if n == now => {
-                        out.push('"');
-                        out.push_str(text);
-                        out.push('"');
-                        return;
-                    }
-                    Some((n, false)) if n == now => {}
-                    _ => {
-                        let at = out.len();
-                        out.push('[');
-                        let ok = t.skeleton(out);
-                        self.sent = Some((now, ok));
-                        if ok {
-                            out.push_str(",\"");
-                            out.push_str(text);
-                            out.push_str("\"]");
-                            return;
-                        }
-                        out.truncate(at);
-                    }
+        let (t, templated) = match &self.acc {
+            Acc::Chat(acc) => acc.template(),
+            Acc::Messages(acc) => acc.template(),
+        };
+        if !templated {
+            out.push_str(data);
+            return;
+        }
+        let text = t.between(data);
+        let now = t.learned();
+        match self.sent {
+            Some((n, true)) if n == now => {
+                out.push('"');
+                out.push_str(text);
+                out.push('"');
+                return;
+            }
+            Some((n, false)) if n == now => {}
+            _ => {
+                let at = out.len();
+                out.push('[');
+                let ok = t.skeleton(out);
+                self.sent = Some((now, ok));
+                if ok {
+                    out.push_str(",\"");
+                    out.push_str(text);
+                    out.push_str("\"]");
+                    return;
                 }
+                out.truncate(at);
             }
         }
         out.push_str(data);
@@ -590,6 +593,28 @@ data: [DONE]\n\n";
             }
             assert_eq!(all.matches("u0000").count(), 2, "two templates sent: {all}");
             assert!(all.contains(r#""content":"q""#) && all.contains(r#""content":"r""#), "the escaped one goes whole");
+        }
+    }
+
+    #[test]
+    fn message_event_batches_send_a_templated_text_delta_as_its_text() {
+        let mut body = String::from("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"x\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\nevent: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+        for t in ["Hel", "lo", " wo", "rld"] {
+            body.push_str(&format!("event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"{t}\"}}}}\n\n"));
+        }
+        body.push_str("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\nevent: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":4}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        let want: Vec<serde_json::Value> = body
+            .split("\n\n")
+            .filter_map(|e| e.split_once("data: ").map(|(_, d)| d))
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        for size in [1, 50, 4096] {
+            let (b, r, _) = run(Endpoint::Messages, &body, size, Mode::Iter, false);
+            assert!(r.is_ok());
+            assert_eq!(expand(&b), want, "{size}");
+            let all: String = b.iter().map(|b| b.text.as_str()).collect();
+            assert_eq!(all.matches("u0000").count(), 1, "{all}");
+            assert!(!all.contains(r#""text":"rld""#), "{all}");
         }
     }
 

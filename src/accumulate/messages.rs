@@ -58,6 +58,8 @@ pub struct MessagesAccumulator {
     stopped: bool,
     /// The last text delta the fast path took, and its block's index.
     template: (Template, u64),
+    /// The last event pushed was the template's event with another text.
+    templated: bool,
     /// How many texts were handed out by [`spill`](MessagesAccumulator::spill).
     spills: usize,
 }
@@ -246,7 +248,9 @@ impl MessagesAccumulator {
     /// The event type is the data's `type` member, else the `event` name. An `error` event
     /// returns [`ChunkError::Api`]; unknown event types are ignored.
     pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<EventSummary, ChunkError> {
+        self.templated = false;
         if let Some(text) = self.template.0.text(data) {
+            self.templated = true;
             let index = self.template.1;
             if let Ok(at) = self.blocks.binary_search_by_key(&index, |b| b.index) {
                 if let Some(b) = self.blocks.get_mut(at) {
@@ -265,6 +269,12 @@ impl MessagesAccumulator {
                 self.push_tree(event, data)
             }
         }
+    }
+
+    /// The template the next events are compared with, and whether the last event pushed was
+    /// its event with another text (see [`Template::between`]).
+    pub fn template(&self) -> (&Template, bool) {
+        (&self.template.0, self.templated)
     }
 
     /// Handles the events most of a stream is made of (`content_block_delta` with a text,

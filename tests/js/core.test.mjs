@@ -373,6 +373,27 @@ test("chunks Rust sends as the template's object with another text are what JSON
   }
 });
 
+test("message events Rust sends as the template's object with another text are what JSON.parse of each event gives", async () => {
+  const enc = new TextEncoder();
+  const delta = (text) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } });
+  const events = [
+    { type: "message_start", message: { id: "m", type: "message", role: "assistant", content: [], model: "x", usage: { input_tokens: 1, output_tokens: 1 } } },
+    { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    ...["Hel", "lo", " wo", "rld", 'a "quote"', "é😀", "!"].map(delta),
+    { type: "content_block_stop", index: 0 },
+    { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 7 } },
+    { type: "message_stop" },
+  ];
+  const chunks = events.map((e) => enc.encode(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+  const s = await chunkedClient(chunks).messagesStream({ model: "basic", max_tokens: 9, messages: HI });
+  const got = [];
+  for await (const e of s) got.push(e);
+  assert.deepStrictEqual(got, events);
+  got[3].delta.text = "changed";
+  assert.equal(got[4].delta.text, " wo");
+  assert.equal((await s.final()).content[0].text, 'Hello worlda "quote"é😀!');
+});
+
 test("every consumer gets all the events of a read before it reads again: the rest after the first text, an error, the end", async () => {
   const enc = new TextEncoder();
   const chunk = (delta, finish = null) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
