@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// A/B of two builds of the package in one process, interleaved: for a change to the stream
+// paths, before it is in a full bench run. Each round reads one 5000-event in-memory stream
+// with each build (alternating which goes first) and prints each build's median µs per event
+// and the median of the per-round ratio B/A (below 1: B is faster).
+//
+//   node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse]
+//                                 [--api chat|messages] [--rounds 30]
+//
+// DIR_A/DIR_B: package directories (a copy of pkg/ before and after the change: `cp -r pkg /tmp/a`).
+// --reads as in figure 2 (event: one event per pull, highWaterMark 0; plain: a plain pull source;
+// a number: reads of that many bytes); --consume as in figure 8 (iter: for await over chunks).
+import path from "node:path";
+import { chatSse, messagesSse } from "./lib/data.mjs";
+import { sseFetch } from "./lib/fetch.mjs";
+import { now } from "./lib/stats.mjs";
+import { MODEL, USER, MAX_TOKENS } from "./lib/request.mjs";
+
+const argv = process.argv.slice(2);
+const dirs = argv.filter((a, i) => !a.startsWith("--") && !(i > 0 && argv[i - 1].startsWith("--")));
+const opt = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
+if (dirs.length !== 2) {
+  console.error("usage: node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse] [--api chat|messages]");
+  process.exit(2);
+}
+const EVENTS = 5000;
+const api = opt("api", "chat");
+const consume = opt("consume", "iter");
+const rounds = Number(opt("rounds", 30));
+const warmup = 5;
+const reads = opt("reads", "event,plain").split(",").map((m) => (m === "event" || m === "plain" ? m : Number(m)));
+const mods = await Promise.all(dirs.map((d) => import(path.resolve(d, "node.js"))));
+const feed = api === "chat" ? chatSse(EVENTS) : messagesSse(EVENTS);
+const gc = globalThis.gc ?? (() => {});
+const dec = new TextDecoder();
+
+/** Reads one stream the chosen way; returns the answer's text (checked against the feed's). */
+async function one(client) {
+  const s = api === "chat" ? await client.chatStream({ model: MODEL, messages: USER }) : await client.messagesStream({ model: MODEL, max_tokens: MAX_TOKENS, messages: USER });
+  let text = "";
+  if (consume === "final") {
+    const f = await s.final();
+    return api === "chat" ? f.choices[0].message.content : f.content.map((b) => b.text ?? "").join("");
+  }
+  if (consume === "text") { for await (const p of s.text()) text += p; return text; }
+  if (consume === "sse") { let n = 0; for await (const b of s.toSSE()) n += dec.decode(b).length; return n > 0 ? feed.text : ""; }
+  if (api === "chat") for await (const c of s) { const d = c.choices[0]?.delta?.content; if (d) text += d; }
+  else for await (const e of s) if (e.type === "content_block_delta" && e.delta.type === "text_delta") text += e.delta.text;
+  return text;
+}
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+for (const mode of reads) {
+  const fetch = sseFetch(feed.events, mode);
+  const clients = mods.map((m) => new m.AiBadgr({ apiKey: "sk-ab", baseUrl: "http://bench.invalid", fetch, maxRetries: 0 }));
+  const t = [[], []];
+  for (let round = 0; round < rounds + warmup; round++) {
+    for (const k of round % 2 ? [1, 0] : [0, 1]) {
+      gc();
+      const t0 = now();
+      const text = await one(clients[k]);
+      const ms = now() - t0;
+      if (text !== feed.text) throw new Error(`ab: build ${"AB"[k]} gave ${text.length} chars, want ${feed.text.length}`);
+      if (round >= warmup) t[k].push(ms);
+    }
+  }
+  const ratio = median(t[1].map((x, i) => x / t[0][i]));
+  const us = (k) => ((median(t[k]) * 1000) / EVENTS).toFixed(2);
+  console.log(`${api} ${consume}, reads ${mode}: A ${us(0)} µs/event, B ${us(1)} µs/event, B/A ${ratio.toFixed(3)} (median of ${rounds} rounds)`);
+}
