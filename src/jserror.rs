@@ -44,27 +44,28 @@ impl JsError for Error {
             .and_then(|m| m.downcast_mut::<Meta>())
     }
 
-    fn into_js(mut self) -> JsValue {
-        let name = if self.kind == Kind::Aborted {
+    fn into_js(self) -> JsValue {
+        let mut this = self.into_data();
+        let name = if this.kind == Kind::Aborted {
             Some("AbortError")
         } else {
             None
         };
-        let cause = self
+        let cause = this
             .cause
             .take()
             .and_then(|c| c.downcast::<JsValue>().ok())
             .map_or(JsValue::UNDEFINED, |c| *c);
-        let meta = self.response.take().and_then(|m| m.downcast::<Meta>().ok());
+        let meta = this.response.take().and_then(|m| m.downcast::<Meta>().ok());
         let e = JsAiBadgrError::new(
-            &self.message,
-            self.kind.as_str(),
-            self.status,
-            self.code,
-            self.type_,
-            self.param,
-            self.request_id,
-            self.body,
+            &this.message,
+            this.kind.as_str(),
+            this.status,
+            this.code,
+            this.type_,
+            this.param,
+            this.request_id,
+            this.body,
             &cause,
             name,
         );
@@ -74,7 +75,7 @@ impl JsError for Error {
         // `err.retryable`: whether another attempt could succeed (non-enumerable, like
         // `err.response`, so the error's JSON is unchanged).
         let desc = js_sys::Object::new();
-        crate::jsval::set(&desc, "value", &JsValue::from_bool(self.retryable));
+        crate::jsval::set(&desc, "value", &JsValue::from_bool(this.retryable));
         crate::jsval::set(&desc, "configurable", &JsValue::TRUE);
         let _ = js_sys::Reflect::define_property(
             e.unchecked_ref::<js_sys::Object>(),
