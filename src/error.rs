@@ -226,7 +226,7 @@ impl Error {
     /// `redact` also cleans the attached cause).
     pub fn redact_texts(mut self, secret: Option<&str>) -> Self {
         let s = secret.filter(|s| s.len() >= 4);
-        if s.is_some_and(|s| self.message.contains(s)) || self.message.len() > MESSAGE_MAX {
+        if s.is_some_and(|s| redact::contains(&self.message, s)) || self.message.len() > MESSAGE_MAX {
             self.message = redact::clean(&self.message, s, MESSAGE_MAX);
         }
         if let Some(b) = self.body.take() {
@@ -238,7 +238,7 @@ impl Error {
             .into_iter()
             .flatten()
         {
-            if s.is_some_and(|s| t.contains(s)) || t.len() > FIELD_MAX {
+            if s.is_some_and(|s| redact::contains(t, s)) || t.len() > FIELD_MAX {
                 *t = redact::clean(t, s, FIELD_MAX);
             }
         }
