@@ -242,7 +242,7 @@ fn usage_from(result: &JsValue, text: Option<&str>) -> Option<Usage> {
 
 /// Reads the normalized usage field by field from a `usage` object.
 fn usage_in(u: &JsValue) -> Option<Usage> {
-    usage::normalize(|path| {
+    usage::normalize(&|path| {
         // At most one level of nesting ("prompt_tokens_details.cached_tokens").
         let v = match path.bytes().position(|b| b == b'.') {
             Some(i) => get(&get(u, path.get(..i)?), path.get(i + 1..)?),
