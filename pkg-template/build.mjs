@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
+import { shortenNames } from "./names.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const tpl = path.join(root, "pkg-template");
@@ -62,11 +63,13 @@ const ENTRIES = ["node.js", "deno.js", "browser.js", "workerd.js", "edge-light.j
 function assemble(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(build, "aibadgr_bg.wasm"), path.join(dir, "aibadgr_bg.wasm"));
+  // Short names between the .wasm and its glue (names.mjs): the same module, 6 kB lighter.
+  const short = shortenNames(fs.readFileSync(path.join(build, "aibadgr_bg.wasm")), fs.readFileSync(path.join(build, "aibadgr.js"), "utf8"), "./aibadgr_bg.js");
+  fs.writeFileSync(path.join(dir, "aibadgr_bg.wasm"), short.wasm);
   // wasm-bindgen's default init() falls back to `new URL("aibadgr_bg.wasm", import.meta.url)`,
   // which bundlers (Vite, webpack) follow and emit as an asset even though the entries never
   // use it: the browser would be shipped the .wasm twice. The entries always pass the module.
-  const glue = fs.readFileSync(path.join(build, "aibadgr.js"), "utf8");
+  const glue = short.glue;
   const fallback = /module_or_path = new URL\('aibadgr_bg\.wasm', import\.meta\.url\);/;
   if (!fallback.test(glue)) throw new Error("build: wasm-bindgen's init() no longer has the URL fallback this build removes; check aibadgr.js for import.meta.url");
   fs.writeFileSync(path.join(dir, "aibadgr.js"), glue.replace(fallback, () => `throw new Error("aibadgr: the package's entry files load the .wasm; import 'aibadgr' instead");`));
@@ -85,7 +88,7 @@ function assemble(dir) {
     fs.writeFileSync(path.join(dir, f), text);
   };
   fill("load.js", { __GLUE__: snippet });
-  const wasmFile = fs.readFileSync(path.join(build, "aibadgr_bg.wasm"));
+  const wasmFile = short.wasm;
   fill("wasm-inline.js", {
     __WASM_DEFLATE_BASE64__: zlib.deflateRawSync(wasmFile, { level: 9 }).toString("base64"),
     __WASM_SIZE__: String(wasmFile.length),

@@ -21,7 +21,7 @@ pub const HEAD: usize = 4096;
 /// Tells whether the response says it is an event stream.
 pub fn is_event_stream(resp: &Response) -> bool {
     header(resp, "content-type")
-        .is_some_and(|c| c.to_ascii_lowercase().contains("text/event-stream"))
+        .is_some_and(|c| crate::redact::contains(&c.to_ascii_lowercase(), "text/event-stream"))
 }
 
 /// Parses a JSON answer: an error body (even with status 200) becomes the error it reports.

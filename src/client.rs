@@ -19,6 +19,8 @@ use crate::usage::Totals;
 use crate::validate;
 use js_sys::Promise;
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -147,7 +149,10 @@ impl AiBadgr {
 
     fn spawn(&self, job: Job, signal: Option<AbortSignal>) -> Promise {
         let (cfg, totals) = (self.cfg.clone(), self.totals.clone());
-        future_to_promise(async move { run(&cfg, job, signal, totals).await })
+        // Boxed: the same `future_to_promise` instance as the tool loop's and parse()'s.
+        let call: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+            Box::pin(async move { run(&cfg, job, signal, totals).await });
+        future_to_promise(call)
     }
 }
 

@@ -282,7 +282,7 @@ pub fn not_an_object(what: &str, example: &str, make: MakeErr) -> Error {
 fn check_keys(keys: &[String], known: &str, make: MakeErr) -> Result<(), Error> {
     match keys
         .iter()
-        .find(|k| !known.split(", ").any(|n| n == k.as_str()))
+        .find(|k| !known.split(',').any(|n| n.trim_start() == k.as_str()))
     {
         Some(k) => {
             let mut what = String::from("is not an option; the options are ");
@@ -444,8 +444,8 @@ pub fn check_base_url(s: &str) -> Result<String, &'static str> {
 
 /// Returns whether an absolute base URL has no path after its host.
 fn has_no_path(base: &str) -> bool {
-    match base.split_once("://") {
-        Some((_, rest)) => !rest.contains('/'),
+    match crate::redact::find(base, "://") {
+        Some(i) => !base.get(i + 3..).unwrap_or_default().contains('/'),
         None => false,
     }
 }

@@ -50,7 +50,32 @@ impl Kind {
 }
 
 /// A failure of any call. Its text never contains the API key (see [`Error::redact_texts`]).
-pub struct Error {
+/// One pointer wide: its fields ([`ErrorData`]) live in one allocation, so a `Result<_, Error>`
+/// moves and drops cheaply (every await state of the call flow holds one).
+pub struct Error(Box<ErrorData>);
+
+impl core::ops::Deref for Error {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl Error {
+    /// Takes the fields out (to move several of them at once).
+    pub fn into_data(self) -> ErrorData {
+        *self.0
+    }
+}
+
+impl core::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
+/// What an [`Error`] carries.
+pub struct ErrorData {
     /// The kind of failure.
     pub kind: Kind,
     /// One sentence: what happened and what to do.
@@ -100,7 +125,7 @@ const FIELD_MAX: usize = 256;
 impl Error {
     /// Creates an error of `kind` with `message` and nothing else.
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(ErrorData {
             kind,
             message: message.into(),
             status: None,
@@ -113,7 +138,7 @@ impl Error {
             retryable: false,
             retry_after_ms: None,
             response: None,
-        }
+        }))
     }
 
     /// Creates an `invalid_request` error naming `field` (a path like `messages[2].role`).
@@ -201,18 +226,19 @@ impl Error {
     /// `redact` also cleans the attached cause).
     pub fn redact_texts(mut self, secret: Option<&str>) -> Self {
         let s = secret.filter(|s| s.len() >= 4);
-        if s.is_some_and(|s| self.message.contains(s)) || self.message.len() > MESSAGE_MAX {
+        if s.is_some_and(|s| redact::contains(&self.message, s)) || self.message.len() > MESSAGE_MAX {
             self.message = redact::clean(&self.message, s, MESSAGE_MAX);
         }
         if let Some(b) = self.body.take() {
             let b = redact::clean(&b, s, BODY_SNIPPET);
             self.body = Some(b).filter(|b| !b.is_empty());
         }
-        for t in [&mut self.code, &mut self.type_, &mut self.param]
+        let f = &mut *self.0;
+        for t in [&mut f.code, &mut f.type_, &mut f.param]
             .into_iter()
             .flatten()
         {
-            if s.is_some_and(|s| t.contains(s)) || t.len() > FIELD_MAX {
+            if s.is_some_and(|s| redact::contains(t, s)) || t.len() > FIELD_MAX {
                 *t = redact::clean(t, s, FIELD_MAX);
             }
         }

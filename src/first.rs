@@ -71,7 +71,7 @@ pub fn not_an_event_stream(status: u16, ctype: &str, head: &[u8]) -> Error {
 /// the status it stands for, when that status is retried or falls back (404); else `None`.
 pub fn first_error(data: &str, error_event: bool) -> Option<Error> {
     // Most first events are a role or message_start chunk: no need to parse them here.
-    if !error_event && !data.contains("error") {
+    if !error_event && !crate::redact::contains(data, "error") {
         return None;
     }
     let v = json::parse(data).ok()?;

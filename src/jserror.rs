@@ -44,27 +44,28 @@ impl JsError for Error {
             .and_then(|m| m.downcast_mut::<Meta>())
     }
 
-    fn into_js(mut self) -> JsValue {
-        let name = if self.kind == Kind::Aborted {
+    fn into_js(self) -> JsValue {
+        let mut this = self.into_data();
+        let name = if this.kind == Kind::Aborted {
             Some("AbortError")
         } else {
             None
         };
-        let cause = self
+        let cause = this
             .cause
             .take()
             .and_then(|c| c.downcast::<JsValue>().ok())
             .map_or(JsValue::UNDEFINED, |c| *c);
-        let meta = self.response.take().and_then(|m| m.downcast::<Meta>().ok());
+        let meta = this.response.take().and_then(|m| m.downcast::<Meta>().ok());
         let e = JsAiBadgrError::new(
-            &self.message,
-            self.kind.as_str(),
-            self.status,
-            self.code,
-            self.type_,
-            self.param,
-            self.request_id,
-            self.body,
+            &this.message,
+            this.kind.as_str(),
+            this.status,
+            this.code,
+            this.type_,
+            this.param,
+            this.request_id,
+            this.body,
             &cause,
             name,
         );
@@ -74,7 +75,7 @@ impl JsError for Error {
         // `err.retryable`: whether another attempt could succeed (non-enumerable, like
         // `err.response`, so the error's JSON is unchanged).
         let desc = js_sys::Object::new();
-        crate::jsval::set(&desc, "value", &JsValue::from_bool(self.retryable));
+        crate::jsval::set(&desc, "value", &JsValue::from_bool(this.retryable));
         crate::jsval::set(&desc, "configurable", &JsValue::TRUE);
         let _ = js_sys::Reflect::define_property(
             e.unchecked_ref::<js_sys::Object>(),
@@ -98,14 +99,14 @@ impl From<Error> for JsValue {
 /// contains `secret`.
 fn mentions(v: &JsValue, secret: &str, depth: u32) -> bool {
     if let Some(t) = v.as_string() {
-        return t.contains(secret);
+        return crate::redact::contains(&t, secret);
     }
     if depth == 0 || !v.is_object() {
         return false;
     }
     ["message", "stack"]
         .iter()
-        .any(|k| get(v, k).as_string().is_some_and(|t| t.contains(secret)))
+        .any(|k| get(v, k).as_string().is_some_and(|t| crate::redact::contains(&t, secret)))
         || mentions(&get(v, "cause"), secret, depth - 1)
 }
 
@@ -116,7 +117,7 @@ fn redacted_copy(v: &JsValue, secret: &str) -> JsValue {
         .as_string()
         .or_else(|| get(v, "message").as_string())
         .unwrap_or_default();
-    let e = js_sys::Error::new(&text.replace(secret, "[redacted]"));
+    let e = js_sys::Error::new(&crate::redact::replace(&text, secret, crate::redact::MARK));
     if let Some(n) = get(v, "name").as_string() {
         e.set_name(&n);
     }

@@ -199,7 +199,9 @@ pub fn body(what: &str, text: &str) -> String {
 #[inline(never)]
 pub fn redact(line: String, secret: Option<&str>) -> String {
     match secret {
-        Some(s) if s.len() >= 4 && line.contains(s) => line.replace(s, "[redacted]"),
+        Some(s) if s.len() >= 4 && crate::redact::contains(&line, s) => {
+            crate::redact::replace(&line, s, crate::redact::MARK)
+        }
         _ => line,
     }
 }

@@ -55,9 +55,9 @@ impl Meta {
                 .ok()
                 .and_then(|t| t.as_string())
                 .unwrap_or_default();
-            if text.contains(s) {
+            if crate::redact::contains(&text, s) {
                 for k in crate::jsval::keys(headers) {
-                    if get(headers, &k).as_string().is_some_and(|v| v.contains(s)) {
+                    if get(headers, &k).as_string().is_some_and(|v| crate::redact::contains(&v, s)) {
                         set(headers, &k, &JsValue::from_str("[redacted]"));
                     }
                 }
@@ -242,7 +242,7 @@ fn usage_from(result: &JsValue, text: Option<&str>) -> Option<Usage> {
 
 /// Reads the normalized usage field by field from a `usage` object.
 fn usage_in(u: &JsValue) -> Option<Usage> {
-    usage::normalize(|path| {
+    usage::normalize(&|path| {
         // At most one level of nesting ("prompt_tokens_details.cached_tokens").
         let v = match path.bytes().position(|b| b == b'.') {
             Some(i) => get(&get(u, path.get(..i)?), path.get(i + 1..)?),

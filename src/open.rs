@@ -46,10 +46,10 @@ pub async fn open(proto: Endpoint, resp: &Response, call: &mut Call) -> Result<O
     let ctype = header(resp, "content-type")
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let (reader, mut sniff) = if ctype.contains("application/json") {
+    let (reader, mut sniff) = if crate::redact::contains(&ctype, "application/json") {
         (replayed(proto, resp, call).await?, false)
     } else {
-        (body_reader(resp)?, !ctype.contains("text/event-stream"))
+        (body_reader(resp)?, !crate::redact::contains(&ctype, "text/event-stream"))
     };
     call.start_idle();
     let parser = SseParser::with_limit(call.limits().max_event_bytes);

@@ -271,7 +271,7 @@ impl Pump {
                 }
                 let r = acc.push(&ev.data);
                 if ev.event.as_deref() == Some("error") && r.is_ok() {
-                    return Err(match Error::from_error_body(200, &ev.data, "") {
+                    return Err(match Error::from_error_body(200, &ev.data, "").map(Error::into_data) {
                         Some(e) => Error::from_stream_payload(e.message, e.type_, e.code, e.param),
                         None => Error::from_stream_payload(ev.data.clone(), None, None, None),
                     });

@@ -12,7 +12,7 @@ pub const FRAGMENT: usize = 8;
 pub fn clean(text: &str, secret: Option<&str>, max: usize) -> String {
     let secret = secret.filter(|s| s.len() >= 4);
     let whole = match secret {
-        Some(s) if text.contains(s) => text.replace(s, MARK),
+        Some(s) if contains(text, s) => replace(text, s, MARK),
         _ => text.to_owned(),
     };
     let cut = truncate(&whole, max);
@@ -66,6 +66,48 @@ fn scrub(text: &str, secret: &str) -> String {
     out
 }
 
+/// Returns the byte offset of the first `needle` in `hay`. A plain scan: every text searched
+/// is short or searched once, and std's two-way searcher (2 kB of .wasm) stays out.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes()
+        .windows(n.len())
+        .position(|w| w.first() == n.first() && w == n)
+}
+
+/// Returns the byte offset of the last `needle` in `hay`.
+pub fn rfind(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return Some(hay.len());
+    }
+    hay.as_bytes()
+        .windows(n.len())
+        .rposition(|w| w.first() == n.first() && w == n)
+}
+
+/// Returns whether `needle` occurs in `hay`.
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// Returns `text` with every (non-overlapping, left to right) `from` replaced by `to`; `from`
+/// is not empty.
+pub fn replace(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = find(rest, from).filter(|_| !from.is_empty()) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(to);
+        rest = rest.get(i + from.len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Cuts `s` to at most `max` bytes on a character boundary.
 pub fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -84,6 +126,29 @@ mod tests {
     use super::*;
 
     const KEY: &str = "sk-aibadgr-SECRET-1234567890";
+
+    #[test]
+    fn search_helpers_match_std() {
+        let cases = [
+            ("", ""),
+            ("abc", ""),
+            ("", "a"),
+            ("abc", "abc"),
+            ("abcabc", "bc"),
+            ("aaaa", "aa"),
+            ("ab", "abc"),
+            ("x ü 中 ü", "ü"),
+            ("```a```b```", "```"),
+        ];
+        for (h, n) in cases {
+            assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+            assert_eq!(rfind(h, n), h.rfind(n), "{h:?} {n:?}");
+            assert_eq!(contains(h, n), h.contains(n));
+            if !n.is_empty() {
+                assert_eq!(replace(h, n, "[x]"), h.replace(n, "[x]"), "{h:?} {n:?}");
+            }
+        }
+    }
 
     /// The longest piece of `key` that occurs in `text`.
     fn longest_piece(text: &str, key: &str) -> usize {

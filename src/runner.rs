@@ -715,7 +715,9 @@ fn is_json_schema_rejection(e: &JsValue) -> bool {
 /// Replaces the API key in a model's text (a model may echo what a prompt leaked).
 fn redacted(text: &str, secret: Option<&str>) -> String {
     match secret {
-        Some(s) if s.len() >= 4 && text.contains(s) => text.replace(s, "[redacted]"),
+        Some(s) if s.len() >= 4 && crate::redact::contains(text, s) => {
+            crate::redact::replace(text, s, crate::redact::MARK)
+        }
         _ => text.to_owned(),
     }
 }

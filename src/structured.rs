@@ -130,8 +130,8 @@ pub fn with_repair(request: &str, text: &str, issues: &[Issue]) -> Option<String
 pub fn rejects_json_schema(status: Option<u16>, param: Option<&str>, message: &str) -> bool {
     matches!(status, Some(400 | 422))
         && (param.is_some_and(|p| p.starts_with("response_format"))
-            || message.contains("response_format")
-            || message.contains("json_schema"))
+            || crate::redact::contains(message, "response_format")
+            || crate::redact::contains(message, "json_schema"))
 }
 
 /// Rewrites a `json_schema` request for a server that rejects that format: `json_object`
@@ -169,7 +169,7 @@ pub fn partial(text_so_far: &str) -> Option<String> {
             Some(nl) => rest.get(nl + 1..).unwrap_or(""),
             None => return None,
         };
-        if let Some(end) = t.rfind("```") {
+        if let Some(end) = crate::redact::rfind(t, "```") {
             t = t.get(..end).unwrap_or(t);
         }
     }

@@ -33,7 +33,7 @@ pub fn member(body: &str) -> Option<&str> {
 pub fn from_json_text(text: &str) -> Result<Option<Usage>, ()> {
     let v = crate::json::parse(text).map_err(drop)?;
     let plain = std::cell::Cell::new(true);
-    let found = normalize(|path| {
+    let found = normalize(&|path| {
         let v = path.split('.').try_fold(&v, |v, k| v.get(k))?;
         match v {
             crate::json::Value::Number(_) => {
@@ -55,7 +55,7 @@ pub fn from_json_text(text: &str) -> Result<Option<Usage>, ()> {
 /// `usage` (`"prompt_tokens"`, `"prompt_tokens_details.cached_tokens"`), `None` when absent or
 /// not a number. Returns `None` when the usage has neither the chat nor the messages fields.
 #[inline(never)]
-pub fn normalize(field: impl Fn(&str) -> Option<f64>) -> Option<Usage> {
+pub fn normalize(field: &dyn Fn(&str) -> Option<f64>) -> Option<Usage> {
     let n = |path: &str| {
         field(path)
             .filter(|v| v.is_finite() && *v >= 0.0)
@@ -224,7 +224,7 @@ mod tests {
 
     fn from(text: &str) -> Option<Usage> {
         let v = json::parse(text).unwrap();
-        normalize(|path| {
+        normalize(&|path| {
             let mut cur = &v;
             for part in path.split('.') {
                 cur = cur.get(part)?;

@@ -539,7 +539,10 @@ mod tests {
 
     fn check(api: Endpoint, text: &str, streaming: bool) -> Result<(), (String, String)> {
         let v = parse(text).unwrap();
-        request(api, &v, streaming).map_err(|e| (e.param.unwrap_or_default(), e.message))
+        request(api, &v, streaming).map_err(|e| {
+            let e = e.into_data();
+            (e.param.unwrap_or_default(), e.message)
+        })
     }
 
     fn rejects(api: Endpoint, text: &str, field: &str) {

@@ -11,6 +11,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { execFileSync } from "node:child_process";
 import { ROOT } from "./env.mjs";
+import { shortenNames } from "../../pkg-template/names.mjs";
 
 const MODULE = path.join(ROOT, "target", "ship", "wasm32-unknown-unknown", "release", "aibadgr.wasm");
 const BIN = path.join(ROOT, ".ci", "tools", "node_modules", ".bin");
@@ -42,7 +43,10 @@ export function namedCopy(pkgDir, noInline) {
   try {
     const wb = path.join(tmp, "wb");
     execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", wb, "--out-name", "aibadgr", MODULE], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` } });
-    const glue = fs.readFileSync(path.join(wb, "aibadgr.js"), "utf8");
+    // The package's short import and export names (pkg-template/names.mjs), applied the same way.
+    const short = shortenNames(fs.readFileSync(path.join(wb, "aibadgr_bg.wasm")), fs.readFileSync(path.join(wb, "aibadgr.js"), "utf8"), "./aibadgr_bg.js");
+    fs.writeFileSync(path.join(wb, "aibadgr_bg.wasm"), short.wasm);
+    const glue = short.glue;
     if (comparable(glue) !== comparable(fs.readFileSync(path.join(pkgDir, "aibadgr.js"), "utf8"))) {
       throw new Error("profile --names: target/ship holds another build than the package; run node pkg-template/build.mjs");
     }
@@ -74,7 +78,7 @@ export function countingCopy(pkgDir) {
   fs.cpSync(pkgDir, dir, { recursive: true });
   const file = path.join(dir, "aibadgr.js");
   const js = fs.readFileSync(file, "utf8");
-  const hook = /\n    return \{\n        __proto__: null,\n        "\.\/aibadgr_bg\.js": import0,/;
+  const hook = /\n    return \{\n        __proto__: null,\n        "a": import0,/;
   if (!hook.test(js)) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw new Error("profile --crossings: wasm-bindgen's import object is not where this expects it (aibadgr.js)");
