@@ -115,13 +115,15 @@ const chunk = (h, c) => {
     c = c[1];
   }
   const t = h.tpl;
-  const out = copy(t.obj);
+  const out = copy(t.obj, t.plan);
   let o = out;
   for (let i = 0; i < t.last; i++) o = o[t.path[i]];
   o[t.path[t.last]] = c;
   return out;
 };
-// A template: its object and the path to its "\0".
+// A template: its object, the path to its "\0", and its copy plan: the keys (or indices)
+// whose values are objects or arrays, each followed by its own plan, so a copy visits
+// only what needs copying.
 const template = (obj) => {
   const path = [];
   const find = (v) => {
@@ -135,17 +137,22 @@ const template = (obj) => {
     return false;
   };
   find(obj);
-  return { obj, path, last: path.length - 1 };
+  const plan = (v) => {
+    const p = [];
+    for (const k of Array.isArray(v) ? v.keys() : Object.keys(v)) {
+      const x = v[k];
+      if (x !== null && typeof x === "object") p.push(k, plan(x));
+    }
+    return p;
+  };
+  return { obj, path, last: path.length - 1, plan: plan(obj) };
 };
-// A fresh copy of a JSON value: spread and slice make own data properties, as JSON.parse
-// does (no setter a polyfill put on Object.prototype runs; Rust sends no __proto__ key).
-const copy = (v) => {
+// A fresh copy of a JSON value by its plan: spread and slice make own data properties, as
+// JSON.parse does (no setter a polyfill put on Object.prototype runs; Rust sends no
+// __proto__ key), and each nested object or array is copied in turn.
+const copy = (v, plan) => {
   const c = Array.isArray(v) ? v.slice() : { ...v };
-  const keys = Object.keys(c);
-  for (let i = 0; i < keys.length; i++) {
-    const x = c[keys[i]];
-    if (x !== null && typeof x === "object") c[keys[i]] = copy(x);
-  }
+  for (let i = 0; i < plan.length; i += 2) c[plan[i]] = copy(v[plan[i]], plan[i + 1]);
   return c;
 };
 
