@@ -120,9 +120,6 @@ pub struct Pump {
     /// the first token is not held back while the rest of a read (a short answer's whole
     /// body) is processed.
     texted: bool,
-    /// The last [`process`](Self::process) stopped at the first text, so whole events may be
-    /// left to give before the next read.
-    pub early: bool,
     /// The template JavaScript has for chunk batches (see [`chunk_item`](Self::chunk_item)):
     /// which one, and whether it could be sent.
     sent: Option<(u32, bool)>,
@@ -158,20 +155,20 @@ impl Pump {
             head,
             partial: None,
             texted: false,
-            early: false,
             sent: None,
             max_event_bytes,
         }
     }
 
     /// Processes every complete buffered event into `batch` (when `Some`), and notices the end.
+    /// Returns true when it stopped at the batch's first text, so whole events may be left to
+    /// give before the next read.
     pub fn process(
         &mut self,
         mode: Mode,
         mut batch: Option<&mut Batch>,
         spill: &mut dyn FnMut(usize, String),
-    ) -> Result<(), Error> {
-        self.early = false;
+    ) -> Result<bool, Error> {
         while !self.done {
             let ev = match self.queued.pop_front().or_else(|| self.parser.next_event()) {
                 Some(e) => e,
@@ -191,8 +188,7 @@ impl Pump {
             self.parser.recycle(ev);
             r?;
             if first && self.texted {
-                self.early = true;
-                return Ok(()); // the rest on the next drain
+                return Ok(true); // the rest on the next drain
             }
         }
         if let (Mode::Partial, Some(b)) = (mode, batch.as_deref_mut()) {
@@ -210,7 +206,7 @@ impl Pump {
                 b.count += 1;
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     fn handle(
@@ -499,7 +495,7 @@ data: [DONE]\n\n";
             }
             loop {
                 let mut b = Batch::default();
-                let r = p.process(mode, Some(&mut b), &mut spill);
+                let r = p.process(mode, Some(&mut b), &mut spill).map(drop);
                 let more = b.count > 0;
                 if more {
                     out.push(b);

@@ -72,7 +72,7 @@ pub struct StreamCore {
 impl Io {
     /// Processes every complete buffered event into `batch` (when `Some`), and notices the end;
     /// long texts move to JavaScript strings on the way.
-    fn process(&mut self, mode: Mode, batch: Option<&mut Batch>) -> Result<(), Error> {
+    fn process(&mut self, mode: Mode, batch: Option<&mut Batch>) -> Result<bool, Error> {
         let spill = &mut self.spill;
         self.pump.process(mode, batch, &mut |id: usize, text: String| {
             let piece = JsString::from(text.as_str());
@@ -209,10 +209,7 @@ fn perform(inner: &RefCell<Inner>, step: Step) -> Result<JsValue, JsValue> {
         Step::More(v) => Ok(crate::glue::More::new(&v).into()),
         Step::End(v) => {
             end(inner);
-            Ok(match v.is_undefined() {
-                true => v,
-                false => crate::glue::More::new(&v).into(),
-            })
+            Ok(if v.is_undefined() { v } else { crate::glue::More::new(&v).into() })
         }
         Step::Fail(why) => Err(fail(inner, why)),
         Step::Throw(e) => Err(e),
@@ -363,7 +360,6 @@ impl Inner {
         let mut batch = Batch::default();
         let r = io.process(mode, Some(&mut batch));
         let done = io.pump.done;
-        let early = io.pump.early;
         let out = match batch_value(mode, batch, read) {
             Ok(v) => v,
             Err(e) => return Step::Fail(Why::Error(e)),
@@ -375,11 +371,11 @@ impl Inner {
                 Step::More(v)
             }
             (Err(e), None) => Step::Fail(Why::Error(e)),
-            (Ok(()), Some(v)) if done => Step::End(v),
-            (Ok(()), Some(v)) if early => Step::More(v),
-            (Ok(()), Some(v)) => Step::Give(v),
-            (Ok(()), None) if done => Step::End(JsValue::UNDEFINED),
-            (Ok(()), None) => Step::Give(JsValue::NULL),
+            (Ok(_), Some(v)) if done => Step::End(v),
+            (Ok(true), Some(v)) => Step::More(v),
+            (Ok(false), Some(v)) => Step::Give(v),
+            (Ok(_), None) if done => Step::End(JsValue::UNDEFINED),
+            (Ok(_), None) => Step::Give(JsValue::NULL),
         }
     }
 
@@ -398,8 +394,8 @@ impl Inner {
         };
         match io.process(mode, None) {
             Err(e) => Err(Step::Fail(Why::Error(e))),
-            Ok(()) if io.pump.done => Err(Step::End(JsValue::UNDEFINED)),
-            Ok(()) => Ok(io.reader.clone()),
+            Ok(_) if io.pump.done => Err(Step::End(JsValue::UNDEFINED)),
+            Ok(_) => Ok(io.reader.clone()),
         }
     }
 }
@@ -529,9 +525,9 @@ impl StreamCore {
 }
 
 impl StreamCore {
-    /// What [`feed`](Self::feed) and [`feed_bytes`](Self::feed_bytes) share: `take` hands the
-    /// read (its bytes are `read`, when wasm memory holds them) to the stream's I/O, then the
-    /// stream drains for `mode`.
+    /// What [`drain`](Self::drain), [`feed`](Self::feed) and [`feed_bytes`](Self::feed_bytes)
+    /// share: `take` hands the read (its bytes are `read`, when wasm memory holds them) to the
+    /// stream's I/O, then the stream drains for `mode`.
     fn feed_with(
         &self,
         mode: u8,
@@ -579,12 +575,7 @@ impl StreamCore {
     /// more bytes are needed ([`read`](Self::read) then [`feed`](Self::feed)), and `undefined`
     /// once the stream has ended. Throws the stream's error.
     pub fn drain(&self, mode: u8) -> Result<JsValue, JsValue> {
-        let step = match (self.inner.try_borrow_mut(), Mode::from_code(mode)) {
-            (_, None) => Step::Refuse(Kind::InvalidRequest, UNKNOWN_MODE),
-            (Ok(mut s), Some(mode)) => s.drain(mode, None),
-            (Err(_), _) => BUSY,
-        };
-        perform(&self.inner, step)
+        self.feed_with(mode, None, |_| Ok(()))
     }
 
     /// Returns the response body's reader (JavaScript awaits its `read()` directly), or
