@@ -123,29 +123,23 @@ const chunk = (h, c) => {
 };
 // A template: its object, the path to its "\0", and its copy plan: the keys (or indices)
 // whose values are objects or arrays, each followed by its own plan, so a copy visits
-// only what needs copying.
+// only what needs copying. One walk finds both.
 const template = (obj) => {
-  const path = [];
-  const find = (v) => {
-    if (v === "\0") return true;
-    if (v === null || typeof v !== "object") return false;
-    for (const k of Array.isArray(v) ? v.keys() : Object.keys(v)) {
-      path.push(k);
-      if (find(v[k])) return true;
-      path.pop();
-    }
-    return false;
-  };
-  find(obj);
+  let path;
+  const at = [];
   const plan = (v) => {
     const p = [];
     for (const k of Array.isArray(v) ? v.keys() : Object.keys(v)) {
       const x = v[k];
-      if (x !== null && typeof x === "object") p.push(k, plan(x));
+      at.push(k);
+      if (x === "\0") path = at.slice();
+      else if (x !== null && typeof x === "object") p.push(k, plan(x));
+      at.pop();
     }
     return p;
   };
-  return { obj, path, last: path.length - 1, plan: plan(obj) };
+  const p = plan(obj);
+  return { obj, path, last: path.length - 1, plan: p };
 };
 // A fresh copy of a JSON value by its plan: spread and slice make own data properties, as
 // JSON.parse does (no setter a polyfill put on Object.prototype runs; Rust sends no
@@ -196,7 +190,6 @@ async function drainAlone(h, mode) {
         try { r = await reader.read(); } catch (e) { throw core.fail(e); }
         out = feed(h, r, mode);
       }
-      if (out === undefined) break;
     }
     over(h, mode);
   } catch {}
