@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { shortenNames } from "./names.mjs";
+import { patchGlue } from "./glue-patch.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const tpl = path.join(root, "pkg-template");
@@ -66,13 +67,8 @@ function assemble(dir) {
   // Short names between the .wasm and its glue (names.mjs): the same module, 6 kB lighter.
   const short = shortenNames(fs.readFileSync(path.join(build, "aibadgr_bg.wasm")), fs.readFileSync(path.join(build, "aibadgr.js"), "utf8"), "./aibadgr_bg.js");
   fs.writeFileSync(path.join(dir, "aibadgr_bg.wasm"), short.wasm);
-  // wasm-bindgen's default init() falls back to `new URL("aibadgr_bg.wasm", import.meta.url)`,
-  // which bundlers (Vite, webpack) follow and emit as an asset even though the entries never
-  // use it: the browser would be shipped the .wasm twice. The entries always pass the module.
-  const glue = short.glue;
-  const fallback = /module_or_path = new URL\('aibadgr_bg\.wasm', import\.meta\.url\);/;
-  if (!fallback.test(glue)) throw new Error("build: wasm-bindgen's init() no longer has the URL fallback this build removes; check aibadgr.js for import.meta.url");
-  fs.writeFileSync(path.join(dir, "aibadgr.js"), glue.replace(fallback, () => `throw new Error("aibadgr: the package's entry files load the .wasm; import 'aibadgr' instead");`));
+  // The URL fallback out, and a short-ASCII path for strings (glue-patch.mjs).
+  fs.writeFileSync(path.join(dir, "aibadgr.js"), patchGlue(short.glue));
   fs.cpSync(path.join(build, "snippets"), path.join(dir, "snippets"), { recursive: true });
   for (const f of ENTRIES.concat(["index.d.ts", "ai-sdk.js", "ai-sdk.d.ts", "README.md"])) fs.copyFileSync(path.join(tpl, f), path.join(dir, f));
   const snippet = fs.readdirSync(path.join(dir, "snippets")).find((d) => d.startsWith("aibadgr-"));

@@ -85,6 +85,20 @@ pub struct Batch {
     pub bytes: Vec<u8>,
     /// How many chunks it holds.
     pub count: usize,
+    /// How many of the chunks are a template's text alone (see [`Pump::chunk_item`]): a batch
+    /// of one such chunk crosses as that string, without a `JSON.parse` of `["…"]`.
+    pub texts: usize,
+}
+
+impl Batch {
+    /// The text of a batch whose one chunk is a template's text alone: `["…"]` holds it
+    /// verbatim, as the template path takes only a text with nothing to escape.
+    pub fn lone_text(&self) -> Option<&str> {
+        if self.count != 1 || self.texts != 1 {
+            return None;
+        }
+        self.text.get(2..self.text.len().saturating_sub(1))
+    }
 }
 
 /// How much of one choice's (or block's) text the accumulator keeps in wasm memory before it
@@ -298,7 +312,7 @@ impl Pump {
             Mode::Reader | Mode::Iter if forward => {
                 b.text.reserve(ev.data.len() + 2); // room for the `]` too
                 b.text.push(if b.count == 0 { '[' } else { ',' });
-                self.chunk_item(&ev.data, &mut b.text);
+                b.texts += usize::from(self.chunk_item(&ev.data, &mut b.text));
                 b.count += 1;
                 self.texted |= text.is_some();
             }
@@ -349,14 +363,15 @@ impl Pump {
     /// of the whole chunk is most of a chunk's cost there). JavaScript gets each template
     /// once, as `[skeleton, text]` with its first text; a template a copy could get wrong
     /// (see [`crate::template::Template::skeleton`]) is never sent, and its chunks go whole.
-    fn chunk_item(&mut self, data: &str, out: &mut String) {
+    /// Returns whether the item is the text alone.
+    fn chunk_item(&mut self, data: &str, out: &mut String) -> bool {
         let (t, templated) = match &self.acc {
             Acc::Chat(acc) => acc.template(),
             Acc::Messages(acc) => acc.template(),
         };
         if !templated {
             out.push_str(data);
-            return;
+            return false;
         }
         let text = t.between(data);
         let now = t.learned();
@@ -365,7 +380,7 @@ impl Pump {
                 out.push('"');
                 out.push_str(text);
                 out.push('"');
-                return;
+                return true;
             }
             Some((n, false)) if n == now => {}
             _ => {
@@ -377,12 +392,13 @@ impl Pump {
                     out.push_str(",\"");
                     out.push_str(text);
                     out.push_str("\"]");
-                    return;
+                    return false;
                 }
                 out.truncate(at);
             }
         }
         out.push_str(data);
+        false
     }
 
     /// Adds the answer's partial value to the batch when it changed since the last one.
@@ -540,6 +556,13 @@ data: [DONE]\n\n";
         let mut tpl = serde_json::Value::Null;
         let mut out = Vec::new();
         for b in batches {
+            // A batch of one template text alone crosses as that string (stream.rs batch_value).
+            if let Some(s) = b.lone_text() {
+                assert_eq!(b.text, format!("[\"{s}\""), "lone_text is the one item's text");
+                out.push(put(&tpl, s));
+                continue;
+            }
+            assert!(b.count != 1 || b.texts == 0, "a lone text is taken above: {}", b.text);
             let items: Vec<serde_json::Value> = serde_json::from_str(&format!("{}]", b.text)).unwrap();
             for item in items {
                 out.push(match item {
@@ -580,6 +603,10 @@ data: [DONE]\n\n";
             let (b, r, _) = run(Endpoint::Chat, &body, size, Mode::Iter, true);
             assert!(r.is_ok());
             assert_eq!(expand(&b), want, "{size}");
+            if size < 100 {
+                let lone: Vec<&str> = b.iter().filter_map(Batch::lone_text).collect();
+                assert!(lone.contains(&"rld") && lone.contains(&"é😀"), "{size}: {lone:?}");
+            }
             let all: String = b.iter().map(|b| b.text.as_str()).collect();
             // "Hel" teaches the template; "lo" brings it; " wo", "rld", "é😀" are their texts.
             assert_eq!(all.matches(r#"{"id":"a","choices":[{"index":0,"delta":{"content":"\u0000"},"finish_reason":null}]}"#).count(), 1, "{size}");

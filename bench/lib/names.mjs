@@ -12,6 +12,7 @@ import zlib from "node:zlib";
 import { execFileSync } from "node:child_process";
 import { ROOT } from "./env.mjs";
 import { shortenNames } from "../../pkg-template/names.mjs";
+import { patchGlue } from "../../pkg-template/glue-patch.mjs";
 
 const MODULE = path.join(ROOT, "target", "ship", "wasm32-unknown-unknown", "release", "aibadgr.wasm");
 const BIN = path.join(ROOT, ".ci", "tools", "node_modules", ".bin");
@@ -29,9 +30,6 @@ function optFlags(noInline) {
   return [...(noInline ? [`--no-inline=${noInline}`] : []), ...flags, "-g"];
 }
 
-/** Strips the one line build.mjs rewrites in wasm-bindgen's output (the URL fallback). */
-const comparable = (js) => js.split("\n").filter((l) => !/import\.meta\.url|the package's entry files load the \.wasm/.test(l)).join("\n");
-
 /**
  * Writes a copy of the package in `pkgDir` with a named .wasm (embedded as the package embeds
  * it) and returns `{ dir, remove() }`; `noInline` as in optFlags. Throws when target/ship does not hold this build.
@@ -46,8 +44,7 @@ export function namedCopy(pkgDir, noInline) {
     // The package's short import and export names (pkg-template/names.mjs), applied the same way.
     const short = shortenNames(fs.readFileSync(path.join(wb, "aibadgr_bg.wasm")), fs.readFileSync(path.join(wb, "aibadgr.js"), "utf8"), "./aibadgr_bg.js");
     fs.writeFileSync(path.join(wb, "aibadgr_bg.wasm"), short.wasm);
-    const glue = short.glue;
-    if (comparable(glue) !== comparable(fs.readFileSync(path.join(pkgDir, "aibadgr.js"), "utf8"))) {
+    if (patchGlue(short.glue) !== fs.readFileSync(path.join(pkgDir, "aibadgr.js"), "utf8")) {
       throw new Error("profile --names: target/ship holds another build than the package; run node pkg-template/build.mjs");
     }
     const named = path.join(tmp, "named.wasm");

@@ -103,7 +103,8 @@ const got = (h, out) => {
 // See the loop's comment above; Rust makes these (glue::More).
 export class More { constructor(v) { this.v = v; } }
 
-// A chunk from a batch of chunks. Most chunks of a stream are the one before with another
+// A chunk from a batch of chunks (a batch of one template text is that string, not an array).
+// Most chunks of a stream are the one before with another
 // text; for those Rust sends just the text (pump.rs chunk_item), and the chunk is a copy of
 // the template's object with the text put in: what JSON.parse of the chunk gives, for a
 // third of its cost. An array brings a new template (its object with "\0" for the text)
@@ -170,7 +171,10 @@ const source = (h, mode, each) => {
         out = feed(h, r, mode);
       }
       if (out === undefined) { over(h, mode); c.close(); }
-      else if (each === CHUNKS) for (let i = 0; i < out.length; i++) c.enqueue(chunk(h, out[i]));
+      else if (each === CHUNKS) {
+        if (typeof out === "string") c.enqueue(chunk(h, out));
+        else for (let i = 0; i < out.length; i++) c.enqueue(chunk(h, out[i]));
+      }
       else if (each) for (let i = 0; i < out.length; i++) c.enqueue(out[i]);
       else c.enqueue(out);
     },
@@ -263,8 +267,9 @@ class ResponseStream extends Iterable {
           try { r = await reader.read(); } catch (e) { throw core.fail(e); }
           out = feed(h, r, mode);
         }
-        if (out !== undefined) for (let i = 0; i < out.length; i++) yield chunk(h, out[i]);
-        else break;
+        if (out === undefined) break;
+        if (typeof out === "string") yield chunk(h, out);
+        else for (let i = 0; i < out.length; i++) yield chunk(h, out[i]);
       }
       finished = true;
       over(h, mode);

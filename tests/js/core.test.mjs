@@ -331,7 +331,8 @@ test("chunks Rust sends as the template's object with another text are what JSON
   const ev = (id, text, extra = "") => `{"id":"${id}","object":"chat.completion.chunk","created":1,"model":"m"${extra},"choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"finish_reason":null,${tail}`;
   const datas = [
     `{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
-    ...["Hel", "lo", " wo", "rld", "é😀", ""].map((x) => ev("a", x)),
+    // Short strings cross wasm-bindgen's string path by a loop up to 12 bytes of ASCII (glue-patch.mjs).
+    ...["Hel", "lo", " wo", "rld", "é😀", "", "abcdefghijkl", "abcdefghijklm", "aé", "~\u007f", "12345678901é"].map((x) => ev("a", x)),
     ev("a", 'say "hi"'), // an escape: the whole chunk
     ...["x", "y", "z"].map((x) => ev("b", x)), // another template
     ...["p", "q", "r"].map((x) => ev("c", x, `,"__proto__":{"polluted":true}`)), // never copied
@@ -370,6 +371,29 @@ test("chunks Rust sends as the template's object with another text are what JSON
       assert.equal(got[4].choices[0].delta.content, "rld");
       assert.equal(got[5].x, undefined);
     }
+  }
+});
+
+test("a read holding one templated chunk crosses as its text alone, not as JSON for JSON.parse", async () => {
+  const glue = await import("../../pkg/aibadgr.js");
+  const Core = Object.values(glue).find((c) => typeof c?.prototype?.feedBytes === "function");
+  assert.ok(Core, "the glue exports the stream core");
+  const orig = Core.prototype.feedBytes;
+  const seen = [];
+  Core.prototype.feedBytes = function (bytes, mode) { const out = orig.call(this, bytes, mode); seen.push(out); return out; };
+  try {
+    const enc = new TextEncoder();
+    const ev = (text) => enc.encode(`data: {"id":"a","choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"finish_reason":null}]}\n\n`);
+    const texts = ["a", "b", "b2", "c", "dé", "e"];
+    const s = await chunkedClient([...texts.map(ev), enc.encode("data: [DONE]\n\n")]).chatStream({ model: "basic", messages: HI });
+    const got = [];
+    for await (const c of s) got.push(c.choices[0].delta.content);
+    assert.deepEqual(got, texts);
+    // Once a read brought the template (the second chunk teaches it), every later one is the
+    // bare string; the end is undefined.
+    assert.deepEqual(seen.slice(-4), ["c", "dé", "e", undefined]);
+  } finally {
+    Core.prototype.feedBytes = orig;
   }
 });
 
