@@ -4,12 +4,13 @@
 // with each build (alternating which goes first) and prints each build's median µs per event
 // and the median of the per-round ratio B/A (below 1: B is faster).
 //
-//   node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse]
+//   node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse|response]
 //                                 [--api chat|messages] [--rounds 30]
 //
 // DIR_A/DIR_B: package directories (a copy of pkg/ before and after the change: `cp -r pkg /tmp/a`).
 // --reads as in figure 2 (event: one event per pull, highWaterMark 0; plain: a plain pull source;
-// a number: reads of that many bytes); --consume as in figure 8 (iter: for await over chunks).
+// a number: reads of that many bytes); --consume as in figure 8 (iter: for await over chunks;
+// response: toSSE() in a Response whose body is read, as figure 9's Worker pass-through).
 import path from "node:path";
 import { chatSse, messagesSse } from "./lib/data.mjs";
 import { sseFetch } from "./lib/fetch.mjs";
@@ -20,7 +21,7 @@ const argv = process.argv.slice(2);
 const dirs = argv.filter((a, i) => !a.startsWith("--") && !(i > 0 && argv[i - 1].startsWith("--")));
 const opt = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
 if (dirs.length !== 2) {
-  console.error("usage: node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse] [--api chat|messages]");
+  console.error("usage: node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse|response] [--api chat|messages]");
   process.exit(2);
 }
 const EVENTS = 5000;
@@ -44,6 +45,13 @@ async function one(client) {
   }
   if (consume === "text") { for await (const p of s.text()) text += p; return text; }
   if (consume === "sse") { let n = 0; for await (const b of s.toSSE()) n += dec.decode(b).length; return n > 0 ? feed.text : ""; }
+  if (consume === "response") {
+    // Figure 9's Worker pass-through: toSSE() handed to a Response, whose body is read.
+    const r = new Response(s.toSSE()).body.getReader();
+    let n = 0;
+    for (let x; !(x = await r.read()).done; ) n += x.value.length;
+    return n > 0 ? feed.text : "";
+  }
   if (api === "chat") for await (const c of s) { const d = c.choices[0]?.delta?.content; if (d) text += d; }
   else for await (const e of s) if (e.type === "content_block_delta" && e.delta.type === "text_delta") text += e.delta.text;
   return text;

@@ -5,14 +5,14 @@
 // GC), then the top frames.
 //
 //   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
-//                          [--consume iter|final|text|sse] [--first] [--names] [--no-inline PATTERN] [--crossings]
+//                          [--consume iter|final|text|sse|response] [--first] [--names] [--no-inline PATTERN] [--crossings]
 //                          [--inclusive [REGEX]] [--seconds 5] [--top 25]
 //                          [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
 // overhead, as in figure 3's in-memory column; plain: a plain pull-source body, one event per
 // pull); --consume (aibadgr variants only): for-await over chunks (default), or final() alone,
-// text() or toSSE() read to the end (figure 8); ttft: streamed calls to the test server (figure
+// text() or toSSE() read to the end (figure 8), or toSSE() in a Response read to the end (response: figure 9); ttft: streamed calls to the test server (figure
 // 3); embed: in-memory embeddings (figure 5). --first keeps only the samples from each call to its
 // first token (stream, ttft): what time to first token is made of. --names profiles a copy of the
 // package whose .wasm keeps its function names (bench/lib/names.mjs; the shipped one has none, so
@@ -72,8 +72,10 @@ if (what === "stream") {
     const req = v.proto === "chat" ? { model: "basic", messages: [{ role: "user", content: "hi" }] } : { model: "basic", max_tokens: 256, messages: [{ role: "user", content: "hi" }] };
     const open = () => (v.proto === "chat" ? c.client.chatStream(req) : c.client.messagesStream(req));
     const read = async (it) => { for await (const _ of it); };
-    const how = { final: (s) => s.final(), text: (s) => read(s.text()), sse: (s) => read(s.toSSE()) }[consume];
-    if (!how) throw new Error("profile: --consume is iter, final, text or sse");
+    // response: figure 9's Worker pass-through, toSSE() in a Response whose body is read.
+    const body = async (b) => { const r = b.getReader(); while (!(await r.read()).done); };
+    const how = { final: (s) => s.final(), text: (s) => read(s.text()), sse: (s) => read(s.toSSE()), response: (s) => body(new Response(s.toSSE()).body) }[consume];
+    if (!how) throw new Error("profile: --consume is iter, final, text, sse or response");
     work = async () => how(await open());
   }
 } else if (what === "embed") {
