@@ -156,10 +156,13 @@ const lazy = { highWaterMark: 0 };
 // and Deno's setImmediate does not wait the 1 ms that setTimeout(0) does there.
 const soon = typeof setImmediate === "function" ? setImmediate : (f) => setTimeout(f, 0);
 // `mode` is a claimed code, or undefined for the stream's own reader (claimed at its first
-// pull); `each`: the batches are arrays whose items are enqueued one by one (CHUNKS: items
-// of a batch of chunks, see chunk()).
+// pull); `shape`, what a batch is: WHOLE, one value enqueued as it is (text(), toSSE());
+// ITEMS, an array whose items are enqueued one by one (partial()); CHUNKS, a batch of chunks,
+// each made by chunk() (the stream itself).
+const WHOLE = 0;
+const ITEMS = 1;
 const CHUNKS = 2;
-const source = (h, mode, each) => {
+const source = (h, mode, shape) => {
   let reader;
   return {
     async pull(c) {
@@ -171,11 +174,11 @@ const source = (h, mode, each) => {
         out = feed(h, r, mode);
       }
       if (out === undefined) { over(h, mode); c.close(); }
-      else if (each === CHUNKS) {
+      else if (shape === CHUNKS) {
         if (typeof out === "string") c.enqueue(chunk(h, out));
         else for (let i = 0; i < out.length; i++) c.enqueue(chunk(h, out[i]));
       }
-      else if (each) for (let i = 0; i < out.length; i++) c.enqueue(out[i]);
+      else if (shape === ITEMS) for (let i = 0; i < out.length; i++) c.enqueue(out[i]);
       else c.enqueue(out);
     },
     cancel: (r) => h.core.cancel(r),
@@ -205,13 +208,13 @@ async function drainAlone(h, mode) {
 class Sub extends Iterable {
   #h;
   #mode;
-  #each;
-  constructor(h, mode, each) { super(source(h, mode, each), lazy); this.#h = h; this.#mode = mode; this.#each = each; }
+  #shape;
+  constructor(h, mode, shape) { super(source(h, mode, shape), lazy); this.#h = h; this.#mode = mode; this.#shape = shape; }
   async *[Symbol.asyncIterator]() {
     const h = this.#h;
     const core = h.core;
     const mode = this.#mode;
-    const each = this.#each;
+    const items = this.#shape === ITEMS;
     const lock = this.getReader();
     const reader = core.reader();
     let finished = false;
@@ -223,7 +226,7 @@ class Sub extends Iterable {
           out = feed(h, r, mode);
         }
         if (out === undefined) break;
-        if (each) for (let i = 0; i < out.length; i++) yield out[i];
+        if (items) for (let i = 0; i < out.length; i++) yield out[i];
         else yield out;
       }
       finished = true;
@@ -251,7 +254,7 @@ class ResponseStream extends Iterable {
   }
   // The answer's token usage once the stream ended (undefined before).
   get usage() { return this.#h.core.usage(); }
-  #sub(name) { const m = this.#h.core.claim(name, this.locked); return new Sub(this.#h, m, name === "partial"); }
+  #sub(name) { const m = this.#h.core.claim(name, this.locked); return new Sub(this.#h, m, name === "partial" ? ITEMS : WHOLE); }
   // `for await` reads batches directly (one promise per event, not several through the
   // stream's queue); getReader(), pipeTo() and new Response(stream) use the stream itself.
   async *[Symbol.asyncIterator]() {
