@@ -52,7 +52,7 @@ const shipEnv = {
 // The .wasm is built as a cdylib alone (`cargo rustc --crate-type cdylib`), not through
 // `wasm-pack build`: Cargo.toml lists ["cdylib", "rlib"] (the rlib is for the native tests and
 // the fuzz crate), and cargo silently drops `lto = true` when an rlib is built beside the cdylib
-// (rust-lang/cargo#9672). With LTO: 217413 -> 196364 B raw, 93646 -> 87409 B gzip (2026-12-02).
+// (rust-lang/cargo#9672). With LTO: 217662 -> 196613 B raw, 93842 -> 87603 B gzip (2026-12-02).
 // Then the two steps wasm-pack ran: wasm-bindgen --target web, and wasm-opt with the flags of
 // Cargo.toml's [package.metadata.wasm-pack.profile.release] (bench/bytes.mjs and
 // bench/lib/names.mjs read them there too).
