@@ -41,6 +41,8 @@ core() {
 }
 
 node_tools() {
+  # zopfli deflates the .wasm that the package embeds (pkg-template/build.mjs).
+  apt_install zopfli
   # Pinned npm tools (wasm-opt from binaryen, miniflare, playwright-core, esbuild, typescript,
   # deno, openai, @anthropic-ai/sdk) live in .ci/tools/node_modules.
   if [ ! -x "$here/.ci/tools/node_modules/.bin/wasm-opt" ] || [ "$here/.ci/tools/package.json" -nt "$here/.ci/tools/node_modules/.stamp" ]; then

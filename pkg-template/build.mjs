@@ -21,6 +21,13 @@ if (!fs.existsSync(path.join(tools, "wasm-opt"))) {
   process.exit(1);
 }
 const env = { ...process.env, PATH: `${tools}:${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
+// zopfli deflates the embedded .wasm (Debian's zopfli package; .ci/install.sh node installs it).
+try { execFileSync("zopfli", ["-h"], { env, stdio: "ignore" }); } catch (e) {
+  if (e.code === "ENOENT") {
+    console.error("build: zopfli is not installed; run .ci/install.sh node first (or apt-get install zopfli)");
+    process.exit(1);
+  }
+}
 
 // One build at a time (several test suites may rebuild at once); a lock older than 10 min is stale.
 const lock = path.join(root, "target", ".pkg-build.lock");
@@ -42,19 +49,37 @@ process.on("exit", () => fs.rmSync(lock, { recursive: true, force: true }));
 // library formats nothing with `{:?}` outside its tests; the hand-written `Debug`s that hide
 // the API key are for native code) and -Zlocation-detail=none drops the file names a panic
 // location would carry: -1.0 kB raw, -0.45 kB gzip. Its own target dir: the test builds keep
-// their normal flags and cache.
+// their normal flags and cache. std is built with its `optimize_for_size` feature (smaller
+// implementations of its sorts, UTF-8 checks and the like): -360 B raw, -214 B gzip, no change
+// in the stream A/B (bench/ab.mjs) or figure 5 beyond noise.
 const shipEnv = {
   ...env,
   RUSTC_BOOTSTRAP: "1",
   RUSTFLAGS: "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none",
   CARGO_UNSTABLE_BUILD_STD: "std,panic_abort",
+  CARGO_UNSTABLE_BUILD_STD_FEATURES: "optimize_for_size",
   CARGO_TARGET_DIR: path.join(root, "target", "ship"),
 };
-execFileSync("wasm-pack", ["build", "--release", "--target", "web", "--no-pack", "--out-dir", build, "--out-name", "aibadgr"], {
+// The .wasm is built as a cdylib alone (`cargo rustc --crate-type cdylib`), not through
+// `wasm-pack build`: Cargo.toml lists ["cdylib", "rlib"] (the rlib is for the native tests and
+// the fuzz crate), and cargo silently drops `lto = true` when an rlib is built beside the cdylib
+// (rust-lang/cargo#9672). With LTO: 217662 -> 196613 B raw, 93842 -> 87603 B gzip (2026-12-02).
+// Then the two steps wasm-pack ran: wasm-bindgen --target web, and wasm-opt with the flags of
+// Cargo.toml's [package.metadata.wasm-pack.profile.release] (bench/bytes.mjs and
+// bench/lib/names.mjs read them there too).
+execFileSync("cargo", ["rustc", "--lib", "--release", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib"], {
   cwd: root, env: shipEnv, stdio: ["ignore", "inherit", "inherit"],
 });
-
 const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
+fs.rmSync(build, { recursive: true, force: true });
+const compiled = path.join(shipEnv.CARGO_TARGET_DIR, "wasm32-unknown-unknown", "release", "aibadgr.wasm");
+execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", build, "--out-name", "aibadgr", compiled], {
+  cwd: root, env, stdio: ["ignore", "inherit", "inherit"],
+});
+const optFlags = JSON.parse(/^wasm-opt\s*=\s*(\[.*\])/m.exec(cargo)[1]);
+const bgWasm = path.join(build, "aibadgr_bg.wasm");
+execFileSync("wasm-opt", [...optFlags, bgWasm, "-o", bgWasm], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
+
 const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
 
 /** The per-runtime entry files (package.json "exports"), copied as they are. */
@@ -85,8 +110,12 @@ function assemble(dir) {
   };
   fill("load.js", { __GLUE__: snippet });
   const wasmFile = short.wasm;
+  // Deflated by zopfli (raw DEFLATE, what inflate.js reads, like zlib's but searched harder):
+  // 4.3 kB smaller than zlib's level 9 (87037 -> 82751 B, 2026-12-02); checked by inflating back.
+  const deflated = execFileSync("zopfli", ["--deflate", "-c", path.join(dir, "aibadgr_bg.wasm")], { env, maxBuffer: 1 << 26 });
+  if (!zlib.inflateRawSync(deflated).equals(wasmFile)) throw new Error("build: zopfli's output does not inflate back to the .wasm");
   fill("wasm-inline.js", {
-    __WASM_DEFLATE_BASE64__: zlib.deflateRawSync(wasmFile, { level: 9 }).toString("base64"),
+    __WASM_DEFLATE_BASE64__: deflated.toString("base64"),
     __WASM_SIZE__: String(wasmFile.length),
   });
   fs.copyFileSync(path.join(tpl, "inflate.js"), path.join(dir, "inflate.js"));

@@ -21,7 +21,7 @@ pub const HEAD: usize = 4096;
 /// Tells whether the response says it is an event stream.
 pub fn is_event_stream(resp: &Response) -> bool {
     header(resp, "content-type")
-        .is_some_and(|c| crate::redact::contains(&c.to_ascii_lowercase(), "text/event-stream"))
+        .is_some_and(|c| crate::text::contains(&c.to_ascii_lowercase(), "text/event-stream"))
 }
 
 /// Parses a JSON answer: an error body (even with status 200) becomes the error it reports.
@@ -33,7 +33,7 @@ pub fn parse_body(resp: &Response, text: &str, secret: Option<&str>) -> Result<J
         e.status = Some(status);
         e.request_id = crate::meta::request_id(resp);
         if !text.trim().is_empty() {
-            e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
+            e.body = Some(crate::text::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
         }
         e.redact(secret)
     };

@@ -174,10 +174,10 @@ fn network(js: &JsValue, reading_body: bool) -> Error {
         .or_else(|| get(&cause, "message").as_string());
     if let Some(msg) = msg.filter(|s| !s.is_empty()) {
         m.push_str(" (");
-        m.push_str(crate::error::truncate(&msg, 200));
+        m.push_str(crate::text::truncate(&msg, 200));
         if let Some(d) = detail {
             m.push_str(": ");
-            m.push_str(crate::error::truncate(&d, 200));
+            m.push_str(crate::text::truncate(&d, 200));
         }
         m.push(')');
     }

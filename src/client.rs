@@ -455,7 +455,7 @@ fn check_models(v: JsValue) -> Result<JsValue, JsValue> {
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default();
-    e.body = Some(crate::error::truncate(&text, 512).to_owned());
+    e.body = Some(crate::text::truncate(&text, 512).to_owned());
     Err(e.into_js())
 }
 

@@ -47,7 +47,8 @@ fn vector(raw: &str) -> Option<Vec<f32>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
     decode_f32(inner).or_else(|| {
         let text = inner
-            .contains('\\')
+            .as_bytes()
+            .contains(&b'\\')
             .then(|| Scanner::new(raw).string())
             .flatten()?;
         decode_f32(&text)

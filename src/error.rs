@@ -3,7 +3,7 @@
 
 use crate::json;
 use crate::redact;
-pub use crate::redact::truncate;
+use crate::text;
 use core::any::Any;
 
 /// A platform value an error carries for the face to hand back (a JavaScript error or abort
@@ -180,7 +180,7 @@ impl Error {
                     msg.push_str(" (empty body)");
                 } else {
                     msg.push_str(" (the body was not a JSON error; see err.body)");
-                    e.body = Some(truncate(trimmed, BODY_KEEP).to_owned());
+                    e.body = Some(text::truncate(trimmed, BODY_KEEP).to_owned());
                 }
             }
         }
@@ -226,7 +226,7 @@ impl Error {
     /// `redact` also cleans the attached cause).
     pub fn redact_texts(mut self, secret: Option<&str>) -> Self {
         let s = secret.filter(|s| s.len() >= 4);
-        if s.is_some_and(|s| redact::contains(&self.message, s)) || self.message.len() > MESSAGE_MAX {
+        if s.is_some_and(|s| text::contains(&self.message, s)) || self.message.len() > MESSAGE_MAX {
             self.message = redact::clean(&self.message, s, MESSAGE_MAX);
         }
         if let Some(b) = self.body.take() {
@@ -238,7 +238,7 @@ impl Error {
             .into_iter()
             .flatten()
         {
-            if s.is_some_and(|s| redact::contains(t, s)) || t.len() > FIELD_MAX {
+            if s.is_some_and(|s| text::contains(t, s)) || t.len() > FIELD_MAX {
                 *t = redact::clean(t, s, FIELD_MAX);
             }
         }
@@ -426,11 +426,5 @@ mod tests {
         assert!(e.code.as_deref().unwrap_or_default().len() <= FIELD_MAX);
         let e = Error::from_response(502, &"<p>".repeat(1 << 18), None).redact_texts(None);
         assert_eq!(e.body.as_deref().map(str::len), Some(BODY_SNIPPET));
-    }
-
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "h");
-        assert_eq!(truncate("abc", 10), "abc");
     }
 }

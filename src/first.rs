@@ -55,14 +55,14 @@ pub fn not_an_event_stream(status: u16, ctype: &str, head: &[u8]) -> Error {
     m.push_str(if ctype.is_empty() {
         "no content type"
     } else {
-        crate::error::truncate(ctype, 80)
+        crate::text::truncate(ctype, 80)
     });
     m.push_str(" instead of an event stream; check baseUrl");
     let mut e = Error::new(Kind::Stream, m);
     e.status = Some(status);
     let text = String::from_utf8_lossy(head);
     if !text.trim().is_empty() {
-        e.body = Some(crate::error::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
+        e.body = Some(crate::text::truncate(text.trim(), crate::error::BODY_KEEP).to_owned());
     }
     e
 }
@@ -71,7 +71,7 @@ pub fn not_an_event_stream(status: u16, ctype: &str, head: &[u8]) -> Error {
 /// the status it stands for, when that status is retried or falls back (404); else `None`.
 pub fn first_error(data: &str, error_event: bool) -> Option<Error> {
     // Most first events are a role or message_start chunk: no need to parse them here.
-    if !error_event && !crate::redact::contains(data, "error") {
+    if !error_event && !crate::text::contains(data, "error") {
         return None;
     }
     let v = json::parse(data).ok()?;

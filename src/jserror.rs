@@ -99,14 +99,14 @@ impl From<Error> for JsValue {
 /// contains `secret`.
 fn mentions(v: &JsValue, secret: &str, depth: u32) -> bool {
     if let Some(t) = v.as_string() {
-        return crate::redact::contains(&t, secret);
+        return crate::text::contains(&t, secret);
     }
     if depth == 0 || !v.is_object() {
         return false;
     }
     ["message", "stack"]
         .iter()
-        .any(|k| get(v, k).as_string().is_some_and(|t| crate::redact::contains(&t, secret)))
+        .any(|k| get(v, k).as_string().is_some_and(|t| crate::text::contains(&t, secret)))
         || mentions(&get(v, "cause"), secret, depth - 1)
 }
 
@@ -117,7 +117,7 @@ fn redacted_copy(v: &JsValue, secret: &str) -> JsValue {
         .as_string()
         .or_else(|| get(v, "message").as_string())
         .unwrap_or_default();
-    let e = js_sys::Error::new(&crate::redact::replace(&text, secret, crate::redact::MARK));
+    let e = js_sys::Error::new(&crate::text::replace(&text, secret, crate::redact::MARK));
     if let Some(n) = get(v, "name").as_string() {
         e.set_name(&n);
     }

@@ -6,7 +6,7 @@
 //!   option rules), `job` (a checked request and its models), `plan` (retry / wait / fall back /
 //!   fail, with a deadline), `first` (a stream's first event), `pump` (its events into
 //!   batches), `error`, `retry`, `limits`,
-//!   `redact`, `replay`, `embed`, `ratelimit`, `usage`, `log`, `schema`, `tool_loop`,
+//!   `redact`, `text`, `replay`, `embed`, `ratelimit`, `usage`, `log`, `schema`, `tool_loop`,
 //!   `structured`;
 //! - **the wasm face**, which converts and performs what the core decides: `client` (the
 //!   `AiBadgr` class), `options` and `jserror` (JS values in and out), `call` and `fetch` (one
@@ -48,7 +48,7 @@ macro_rules! modules {
 // The core: plain Rust, no JavaScript types (checked by tests/layers.py).
 modules!(
     accumulate, config, embed, endpoint, error, first, job, json, limits, log, partial, plan, pump,
-    ratelimit, redact, replay, retry, schema, sse, structured, template, tool_loop, usage,
+    ratelimit, redact, replay, retry, schema, sse, structured, template, text, tool_loop, usage,
     validate
 );
 

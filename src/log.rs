@@ -95,7 +95,7 @@ pub fn retry(retry: u32, max: u32, wait_ms: u64, reason: &str) -> String {
     l.push_str(" in ");
     num(&mut l, wait_ms);
     l.push_str(" ms after: ");
-    l.push_str(crate::redact::truncate(reason, 300));
+    l.push_str(crate::text::truncate(reason, 300));
     l
 }
 
@@ -106,7 +106,7 @@ pub fn fallback(from: &str, to: &str, reason: &str) -> String {
     l.push_str("model ");
     l.push_str(from);
     l.push_str(" failed (");
-    l.push_str(crate::redact::truncate(reason, 300));
+    l.push_str(crate::text::truncate(reason, 300));
     l.push_str("); falling back to ");
     l.push_str(to);
     l
@@ -122,7 +122,7 @@ pub fn response(status: u16, ms: u64, request_id: Option<&str>, attempts: u32) -
     l.push_str(" ms");
     if let Some(id) = request_id {
         l.push_str(", request id ");
-        l.push_str(crate::redact::truncate(id, 200));
+        l.push_str(crate::text::truncate(id, 200));
     }
     if attempts > 1 {
         l.push_str(", ");
@@ -175,7 +175,7 @@ pub fn failed(kind: &str, status: Option<u16>, message: &str) -> String {
         num(&mut l, u64::from(s));
     }
     l.push_str("): ");
-    l.push_str(crate::redact::truncate(message, 500));
+    l.push_str(crate::text::truncate(message, 500));
     l
 }
 
@@ -185,7 +185,7 @@ pub fn body(what: &str, text: &str) -> String {
     let mut l = start();
     l.push_str(what);
     l.push_str(": ");
-    let cut = crate::redact::truncate(text, BODY_CHARS);
+    let cut = crate::text::truncate(text, BODY_CHARS);
     l.push_str(cut);
     if cut.len() < text.len() {
         l.push_str("… (");
@@ -199,8 +199,8 @@ pub fn body(what: &str, text: &str) -> String {
 #[inline(never)]
 pub fn redact(line: String, secret: Option<&str>) -> String {
     match secret {
-        Some(s) if s.len() >= 4 && crate::redact::contains(&line, s) => {
-            crate::redact::replace(&line, s, crate::redact::MARK)
+        Some(s) if s.len() >= 4 && crate::text::contains(&line, s) => {
+            crate::text::replace(&line, s, crate::redact::MARK)
         }
         _ => line,
     }

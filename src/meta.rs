@@ -55,9 +55,9 @@ impl Meta {
                 .ok()
                 .and_then(|t| t.as_string())
                 .unwrap_or_default();
-            if crate::redact::contains(&text, s) {
+            if crate::text::contains(&text, s) {
                 for k in crate::jsval::keys(headers) {
-                    if get(headers, &k).as_string().is_some_and(|v| crate::redact::contains(&v, s)) {
+                    if get(headers, &k).as_string().is_some_and(|v| crate::text::contains(&v, s)) {
                         set(headers, &k, &JsValue::from_str("[redacted]"));
                     }
                 }

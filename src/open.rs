@@ -46,10 +46,10 @@ pub async fn open(proto: Endpoint, resp: &Response, call: &mut Call) -> Result<O
     let ctype = header(resp, "content-type")
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let (reader, mut sniff) = if crate::redact::contains(&ctype, "application/json") {
+    let (reader, mut sniff) = if crate::text::contains(&ctype, "application/json") {
         (replayed(proto, resp, call).await?, false)
     } else {
-        (body_reader(resp)?, !crate::redact::contains(&ctype, "text/event-stream"))
+        (body_reader(resp)?, !crate::text::contains(&ctype, "text/event-stream"))
     };
     call.start_idle();
     let parser = SseParser::with_limit(call.limits().max_event_bytes);
@@ -118,7 +118,7 @@ async fn replayed(
     let Some(sse) = sse else {
         let mut e = Error::new(Kind::Stream, "the server answered a stream request with JSON that is not a completion (see err.body)");
         e.status = Some(resp.status());
-        e.body = Some(crate::error::truncate(&text, crate::error::BODY_KEEP).to_owned());
+        e.body = Some(crate::text::truncate(&text, crate::error::BODY_KEEP).to_owned());
         return Err(e.redact(call.secret()));
     };
     let replayed = Response::new_with_opt_str(Some(&sse)).map_err(|e| {

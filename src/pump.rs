@@ -243,6 +243,7 @@ impl Pump {
         if ev.joined && json::parse(&ev.data).is_err() {
             // Events sent without the blank line between them arrive as one event whose data
             // lines are each a JSON payload: take them apart again.
+            #[allow(clippy::disallowed_methods)] // split on a char: no two-way searcher
             let lines = || ev.data.split('\n').map(str::trim).filter(|l| !l.is_empty());
             if lines().all(|l| (chat && l == "[DONE]") || json::parse(l).is_ok()) {
                 for line in lines() {
@@ -338,6 +339,7 @@ impl Pump {
                     b.bytes.push(b'\n');
                 }
                 if ev.joined {
+                    #[allow(clippy::disallowed_methods)] // split on a char: no two-way searcher
                     for line in ev.data.split('\n') {
                         b.bytes.extend_from_slice(b"data: ");
                         b.bytes.extend_from_slice(line.as_bytes());

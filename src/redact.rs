@@ -2,6 +2,8 @@
 //! first, the text is cut after that, and any piece of the key of 8 or more bytes left at a
 //! cut (or echoed in part) is replaced too. Pure: no JavaScript types.
 
+use crate::text::{contains, replace, truncate};
+
 /// What stands in for the key.
 pub const MARK: &str = "[redacted]";
 /// Pieces of the key this long or longer are never left in a text.
@@ -66,89 +68,12 @@ fn scrub(text: &str, secret: &str) -> String {
     out
 }
 
-/// Returns the byte offset of the first `needle` in `hay`. A plain scan: every text searched
-/// is short or searched once, and std's two-way searcher (2 kB of .wasm) stays out.
-pub fn find(hay: &str, needle: &str) -> Option<usize> {
-    let n = needle.as_bytes();
-    if n.is_empty() {
-        return Some(0);
-    }
-    hay.as_bytes()
-        .windows(n.len())
-        .position(|w| w.first() == n.first() && w == n)
-}
-
-/// Returns the byte offset of the last `needle` in `hay`.
-pub fn rfind(hay: &str, needle: &str) -> Option<usize> {
-    let n = needle.as_bytes();
-    if n.is_empty() {
-        return Some(hay.len());
-    }
-    hay.as_bytes()
-        .windows(n.len())
-        .rposition(|w| w.first() == n.first() && w == n)
-}
-
-/// Returns whether `needle` occurs in `hay`.
-pub fn contains(hay: &str, needle: &str) -> bool {
-    find(hay, needle).is_some()
-}
-
-/// Returns `text` with every (non-overlapping, left to right) `from` replaced by `to`; `from`
-/// is not empty.
-pub fn replace(text: &str, from: &str, to: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = find(rest, from).filter(|_| !from.is_empty()) {
-        out.push_str(rest.get(..i).unwrap_or_default());
-        out.push_str(to);
-        rest = rest.get(i + from.len()..).unwrap_or_default();
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Cuts `s` to at most `max` bytes on a character boundary.
-pub fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or("")
-}
-
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
 
     const KEY: &str = "sk-aibadgr-SECRET-1234567890";
-
-    #[test]
-    fn search_helpers_match_std() {
-        let cases = [
-            ("", ""),
-            ("abc", ""),
-            ("", "a"),
-            ("abc", "abc"),
-            ("abcabc", "bc"),
-            ("aaaa", "aa"),
-            ("ab", "abc"),
-            ("x ü 中 ü", "ü"),
-            ("```a```b```", "```"),
-        ];
-        for (h, n) in cases {
-            assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
-            assert_eq!(rfind(h, n), h.rfind(n), "{h:?} {n:?}");
-            assert_eq!(contains(h, n), h.contains(n));
-            if !n.is_empty() {
-                assert_eq!(replace(h, n, "[x]"), h.replace(n, "[x]"), "{h:?} {n:?}");
-            }
-        }
-    }
 
     /// The longest piece of `key` that occurs in `text`.
     fn longest_piece(text: &str, key: &str) -> usize {
@@ -185,7 +110,7 @@ mod tests {
     fn the_old_order_would_leak_a_prefix() {
         // Cut first, redact second (the old way) leaves the start of the key at the cut.
         let page = "<html><body>".to_owned() + &KEY.repeat(100);
-        let old = crate::error::truncate(&page, 512).replace(KEY, MARK);
+        let old = crate::text::truncate(&page, 512).replace(KEY, MARK);
         assert!(longest_piece(&old, KEY) >= FRAGMENT);
         assert!(longest_piece(&clean(&page, Some(KEY), 512), KEY) < FRAGMENT);
     }

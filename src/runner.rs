@@ -531,7 +531,7 @@ fn thrown(name: &str, e: &JsValue) -> String {
     let mut s = String::from("Error: ");
     s.push_str(name);
     s.push_str(" failed: ");
-    s.push_str(crate::error::truncate(&msg, 2000));
+    s.push_str(crate::text::truncate(&msg, 2000));
     s
 }
 
@@ -715,8 +715,8 @@ fn is_json_schema_rejection(e: &JsValue) -> bool {
 /// Replaces the API key in a model's text (a model may echo what a prompt leaked).
 fn redacted(text: &str, secret: Option<&str>) -> String {
     match secret {
-        Some(s) if s.len() >= 4 && crate::redact::contains(text, s) => {
-            crate::redact::replace(text, s, crate::redact::MARK)
+        Some(s) if s.len() >= 4 && crate::text::contains(text, s) => {
+            crate::text::replace(text, s, crate::redact::MARK)
         }
         _ => text.to_owned(),
     }
@@ -744,7 +744,7 @@ fn output_error(issues: &[Issue], text: &str, tries: u32, secret: Option<&str>) 
 /// The `output` error for a refusal.
 fn refusal(text: &str, secret: Option<&str>) -> JsValue {
     let mut m = String::from("the model refused to answer: ");
-    m.push_str(crate::error::truncate(text, 500));
+    m.push_str(crate::text::truncate(text, 500));
     let e = Error::new(Kind::Output, m).redact(secret).into_js();
     let text = JsValue::from_str(&redacted(text, secret));
     set(&e, "issues", &Array::new());

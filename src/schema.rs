@@ -165,7 +165,7 @@ fn number(v: &Value<'_>) -> Option<Decimal> {
         Some(rest) => (true, rest),
         None => (false, t.as_ref()),
     };
-    let (mant, e) = match t.find(['e', 'E']) {
+    let (mant, e) = match t.bytes().position(|b| b == b'e' || b == b'E') {
         Some(i) => (t.get(..i)?, t.get(i + 1..)?),
         None => (t, ""),
     };
@@ -180,7 +180,7 @@ fn number(v: &Value<'_>) -> Option<Decimal> {
     if e_neg {
         exp = -exp;
     }
-    let (int, frac) = match mant.find('.') {
+    let (int, frac) = match crate::text::find_byte(mant, b'.') {
         Some(i) => (mant.get(..i)?, mant.get(i + 1..)?),
         None => (mant, ""),
     };
@@ -443,7 +443,7 @@ fn short(v: &Value<'_>) -> String {
     if t.len() <= 60 {
         return t;
     }
-    let mut s = crate::error::truncate(&t, 57).to_owned();
+    let mut s = crate::text::truncate(&t, 57).to_owned();
     s.push_str("...");
     s
 }

@@ -58,7 +58,7 @@ pub fn unfence(text: &str) -> &str {
     let Some(rest) = t.strip_prefix("```") else {
         return t;
     };
-    let body = match rest.find('\n') {
+    let body = match crate::text::find_byte(rest, b'\n') {
         Some(nl) => rest.get(nl + 1..).unwrap_or(""),
         None => rest,
     };
@@ -130,8 +130,8 @@ pub fn with_repair(request: &str, text: &str, issues: &[Issue]) -> Option<String
 pub fn rejects_json_schema(status: Option<u16>, param: Option<&str>, message: &str) -> bool {
     matches!(status, Some(400 | 422))
         && (param.is_some_and(|p| p.starts_with("response_format"))
-            || crate::redact::contains(message, "response_format")
-            || crate::redact::contains(message, "json_schema"))
+            || crate::text::contains(message, "response_format")
+            || crate::text::contains(message, "json_schema"))
 }
 
 /// Rewrites a `json_schema` request for a server that rejects that format: `json_object`
@@ -165,11 +165,11 @@ pub fn json_object_fallback(request: &str) -> Option<String> {
 pub fn partial(text_so_far: &str) -> Option<String> {
     let mut t = text_so_far.trim_start();
     if let Some(rest) = t.strip_prefix("```") {
-        t = match rest.find('\n') {
+        t = match crate::text::find_byte(rest, b'\n') {
             Some(nl) => rest.get(nl + 1..).unwrap_or(""),
             None => return None,
         };
-        if let Some(end) = crate::redact::rfind(t, "```") {
+        if let Some(end) = crate::text::rfind(t, "```") {
             t = t.get(..end).unwrap_or(t);
         }
     }

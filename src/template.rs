@@ -55,7 +55,7 @@ impl Template {
     /// might not be: when the template has any escape (a key spelled with escapes, another
     /// `"\u0000"`) or a `__proto__` key (an object copy would set the prototype instead).
     pub fn skeleton(&self, out: &mut String) -> bool {
-        let plain = |t: &str| !t.contains('\\') && !crate::redact::contains(t, "__proto__");
+        let plain = |t: &str| !t.as_bytes().contains(&b'\\') && !crate::text::contains(t, "__proto__");
         if self.prefix.is_empty() || !plain(&self.prefix) || !plain(&self.suffix) {
             return false;
         }

@@ -1180,7 +1180,7 @@ pub fn check_redact(data: &[u8]) -> Check {
             .any(|w| text.as_bytes().windows(w.len()).any(|x| x == w))
     {
         ensure!(
-            out == aibadgr::error::truncate(&text, max),
+            out == aibadgr::text::truncate(&text, max),
             "a text without the key was changed"
         );
     }
