@@ -36,6 +36,9 @@ const pauses = {
   spin: async () => { const end = now() + MS; while (now() < end); },
   thrash: async () => { const end = now() + MS; let s = 0; while (now() < end) for (let i = 0; i < big.length; i += 64) s += big[i]++; return s; },
 };
+// Warm every variant well first (JIT and wasm tier-up), as figure 3's test-server rounds do
+// before its in-memory columns.
+for (let i = 0; i < 500; i++) for (const v of list) await v.stream(v.client);
 console.log(`time to first token (µs, median of ${rounds} rounds, best of 3 calls a turn), in-memory streamed chat; (+N) = over raw`);
 for (const [name, pause] of Object.entries(pauses)) {
   const t = await interleave(list, { rounds, warmup: 20 }, async (v) => {
