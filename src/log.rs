@@ -198,12 +198,7 @@ pub fn body(what: &str, text: &str) -> String {
 /// Replaces every occurrence of `secret` (4 characters or more) with `[redacted]`.
 #[inline(never)]
 pub fn redact(line: String, secret: Option<&str>) -> String {
-    match secret {
-        Some(s) if s.len() >= 4 && crate::text::contains(&line, s) => {
-            crate::text::replace(&line, s, crate::redact::MARK)
-        }
-        _ => line,
-    }
+    crate::redact::key_out(&line, secret).unwrap_or(line)
 }
 
 #[cfg(test)]

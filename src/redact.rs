@@ -9,14 +9,19 @@ pub const MARK: &str = "[redacted]";
 /// Pieces of the key this long or longer are never left in a text.
 pub const FRAGMENT: usize = 8;
 
+/// `text` with every `secret` (when given, 4 bytes or more) replaced by [`MARK`]; `None` when
+/// it holds none, so the caller keeps the text it has.
+pub fn key_out(text: &str, secret: Option<&str>) -> Option<String> {
+    secret
+        .filter(|s| s.len() >= 4 && contains(text, s))
+        .map(|s| replace(text, s, MARK))
+}
+
 /// Returns `text` with `secret` (when given, 4 bytes or more) replaced, cut to at most `max`
 /// bytes on a character boundary, and with no piece of the secret of [`FRAGMENT`] bytes left.
 pub fn clean(text: &str, secret: Option<&str>, max: usize) -> String {
     let secret = secret.filter(|s| s.len() >= 4);
-    let whole = match secret {
-        Some(s) if contains(text, s) => replace(text, s, MARK),
-        _ => text.to_owned(),
-    };
+    let whole = key_out(text, secret).unwrap_or_else(|| text.to_owned());
     let cut = truncate(&whole, max);
     match secret {
         Some(s) if s.len() >= FRAGMENT => scrub(cut, s),

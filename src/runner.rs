@@ -714,12 +714,7 @@ fn is_json_schema_rejection(e: &JsValue) -> bool {
 
 /// Replaces the API key in a model's text (a model may echo what a prompt leaked).
 fn redacted(text: &str, secret: Option<&str>) -> String {
-    match secret {
-        Some(s) if s.len() >= 4 && crate::text::contains(text, s) => {
-            crate::text::replace(text, s, crate::redact::MARK)
-        }
-        _ => text.to_owned(),
-    }
+    crate::redact::key_out(text, secret).unwrap_or_else(|| text.to_owned())
 }
 
 /// The `output` error for an answer that never fit: the issues and the raw text attached.
