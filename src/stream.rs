@@ -145,7 +145,7 @@ fn batch_value(mode: Mode, mut b: Batch, read: Option<&[u8]>) -> Result<Option<J
         return Ok(None);
     }
     Ok(Some(match mode {
-        Mode::Sse if read.is_some_and(|r| crate::template::same(r, &b.bytes)) => JsValue::TRUE,
+        Mode::Sse if read.is_some_and(|r| crate::text::same(r, &b.bytes)) => JsValue::TRUE,
         Mode::Sse => Uint8Array::from(b.bytes.as_slice()).into(),
         Mode::Text => JsValue::from_str(&b.text),
         _ => match b.lone_text() {
