@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { shortenNames } from "../pkg-template/names.mjs";
+import { shortened, wasmOptFlags } from "../pkg-template/steps.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const built = path.join(root, "target", "ship", "wasm32-unknown-unknown", "release", "aibadgr.wasm");
@@ -31,13 +31,11 @@ const run = (cmd, args) => execFileSync(cmd, args, { env, encoding: "utf8", maxB
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aibadgr-bytes-"));
 try {
   run("wasm-bindgen", ["--target", "web", "--keep-debug", "--out-dir", tmp, built]);
-  const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
-  const flags = JSON.parse(/^wasm-opt\s*=\s*(\[.*\])/m.exec(cargo)[1]);
   const named = path.join(tmp, "named.wasm");
   // The package's short import and export names (pkg-template/names.mjs), as shipped.
   const bg = path.join(tmp, "aibadgr_bg.wasm");
-  fs.writeFileSync(bg, shortenNames(fs.readFileSync(bg), fs.readFileSync(path.join(tmp, "aibadgr.js"), "utf8"), "./aibadgr_bg.js").wasm);
-  run("wasm-opt", [...flags, "--debuginfo", bg, "-o", named]);
+  fs.writeFileSync(bg, shortened(tmp).wasm);
+  run("wasm-opt", [...wasmOptFlags(root), "--debuginfo", bg, "-o", named]);
   const csv = run("twiggy", ["top", "-n", "1000000", "--format", "csv", named]);
   const rows = csv.trim().split("\n").slice(1).map((line) => {
     // Name may hold commas (and is quoted then); the four numbers are last.

@@ -6,8 +6,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { shortenNames } from "./names.mjs";
-import { patchGlue } from "./glue-patch.mjs";
+import { patchGlue, shortened, wasmOptFlags } from "./steps.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const tpl = path.join(root, "pkg-template");
@@ -65,8 +64,8 @@ const shipEnv = {
 // the fuzz crate), and cargo silently drops `lto = true` when an rlib is built beside the cdylib
 // (rust-lang/cargo#9672). With LTO: 217662 -> 196613 B raw, 93842 -> 87603 B gzip (2026-12-02).
 // Then the two steps wasm-pack ran: wasm-bindgen --target web, and wasm-opt with the flags of
-// Cargo.toml's [package.metadata.wasm-pack.profile.release] (bench/bytes.mjs and
-// bench/lib/names.mjs read them there too).
+// Cargo.toml's [package.metadata.wasm-pack.profile.release] (steps.mjs reads them, for
+// bench/bytes.mjs and bench/lib/names.mjs too).
 execFileSync("cargo", ["rustc", "--lib", "--release", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib"], {
   cwd: root, env: shipEnv, stdio: ["ignore", "inherit", "inherit"],
 });
@@ -76,9 +75,8 @@ const compiled = path.join(shipEnv.CARGO_TARGET_DIR, "wasm32-unknown-unknown", "
 execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", build, "--out-name", "aibadgr", compiled], {
   cwd: root, env, stdio: ["ignore", "inherit", "inherit"],
 });
-const optFlags = JSON.parse(/^wasm-opt\s*=\s*(\[.*\])/m.exec(cargo)[1]);
 const bgWasm = path.join(build, "aibadgr_bg.wasm");
-execFileSync("wasm-opt", [...optFlags, bgWasm, "-o", bgWasm], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
+execFileSync("wasm-opt", [...wasmOptFlags(root), bgWasm, "-o", bgWasm], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
 
 const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
 
@@ -90,7 +88,7 @@ function assemble(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   // Short names between the .wasm and its glue (names.mjs): the same module, 6 kB lighter.
-  const short = shortenNames(fs.readFileSync(path.join(build, "aibadgr_bg.wasm")), fs.readFileSync(path.join(build, "aibadgr.js"), "utf8"), "./aibadgr_bg.js");
+  const short = shortened(build);
   fs.writeFileSync(path.join(dir, "aibadgr_bg.wasm"), short.wasm);
   // The URL fallback out, and a short-ASCII path for strings (glue-patch.mjs).
   fs.writeFileSync(path.join(dir, "aibadgr.js"), patchGlue(short.glue));

@@ -11,8 +11,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { execFileSync } from "node:child_process";
 import { ROOT } from "./env.mjs";
-import { shortenNames } from "../../pkg-template/names.mjs";
-import { patchGlue } from "../../pkg-template/glue-patch.mjs";
+import { patchGlue, shortened, wasmOptFlags } from "../../pkg-template/steps.mjs";
 
 const MODULE = path.join(ROOT, "target", "ship", "wasm32-unknown-unknown", "release", "aibadgr.wasm");
 const BIN = path.join(ROOT, ".ci", "tools", "node_modules", ".bin");
@@ -24,10 +23,7 @@ const BIN = path.join(ROOT, ".ci", "tools", "node_modules", ".bin");
  * shipped code, so use it to find where time goes, not to time it.
  */
 function optFlags(noInline) {
-  const toml = fs.readFileSync(path.join(ROOT, "Cargo.toml"), "utf8");
-  const m = /\[package\.metadata\.wasm-pack\.profile\.release\][^[]*wasm-opt\s*=\s*\[([^\]]*)\]/.exec(toml);
-  const flags = m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : ["-Oz"];
-  return [...(noInline ? [`--no-inline=${noInline}`] : []), ...flags, "-g"];
+  return [...(noInline ? [`--no-inline=${noInline}`] : []), ...wasmOptFlags(ROOT), "-g"];
 }
 
 /**
@@ -42,7 +38,7 @@ export function namedCopy(pkgDir, noInline) {
     const wb = path.join(tmp, "wb");
     execFileSync("wasm-bindgen", ["--target", "web", "--out-dir", wb, "--out-name", "aibadgr", MODULE], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` } });
     // The package's short import and export names (pkg-template/names.mjs), applied the same way.
-    const short = shortenNames(fs.readFileSync(path.join(wb, "aibadgr_bg.wasm")), fs.readFileSync(path.join(wb, "aibadgr.js"), "utf8"), "./aibadgr_bg.js");
+    const short = shortened(wb);
     fs.writeFileSync(path.join(wb, "aibadgr_bg.wasm"), short.wasm);
     if (patchGlue(short.glue) !== fs.readFileSync(path.join(pkgDir, "aibadgr.js"), "utf8")) {
       throw new Error("profile --names: target/ship holds another build than the package; run node pkg-template/build.mjs");
