@@ -117,7 +117,7 @@ fn redacted_copy(v: &JsValue, secret: &str) -> JsValue {
         .as_string()
         .or_else(|| get(v, "message").as_string())
         .unwrap_or_default();
-    let e = js_sys::Error::new(&crate::text::replace(&text, secret, crate::redact::MARK));
+    let e = js_sys::Error::new(&crate::text::replace(&text, secret, crate::redact::mark(secret)));
     if let Some(n) = get(v, "name").as_string() {
         e.set_name(&n);
     }

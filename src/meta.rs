@@ -58,7 +58,7 @@ impl Meta {
             if crate::text::contains(&text, s) {
                 for k in crate::jsval::keys(headers) {
                     if get(headers, &k).as_string().is_some_and(|v| crate::text::contains(&v, s)) {
-                        set(headers, &k, &JsValue::from_str("[redacted]"));
+                        set(headers, &k, &JsValue::from_str(crate::redact::mark(s)));
                     }
                 }
             }

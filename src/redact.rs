@@ -8,13 +8,28 @@ use crate::text::{contains, replace, truncate};
 pub const MARK: &str = "[redacted]";
 /// Pieces of the key this long or longer are never left in a text.
 pub const FRAGMENT: usize = 8;
+/// What stands in for a key that [`MARK`] itself holds (`edac`, or one with `redacted` in it).
+const ALT: &str = "[key]";
+
+/// The mark that replaces `secret`: [`MARK`], unless the mark holds the key (or a piece of it
+/// [`FRAGMENT`] bytes long), which would put the key back into every text it was taken out of.
+/// Then [`ALT`], which no key of 4 bytes or more that [`MARK`] holds can be in.
+pub fn mark(secret: &str) -> &'static str {
+    let k = secret.as_bytes();
+    let held = |w: &[u8]| !w.is_empty() && MARK.as_bytes().windows(w.len()).any(|m| m == w);
+    if held(k) || k.windows(FRAGMENT).any(held) {
+        ALT
+    } else {
+        MARK
+    }
+}
 
 /// `text` with every `secret` (when given, 4 bytes or more) replaced by [`MARK`]; `None` when
 /// it holds none, so the caller keeps the text it has.
 pub fn key_out(text: &str, secret: Option<&str>) -> Option<String> {
     secret
         .filter(|s| s.len() >= 4 && contains(text, s))
-        .map(|s| replace(text, s, MARK))
+        .map(|s| replace(text, s, mark(s)))
 }
 
 /// Returns `text` with `secret` (when given, 4 bytes or more) replaced, cut to at most `max`
@@ -59,7 +74,7 @@ fn scrub(text: &str, secret: &str) -> String {
             while covered.get(i) == Some(&true) {
                 i += 1;
             }
-            out.push_str(MARK);
+            out.push_str(mark(secret));
         } else {
             // Covered bytes equal bytes of the (ASCII) key, so runs start and end on char
             // boundaries; copy the uncovered stretch as text.
@@ -118,6 +133,21 @@ mod tests {
         let old = crate::text::truncate(&page, 512).replace(KEY, MARK);
         assert!(longest_piece(&old, KEY) >= FRAGMENT);
         assert!(longest_piece(&clean(&page, Some(KEY), 512), KEY) < FRAGMENT);
+    }
+
+    #[test]
+    fn a_key_the_mark_holds_is_replaced_by_another_mark() {
+        // Found by the redact fuzz target: "edac" is in "[redacted]", so the mark put it back.
+        for key in ["edac", "acted]", "[red", "xx-redacted-yy", "redacted"] {
+            let text = format!("a {key} b {key}");
+            for out in [clean(&text, Some(key), 1000), key_out(&text, Some(key)).unwrap_or_default()] {
+                assert!(!out.contains(key), "{key}: {out}");
+                assert!(out.contains(ALT), "{key}: {out}");
+            }
+        }
+        assert_eq!(mark(KEY), MARK);
+        assert_eq!(mark("[key]"), MARK, "a key ALT holds is not one MARK holds");
+        assert_eq!(clean("a sk-aibadgr-SECRET-1234567890", Some(KEY), 100), "a [redacted]");
     }
 
     #[test]
