@@ -6,16 +6,22 @@
 //
 //   node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse|response]
 //                                 [--api chat|messages] [--rounds 30]
+//   node bench/ab.mjs DIR_A DIR_B --what ttft [--api chat|messages] [--rounds 300]
 //
 // DIR_A/DIR_B: package directories (a copy of pkg/ before and after the change: `cp -r pkg /tmp/a`).
 // --reads as in figure 2 (event: one event per pull, highWaterMark 0; plain: a plain pull source;
 // a number: reads of that many bytes); --consume as in figure 8 (iter: for await over chunks;
 // response: toSSE() in a Response whose body is read, as figure 9's Worker pass-through).
+// --what ttft: figure 3's test-server calls instead (the test server in its own process, a 2 ms
+// pause before each call, raw's call in the same round): each build's median time to the first
+// text, and the median per-round difference B - A in µs (below 0: B is faster).
 import path from "node:path";
 import { chatSse, messagesSse } from "./lib/data.mjs";
 import { sseFetch } from "./lib/fetch.mjs";
 import { now } from "./lib/stats.mjs";
 import { MODEL, USER, MAX_TOKENS } from "./lib/request.mjs";
+import { startServerProcess } from "./lib/server.mjs";
+import * as raw from "./lib/raw.mjs";
 
 const argv = process.argv.slice(2);
 const dirs = argv.filter((a, i) => !a.startsWith("--") && !(i > 0 && argv[i - 1].startsWith("--")));
@@ -27,7 +33,8 @@ if (dirs.length !== 2) {
 const EVENTS = 5000;
 const api = opt("api", "chat");
 const consume = opt("consume", "iter");
-const rounds = Number(opt("rounds", 30));
+const what = opt("what", "stream");
+const rounds = Number(opt("rounds", what === "ttft" ? 300 : 30));
 const warmup = 5;
 const reads = opt("reads", "event,plain").split(",").map((m) => (m === "event" || m === "plain" ? m : Number(m)));
 const mods = await Promise.all(dirs.map((d) => import(path.resolve(d, "node.js"))));
@@ -58,6 +65,42 @@ async function one(client) {
 }
 
 const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+if (what === "ttft") {
+  const srv = await startServerProcess();
+  try {
+    const base = `${srv.url}/v1`;
+    const clients = mods.map((m) => new m.AiBadgr({ apiKey: "sk-ab", baseUrl: base, maxRetries: 0 }));
+    const request = api === "chat" ? { model: MODEL, messages: USER } : { model: MODEL, max_tokens: MAX_TOKENS, messages: USER };
+    const textOf = api === "chat" ? (c) => c.choices?.[0]?.delta?.content : (e) => (e.type === "content_block_delta" ? e.delta.text : undefined);
+    const open = [
+      (c) => (api === "chat" ? c.chatStream(request) : c.messagesStream(request)),
+      (c) => (api === "chat" ? raw.chatStream(fetch, base, "sk-ab", request) : raw.messagesStream(fetch, base, "sk-ab", request)),
+    ];
+    const settle = () => new Promise((r) => setTimeout(r, 2));
+    const one = async (client, how) => {
+      await settle();
+      let first = NaN;
+      const t0 = now();
+      for await (const x of await open[how](client)) if (Number.isNaN(first) && textOf(x)) first = now();
+      return (first - t0) * 1000;
+    };
+    const t = [[], [], []];
+    for (let round = 0; round < rounds + 30; round++) {
+      const order = [[0, 0], [1, 0], [2, 1]];
+      for (let i = 0; i < round % 3; i++) order.push(order.shift());
+      for (const [k, how] of order) {
+        const us = await one(clients[k] ?? null, how);
+        if (Number.isNaN(us)) throw new Error(`ab: ${"ABR"[k]} gave no text`);
+        if (round >= 30) t[k].push(us);
+      }
+    }
+    const d = median(t[1].map((x, i) => x - t[0][i]));
+    console.log(`${api} ttft on the test server: raw ${median(t[2]).toFixed(0)} µs, A ${median(t[0]).toFixed(0)} µs (+${median(t[0].map((x, i) => x - t[2][i])).toFixed(0)}), B ${median(t[1]).toFixed(0)} µs (+${median(t[1].map((x, i) => x - t[2][i])).toFixed(0)}), B - A ${d.toFixed(1)} µs (median of ${rounds} rounds)`);
+  } finally {
+    await srv.close();
+  }
+  process.exit(0);
+}
 for (const mode of reads) {
   const fetch = sseFetch(feed.events, mode);
   const clients = mods.map((m) => new m.AiBadgr({ apiKey: "sk-ab", baseUrl: "http://bench.invalid", fetch, maxRetries: 0 }));
