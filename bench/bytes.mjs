@@ -6,7 +6,7 @@
 // first), runs wasm-bindgen and then wasm-opt with the package's flags plus --debuginfo so the
 // function names survive, and sorts twiggy's rows into buckets: each aibadgr module (by the
 // first `aibadgr::<module>` in an item's name: an async call flow counts where it starts),
-// the standard library, the allocator, wasm-bindgen's shims, and data (string constants and
+// the standard library, the allocator (talc), wasm-bindgen's shims, and data (string constants and
 // tables). The name section itself is left out: the shipped file has none.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -47,7 +47,7 @@ try {
     if (/^data/.test(name)) return "data (strings, tables)";
     const m = /aibadgr\[[0-9a-f]+\]::([a-z_]+)/.exec(name);
     if (m) return m[1];
-    if (/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return "allocator (dlmalloc)";
+    if (/talc\[|dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/.test(name)) return "allocator (talc)";
     if (/wasm_bindgen|js_sys|web_sys|externref|multivalue shim|__wbg|__wbindgen|__externref/.test(name)) return "wasm-bindgen shims and imports";
     if (/\b(core|alloc|std)\[/.test(name) || /^<(str|\[u8\]|char)>/.test(name)) return "Rust std (core, alloc)";
     return "other (exports, tables, unnamed)";

@@ -59,3 +59,11 @@ modules!(
 
 pub use client::AiBadgr;
 pub use error::{Error, Kind};
+
+/// The allocator of the `.wasm`: talc instead of std's dlmalloc. It frees and reuses memory (a
+/// binned free list; the wasm memory grows only when no free chunk fits) and is about half the
+/// code: -3.8 kB raw, -1.7 kB gzip (2026-12-02). Its constructor is safe; this crate stays
+/// `forbid(unsafe_code)`.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
