@@ -8,6 +8,7 @@ export function startServerProcess() {
   });
   return new Promise((resolve, reject) => {
     let out = "";
+    child.stdin.on("error", () => {}); // EPIPE when the child is gone before close() ends its stdin
     const fail = (e) => reject(new Error(`bench: the test server did not start (${e})`));
     child.once("error", fail);
     child.once("exit", (code) => fail(`exit ${code}`));
