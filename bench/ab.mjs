@@ -21,7 +21,7 @@ import { sseFetch } from "./lib/fetch.mjs";
 import { now } from "./lib/stats.mjs";
 import { MODEL, USER, MAX_TOKENS } from "./lib/request.mjs";
 import { startServerProcess } from "./lib/server.mjs";
-import * as raw from "./lib/raw.mjs";
+import { variants, clients } from "./lib/variants.mjs";
 
 const argv = process.argv.slice(2);
 const dirs = argv.filter((a, i) => !a.startsWith("--") && !(i > 0 && argv[i - 1].startsWith("--")));
@@ -68,28 +68,24 @@ const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 if (what === "ttft") {
   const srv = await startServerProcess();
   try {
-    const base = `${srv.url}/v1`;
-    const clients = mods.map((m) => new m.AiBadgr({ apiKey: "sk-ab", baseUrl: base, maxRetries: 0 }));
-    const request = api === "chat" ? { model: MODEL, messages: USER } : { model: MODEL, max_tokens: MAX_TOKENS, messages: USER };
-    const textOf = api === "chat" ? (c) => c.choices?.[0]?.delta?.content : (e) => (e.type === "content_block_delta" ? e.delta.text : undefined);
-    const open = [
-      (c) => (api === "chat" ? c.chatStream(request) : c.messagesStream(request)),
-      (c) => (api === "chat" ? raw.chatStream(fetch, base, "sk-ab", request) : raw.messagesStream(fetch, base, "sk-ab", request)),
-    ];
+    // Figure 3's own calls (bench/lib/variants.mjs): each build's aibadgr variant and raw.
+    const name = api === "chat" ? "aibadgr" : "aibadgr-msg";
+    const pick = (dir, n) => variants({ pkgDir: path.resolve(dir) }).find((v) => v.name === n);
+    const list = await clients([pick(dirs[0], name), pick(dirs[1], name), pick(dirs[0], api === "chat" ? "raw" : "raw-msg")], { base: srv.url });
     const settle = () => new Promise((r) => setTimeout(r, 2));
-    const one = async (client, how) => {
+    const one = async (v) => {
       await settle();
       let first = NaN;
       const t0 = now();
-      for await (const x of await open[how](client)) if (Number.isNaN(first) && textOf(x)) first = now();
+      await v.stream(v.client, () => { first = now(); });
       return (first - t0) * 1000;
     };
     const t = [[], [], []];
     for (let round = 0; round < rounds + 30; round++) {
-      const order = [[0, 0], [1, 0], [2, 1]];
+      const order = [0, 1, 2];
       for (let i = 0; i < round % 3; i++) order.push(order.shift());
-      for (const [k, how] of order) {
-        const us = await one(clients[k] ?? null, how);
+      for (const k of order) {
+        const us = await one(list[k]);
         if (Number.isNaN(us)) throw new Error(`ab: ${"ABR"[k]} gave no text`);
         if (round >= 30) t[k].push(us);
       }

@@ -2,8 +2,9 @@
 // Where a streamed call's time to first token goes, phase by phase, on the test server as
 // figure 3 calls it (the server in its own process, a 2 ms pause before each call, one keep-alive
 // pool): for raw and for aibadgr, the median time from the call to each mark, and the median
-// time each phase took (a mark minus the one before, per call). The marks come from a fetch
-// wrapper and the response body's reader, so the package is measured as shipped.
+// time each phase took (a mark minus the one before, per call). The calls are figure 3's own
+// (bench/lib/variants.mjs); the marks come from a fetch wrapper, the response body's reader and
+// a wrapper around aibadgr's method, so the package is measured as shipped.
 //
 //   node bench/timeline.mjs [--api chat|messages] [--calls 500] [--pkg DIR] [--no-pause]
 //
@@ -17,8 +18,7 @@
 import path from "node:path";
 import { snapshotPkg } from "./lib/env.mjs";
 import { startServerProcess } from "./lib/server.mjs";
-import { MODEL, USER, MAX_TOKENS } from "./lib/request.mjs";
-import * as raw from "./lib/raw.mjs";
+import { variants, clients } from "./lib/variants.mjs";
 import { now } from "./lib/stats.mjs";
 
 const argv = process.argv.slice(2);
@@ -28,7 +28,6 @@ const calls = Number(opt("calls", 500));
 const pause = !argv.includes("--no-pause");
 const snap = snapshotPkg(opt("pkg") ? path.resolve(opt("pkg")) : undefined);
 process.on("exit", () => snap.remove());
-const { AiBadgr } = await import(path.join(snap.dir, "node.js"));
 
 let marks = {};
 const real = globalThis.fetch;
@@ -53,30 +52,33 @@ const marking = (input, init) => {
 };
 
 const srv = await startServerProcess();
-const base = `${srv.url}/v1`;
-const client = new AiBadgr({ apiKey: "sk-timeline", baseUrl: base, fetch: marking, maxRetries: 0 });
-const request = api === "chat" ? { model: MODEL, messages: USER } : { model: MODEL, max_tokens: MAX_TOKENS, messages: USER };
-const textOf = api === "chat" ? (c) => c.choices?.[0]?.delta?.content : (e) => (e.type === "content_block_delta" ? e.delta.text : undefined);
-const variants = {
-  raw: () => (api === "chat" ? raw.chatStream(marking, base, "sk-timeline", request) : raw.messagesStream(marking, base, "sk-timeline", request)),
-  aibadgr: () => (api === "chat" ? client.chatStream(request) : client.messagesStream(request)),
-};
+// Figure 3's own calls (bench/lib/variants.mjs) on the marking fetch. aibadgr's method is
+// wrapped to mark when it returned and when its promise settled (the stream opened); raw's
+// iterator is lazy (made before anything is read), so it goes from its first bytes to its text.
+const names = api === "chat" ? ["raw", "aibadgr"] : ["raw-msg", "aibadgr-msg"];
+const list = await clients(variants({ pkgDir: snap.dir }).filter((v) => names.includes(v.name)), { base: srv.url, fetch: marking });
+const ours = list.find((v) => v.ours).client;
+for (const method of ["chatStream", "messagesStream"]) {
+  const call = ours[method].bind(ours);
+  ours[method] = (...args) => {
+    const p = call(...args);
+    marks.returned = now();
+    p.then(() => { marks.opened = now(); }, () => {});
+    return p;
+  };
+}
 const ORDER = ["returned", "fetchCalled", "fetchReturned", "headers", "reader", "firstBytes", "opened", "firstText"];
 const LABEL = { returned: "returned", fetchCalled: "fetch called", fetchReturned: "fetch returned", headers: "headers", reader: "reader", firstBytes: "first bytes", opened: "opened", firstText: "first text" };
 const rows = { raw: [], aibadgr: [] };
 const settle = () => new Promise((r) => (pause ? setTimeout(r, 2) : setImmediate(r)));
 try {
   for (let i = 0; i < calls + 50; i++) {
-    for (const name of i % 2 ? ["aibadgr", "raw"] : ["raw", "aibadgr"]) {
+    for (const v of i % 2 ? list.slice().reverse() : list) {
+      const name = v.ours ? "aibadgr" : "raw";
       await settle();
       marks = {};
       const t0 = now();
-      const p = variants[name]();
-      if (name === "aibadgr") marks.returned = now();
-      const s = await p;
-      // raw's iterator is lazy (made before anything is read): only aibadgr's stream marks here.
-      if (name === "aibadgr") marks.opened = now();
-      for await (const x of s) if (marks.firstText === undefined && textOf(x)) marks.firstText = now();
+      await v.stream(v.client, () => { marks.firstText = now(); });
       if (marks.firstText === undefined) throw new Error(`timeline: ${name} gave no text`);
       if (i >= 50) rows[name].push(Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, (v - t0) * 1000])));
     }
