@@ -50,8 +50,7 @@ export function run(cmd, args, { cwd, env, timeoutMs = 120_000, input } = {}) {
     // EPIPE on the pipe; unhandled, that error ends the test process (a frameworks run failed so
     // once). What the child did is in its exit code and output, so the error is dropped.
     child.stdin.on("error", () => {});
-    if (input === undefined) child.stdin.end();
-    else child.stdin.end(input);
+    child.stdin.end(input ?? "");
   });
 }
 
