@@ -43,11 +43,11 @@ pub fn contains(hay: &str, needle: &str) -> bool {
 /// Returns `text` with every (non-overlapping, left to right) `from` replaced by `to`; `from`
 /// is not empty.
 pub fn replace(text: &str, from: &str, to: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
     if from.is_empty() {
         return text.to_owned();
     }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
     while let Some(i) = find(rest, from) {
         out.push_str(rest.get(..i).unwrap_or_default());
         out.push_str(to);
