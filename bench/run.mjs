@@ -91,6 +91,21 @@ const ctx = {
 };
 ctx.variants = variants(ctx);
 
+// Figures 3 and 8 measure the floor crate (bench/floor) beside aibadgr: build it first unless
+// it is up to date (a cold build takes about 20 s); a failed build fails the run here.
+const figures = opts.only ?? Object.keys(FIGURES).map(Number);
+if (figures.some((n) => n === 3 || n === 8)) {
+  const { buildFloor } = await import("./floor/build.mjs");
+  try {
+    const r = buildFloor();
+    if (r.built) console.log(`bench: built the floor crate (bench/floor) in ${r.seconds.toFixed(1)} s`);
+  } catch (e) {
+    console.error(e.message);
+    console.log("bench: 0 passed, 1 failed");
+    process.exit(1);
+  }
+}
+
 const started = new Date();
 const header = [
   `Run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${opts.quick ? "quick" : "full"} mode; ` +
@@ -102,7 +117,7 @@ console.log(header.join("\n"));
 
 const results = [];
 const checks = [];
-for (const n of opts.only ?? Object.keys(FIGURES).map(Number)) {
+for (const n of figures) {
   const t0 = Date.now();
   let fig;
   try {

@@ -9,6 +9,7 @@ import { num, times, spread, mark } from "../lib/format.mjs";
 import { clients } from "../lib/variants.mjs";
 import { MODEL, USER, MAX_TOKENS } from "../lib/request.mjs";
 import { EVENTS } from "./cpu.mjs";
+import { load as loadFloor } from "../floor/floor.mjs";
 
 const gc = globalThis.gc ?? (() => {});
 const CHAT = { model: MODEL, messages: USER };
@@ -62,6 +63,8 @@ export async function run(ctx) {
   const fetch = (input, init) => current[pathOf(input).endsWith("/messages") ? "messages" : "chat"](input, init);
   const base = ctx.variants.filter((v) => ["raw", "aibadgr", "raw-msg", "aibadgr-msg"].includes(v.name));
   const made = await clients(base, { fetch, base: "http://bench.invalid" });
+  const floor = await loadFloor();
+  const bodyBytes = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.events.reduce((n, e) => n + e.length, 0)]));
   const list = [];
   for (const v of made) {
     if (!v.ours) {
@@ -75,6 +78,20 @@ export async function run(ctx) {
           const reader = res.body.getReader();
           while (!(await reader.read()).done);
           return feeds[v.proto].text;
+        },
+        text: (r) => r,
+      });
+      // The floor of anything that processes the bytes in Rust: the same reads, each handed
+      // to the floor crate's take() (wasm-bindgen copies it into wasm memory, as aibadgr's
+      // feedBytes gets it); the byte count it gives back checks that every byte went in.
+      list.push({
+        ...v, name: `${v.name} wasm floor`, label: "body reads handed to wasm (floor for Rust processing)", baseline: v.name,
+        async measure() {
+          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
+          const reader = res.body.getReader();
+          let n = 0;
+          for (let r; !(r = await reader.read()).done; ) n += floor.take(r.value);
+          return n === bodyBytes[v.proto] ? feeds[v.proto].text : `${n} bytes taken of ${bodyBytes[v.proto]}`;
         },
         text: (r) => r,
       });
@@ -154,6 +171,8 @@ export async function run(ctx) {
     notes: [
       `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in rotating order, gc() before each stream; ratio = per-round time ÷ the baseline's time in the same round.`,
       "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything (at one event per read, about half of raw): the floor for final().",
+      "body reads handed to wasm: the same reads, each one's bytes passed to a Rust function (bench/floor's take(), built at opt-level 3) that wasm-bindgen copies them into wasm memory for, by the same passArray8ToWasm0 (malloc + Uint8Array.set) as aibadgr's feedBytes: the floor for anything that processes the bytes in Rust.",
+      "Each round runs the rows in the same cyclic order (rotated by one), so a row nearly always follows the same one: the row right after raw's parse (body reads alone) ran 1.1-3.4 µs/event slower than the same reads after another floor (bench/README.md, sixth pass), which is why handed to wasm can read below it.",
       "body reads passed on through a stream: each read enqueued unchanged by a pull source (highWaterMark 0, as text()'s and toSSE()'s) and read with for await, nothing parsed: the floor for anything that hands back a stream, as text() and toSSE() do.",
       "The same bodies and read modes as figure 2. raw = the raw baseline's for-await over parsed chunks (figure 2's raw row); final() is awaited alone (nothing else reads the stream); text() and toSSE() are read to the end (toSSE() decoded as text, then checked to hold every piece).",
     ],

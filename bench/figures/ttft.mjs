@@ -5,11 +5,11 @@
 import dc from "node:diagnostics_channel";
 import { interleave, summary, diffs, now, errorText } from "../lib/stats.mjs";
 import { num, spread, mark } from "../lib/format.mjs";
-import { clients } from "../lib/variants.mjs";
+import { clients, floorVariants, API_KEY } from "../lib/variants.mjs";
 import { startServerProcess } from "../lib/server.mjs";
 import { chatSse, messagesSse } from "../lib/data.mjs";
 import { sseFetch, pathOf } from "../lib/fetch.mjs";
-import { API_KEY } from "../lib/variants.mjs";
+import { Handed } from "../lib/raw.mjs";
 import { MODEL, USER, MAX_TOKENS } from "../lib/request.mjs";
 
 /** Lets the previous call's tail (socket bookkeeping here and in the server) finish first. */
@@ -17,19 +17,6 @@ const BURST = 3;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 2));
 export const REPLY = "Hello! You said: Say something long.";
 const noop = () => {};
-
-/** A ReadableStream whose `for await` takes the items straight from its source's iterator. */
-class Handed extends ReadableStream {
-  #it;
-  constructor(it, done) {
-    super({
-      async pull(c) { const r = await it.next(); if (r.done) { done(); c.close(); } else c.enqueue(r.value); },
-      cancel() { done(); return it.return?.(); },
-    }, { highWaterMark: 0 });
-    this.#it = it;
-  }
-  [Symbol.asyncIterator]() { return this.#it; }
-}
 
 /**
  * The raw baseline plus what any client must do per call to offer cancellation and a timeout:
@@ -74,9 +61,15 @@ function withAbort(raw, handed = false) {
   };
 }
 
-/** The variants with each raw baseline followed by its +abort and +stream twins. */
-function withAbortBaselines(variants) {
-  return variants.flatMap((v) => (v.name === v.baseline && !v.ours ? [v, withAbort(v), withAbort(v, true)] : [v]));
+/**
+ * The variants with each raw baseline followed by its +abort and +stream twins, then the floor
+ * crate's variant on its API (wasm-floor: raw+stream's calls with the network part driven from
+ * Rust through wasm-bindgen-futures).
+ */
+function withAbortBaselines(variants, floors) {
+  return variants.flatMap((v) => (v.name === v.baseline && !v.ours
+    ? [v, withAbort(v), withAbort(v, true), ...floors.filter((f) => f.baseline === v.name)]
+    : [v]));
 }
 
 export async function run(ctx) {
@@ -85,7 +78,7 @@ export async function run(ctx) {
   const onConnect = () => { connects++; };
   dc.subscribe("undici:client:connected", onConnect);
   try {
-    const all = withAbortBaselines(ctx.variants);
+    const all = withAbortBaselines(ctx.variants, floorVariants());
     const list = await clients(all, { base: srv.url });
     const plan = ctx.quick ? { rounds: 30, warmup: 5 } : { rounds: 150, warmup: 15 };
     const goal = ctx.goals.ttftUs;
@@ -174,6 +167,15 @@ export async function run(ctx) {
       name: `stream (test server, ${(plan.rounds + plan.warmup) * BURST} calls): ${v.name} produced the expected text`,
       ok: !wrong.has(v.name), detail: wrong.get(v.name),
     }));
+    // Differences between rows, per round (medians): what driving the network from Rust adds
+    // to raw+stream, and what aibadgr does beyond that floor.
+    const between = (a, b) => {
+      if (!t[a] || !t[b]) return null;
+      const col = (x) => num(summary(diffs(x[a], x[b])).median);
+      return `${a} − ${b}: ${col(t)} µs (test server), ${col(m)} µs (in memory), ${col(idle)} µs (after 2 ms idle)`;
+    };
+    const gaps = [["wasm-floor", "raw+stream"], ["aibadgr", "wasm-floor"], ["wasm-floor-msg", "raw-msg+stream"], ["aibadgr-msg", "wasm-floor-msg"]]
+      .map(([a, b]) => between(a, b)).filter(Boolean);
     const reconnecting = list.filter((v) => conns[v.name] > 1).map((v) => `${v.name} ${conns[v.name]}`);
     const o = (n) => data[n]?.overheadUs.median;
     const mo = (n) => data[n]?.inMemoryOverheadUs.median;
@@ -199,6 +201,8 @@ export async function run(ctx) {
         "TTFT = from the call (create/chatStream/fetch) to the first non-empty text delta; the rest of the stream is then read (untimed) so the connection returns to the pool.",
         "raw+abort / raw-msg+abort: the raw baseline plus what any client must do per call to offer cancellation and a timeout (its own AbortController, whose signal fetch gets, and a deadline timer cleared at the end): its overhead over raw is the price of cancellation; \"over raw+abort\" is an SDK's own work beyond it.",
         "raw+stream / raw-msg+stream: raw+abort whose events are handed out as a ReadableStream made per call (a subclass whose for-await reads the events directly, as aibadgr's does): a client that offers cancellation, returns a real ReadableStream and does nothing else. Its overhead over raw is the floor of that shape; the goal's 100 µs less it is what is left for checking the request, the client's parser and the rest.",
+        "wasm-floor / wasm-floor-msg: raw+stream's calls with the network part made by a Rust crate (bench/floor) that calls fetch itself through web-sys and awaits each promise through wasm-bindgen-futures (JsFuture), as aibadgr does, and does nothing else: the AbortController and the deadline timer, fetch, the status, the body's reader and its first read, in Rust; then raw's own JavaScript parse, handed out as raw+stream's ReadableStream. Its overhead over raw is the floor of a crate that calls fetch itself and returns a ReadableStream; aibadgr minus it is aibadgr's own work.",
+        ...(gaps.length ? [`Per-round differences (medians): ${gaps.join("; ")}.`] : []),
         `in-memory: the same calls on an in-memory fetch answering at once with a short stream (best of 5 per turn, ${memPlan.rounds} rounds): each client's own work before the first token, without network noise. The goal (issue 13) is judged on both overhead columns.`,
         `in-memory after 2 ms idle: the in-memory calls again (best of ${BURST}), each after the same 2 ms pause as the test-server calls: no network, but the process idles before each call as it does while it waits on the server. Its overhead minus the in-memory overhead is what idling costs the next call (its code and data run cold), apart from the network.`,
         reconnecting.length ? `New connections opened during calls: ${reconnecting.join(", ")} (a reconnect costs the call that makes it).` : "No variant opened extra connections (keep-alive reused throughout).",

@@ -17,15 +17,21 @@ export async function post(fetchFn, url, apiKey, body, signal) {
   return res;
 }
 
-/** Yields the parsed JSON of every `data:` line of an SSE response (skipping `[DONE]`). */
-export async function* events(res) {
-  const reader = res.body.getReader();
+/**
+ * Yields the parsed JSON of every `data:` line of an SSE response (skipping `[DONE]`). `from`
+ * (the floor crate's calls, bench/floor): `{ reader, first, end }`, the body's reader with its
+ * first read already made, and a function called once the events end.
+ */
+export async function* events(res, from) {
+  const reader = from ? from.reader : res.body.getReader();
+  let first = from?.first;
   const decoder = new TextDecoder();
   let carry = ""; // the start of a line that has not ended yet
   let eof = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = first ?? (await reader.read());
+      first = undefined;
       if (done) { eof = true; return; }
       const text = decoder.decode(value, { stream: true });
       let start = 0;
@@ -44,7 +50,25 @@ export async function* events(res) {
     }
   } finally {
     if (!eof) reader.cancel().catch(() => {}); // the consumer stopped early
+    from?.end();
   }
+}
+
+/**
+ * A ReadableStream whose `for await` takes the items straight from its source's iterator
+ * (figure 3's raw+stream and the floor crate's calls): a stream made per call, as aibadgr's.
+ * `done` is called when the stream ends or is cancelled.
+ */
+export class Handed extends ReadableStream {
+  #it;
+  constructor(it, done) {
+    super({
+      async pull(c) { const r = await it.next(); if (r.done) { done(); c.close(); } else c.enqueue(r.value); },
+      cancel() { done(); return it.return?.(); },
+    }, { highWaterMark: 0 });
+    this.#it = it;
+  }
+  [Symbol.asyncIterator]() { return this.#it; }
 }
 
 /** Chat completion (JSON). */

@@ -8,6 +8,7 @@
 //   raw-msg      the raw baseline on the Anthropic /messages stream
 //   aibadgr-msg  the built package, messages API
 //   anthropic    @anthropic-ai/sdk, messages.create({ stream: true })
+//   wasm-floor, wasm-floor-msg  figure 3 only (floorVariants): the floor crate (bench/floor)
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { MODEL, USER, MAX_TOKENS } from "./request.mjs";
@@ -135,6 +136,40 @@ export function variants(ctx) {
       },
       async call(client) {
         return (await client.messages.create({ model: MODEL, max_tokens: MAX_TOKENS, messages: USER })).content[0].text;
+      },
+    },
+  ];
+}
+
+/**
+ * Figure 3's floor of the architecture the product mandates (bench/floor: a Rust crate that
+ * calls fetch itself through web-sys and awaits through wasm-bindgen-futures, nothing else),
+ * on each API. Its calls are raw+stream's (bench/floor/floor.mjs), so its overhead over raw is
+ * the floor of a crate that calls fetch itself and returns a ReadableStream. Not in
+ * `variants()`: only figure 3 runs it (bench/floor/build.mjs must have built it).
+ */
+export function floorVariants() {
+  const url = new URL("../floor/floor.mjs", import.meta.url).href;
+  const load = async () => { const f = await import(url); return { f, m: await f.load() }; };
+  const make = ({ f, m }, { fetch, base }) => ({ f, m, fetch, base: `${base}/v1` });
+  return [
+    {
+      name: "wasm-floor", proto: "chat", baseline: "raw", version: "-", load, make,
+      async stream(c, onFirst = noop) {
+        const s = await c.f.chatStream(c.m, c.fetch, c.base, API_KEY, { model: MODEL, messages: USER, stream_options: { include_usage: true } });
+        let text = "";
+        for await (const chunk of s) {
+          const d = chunk.choices[0]?.delta?.content;
+          if (d) { if (text === "") onFirst(); text += d; }
+        }
+        return text;
+      },
+    },
+    {
+      name: "wasm-floor-msg", proto: "messages", baseline: "raw-msg", version: "-", load, make,
+      async stream(c, onFirst = noop) {
+        const s = await c.f.messagesStream(c.m, c.fetch, c.base, API_KEY, { model: MODEL, max_tokens: MAX_TOKENS, messages: USER });
+        return messageText(s, onFirst);
       },
     },
   ];

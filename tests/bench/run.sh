@@ -3,7 +3,8 @@
 # the full table; fails only on what is deterministic or broken: the aibadgr shipped gzip size
 # above bench/budget.json, or a variant that does not produce the expected text/vector. Times
 # are reported, never asserted. Last line: "bench: N passed, N failed".
-# Assumes .ci/install.sh ran and pkg/ is built (node pkg-template/build.mjs).
+# Assumes .ci/install.sh ran and pkg/ is built (node pkg-template/build.mjs); bench/run.mjs builds
+# the floor crate of figures 3 and 8 itself (bench/floor/build.mjs: about 20 s cold, then skipped).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
