@@ -1,4 +1,4 @@
-// Figure 4: cold start. Fresh `node` processes, one per variant per round (interleaved, rotating
+// Figure 4: cold start. Fresh `node` processes, one per variant per round (interleaved, shuffled
 // order), each importing its SDK (aibadgr: reading and instantiating the .wasm) and making one
 // streamed call to the test server; time from process start to the first token, ratio to raw.
 import { fileURLToPath } from "node:url";
@@ -52,7 +52,7 @@ export async function run(ctx) {
       header: ["variant", "import + client ms", "first token ms", "median ratio", "p25–p75", "goal"],
       rows,
       notes: [
-        `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of one fresh \`node\` process per variant, interleaved in rotating order; times are ms since the process started (Node's performance.timeOrigin), so the first-token time includes Node's own start-up (the same for everyone).`,
+        `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of one fresh \`node\` process per variant, interleaved in an order shuffled each round; times are ms since the process started (Node's performance.timeOrigin), so the first-token time includes Node's own start-up (the same for everyone).`,
         "import + client = dynamic import of the SDK (aibadgr: pkg/node.js, which reads and instantiates the .wasm) and building the client; raw imports only bench/lib/raw.mjs.",
       ],
       checks: ctx.variants.map((v) => ({ name: `cold start: ${v.name} streamed the expected text`, ok: !wrong.has(v.name), detail: wrong.get(v.name) })),

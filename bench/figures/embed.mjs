@@ -71,7 +71,7 @@ export async function run(ctx) {
     header: ["variant", "wire format", "vector", "µs/call", "median ratio", "p25–p75", "÷ JSON.parse only", "goal"],
     rows,
     notes: [
-      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of ${CALLS} calls per variant, interleaved in rotating order, gc() before each turn.`,
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of ${CALLS} calls per variant, interleaved in an order shuffled each round, gc() before each turn.`,
       `Bodies: float JSON ${bodies.float.length} B, base64 JSON ${bodies.base64.length} B (the test server's own embeddings). The goal ratio is to raw = the same in-memory fetch + res.json() (JSON.parse) of the float JSON; "÷ JSON.parse only" divides by a bare JSON.parse of the float text (no fetch, no Response), for scale.`,
       "@anthropic-ai/sdk has no embeddings call.",
     ],

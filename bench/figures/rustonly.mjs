@@ -127,6 +127,7 @@ export async function run(ctx) {
     current = { chat: sseFetch(feeds.chat.events, mode), messages: sseFetch(feeds.messages.events, mode) };
     const t = await interleave(list, plan, async (v) => {
       gc();
+      await v.measure(); // primed: see the note (what ran just before would be timed too)
       const t0 = now();
       const result = await v.measure();
       const ms = now() - t0;
@@ -169,10 +170,10 @@ export async function run(ctx) {
     header: ["reads", "variant", "µs/event", "median ratio", "p25–p75", "goal"],
     rows,
     notes: [
-      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in rotating order, gc() before each stream; ratio = per-round time ÷ the baseline's time in the same round.`,
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in an order shuffled each round; in its turn a variant runs gc(), reads one untimed stream, then the timed one (so neither the other variants' code that ran just before nor the recovery from a forced full GC is timed with it: a gc() right before the stream cost aibadgr's final() 1-3 µs/event more and raw's 0.3-1.4, bench/README.md); ratio = per-round time ÷ the baseline's time in the same round.`,
       "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything (at one event per read, about half of raw): the floor for final().",
       "body reads handed to wasm: the same reads, each one's bytes passed to a Rust function (bench/floor's take(), built at opt-level 3) that wasm-bindgen copies them into wasm memory for, by the same passArray8ToWasm0 (malloc + Uint8Array.set) as aibadgr's feedBytes: the floor for anything that processes the bytes in Rust.",
-      "Each round runs the rows in the same cyclic order (rotated by one), so a row nearly always follows the same one: the row right after raw's parse (body reads alone) ran 1.1-3.4 µs/event slower than the same reads after another floor (bench/README.md, sixth pass), which is why handed to wasm can read below it.",
+      "The order of the rows is shuffled each round (it was rotated by one until 2026-12-02, which kept a row after the same one: the row right after raw's parse, body reads alone then, ran 1.1-3.4 µs/event slower for it; bench/README.md, sixth pass).",
       "body reads passed on through a stream: each read enqueued unchanged by a pull source (highWaterMark 0, as text()'s and toSSE()'s) and read with for await, nothing parsed: the floor for anything that hands back a stream, as text() and toSSE() do.",
       "The same bodies and read modes as figure 2. raw = the raw baseline's for-await over parsed chunks (figure 2's raw row); final() is awaited alone (nothing else reads the stream); text() and toSSE() are read to the end (toSSE() decoded as text, then checked to hold every piece).",
     ],

@@ -61,7 +61,7 @@ export async function run(ctx) {
     header: ["variant", `${label(sizes[1])} ms`, `${label(sizes[0])} ms`, "ns/read", "median ratio", "p25–p75", "goal"],
     rows,
     notes: [
-      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in rotating order; in its turn a variant reads the big event, then the half-size one. In-memory fetch; the event text contains é, € and 😀, so reads split UTF-8 sequences.`,
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in an order shuffled each round; in its turn a variant reads the big event, then the half-size one. In-memory fetch; the event text contains é, € and 😀, so reads split UTF-8 sequences.`,
       ctx.quick ? "Quick mode uses 256 kB / 128 kB events; the full run uses 1 MB / 0.5 MB." : "openai is shown for scale.",
     ],
     checks: list.map((v) => ({ name: `scaling: ${v.name} reassembled the big events exactly`, ok: !wrong.has(v.name), detail: wrong.get(v.name) })),

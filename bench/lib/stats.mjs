@@ -1,4 +1,5 @@
 // Medians, quartiles, and the interleaved-rounds driver every timed figure uses.
+import { mulberry32 } from "../../tests/server/openai.mjs";
 
 /** The q-quantile (0..1) of numbers, linear between order statistics. */
 export function quantile(xs, q) {
@@ -17,8 +18,11 @@ export function summary(xs) {
 
 /**
  * Runs `rounds` rounds (after `warmup` dropped ones). Each round runs every variant once, in an
- * order rotated by one each round (raw, aibadgr, openai, … then aibadgr, openai, …, raw), so no
- * variant always follows the same neighbour. `measure(variant, round)` returns a number (or an
+ * order shuffled anew each round (a seeded shuffle: the same orders in every run), so each
+ * variant follows every other about equally often. (A rotation by one, as before 2026-12-02,
+ * keeps the cyclic order: a variant nearly always followed the same one, and the row after raw's
+ * parse paid 1.1-3.4 µs/event for it in figure 8; bench/README.md, sixth pass.)
+ * `measure(variant, round)` returns a number (or an
  * anything). Returns `{ [variant.name]: value[] }` for kept rounds. A variant whose measure
  * throws is reported to `onError(variant, error)` once and sits out the remaining rounds (NaN),
  * so one broken variant does not stop the others from being measured.
@@ -26,8 +30,9 @@ export function summary(xs) {
 export async function interleave(variants, { rounds, warmup = 0, timeoutMs = 120_000 }, measure, onError = () => {}) {
   const out = Object.fromEntries(variants.map((v) => [v.name, []]));
   const broken = new Set();
+  const random = mulberry32(0x5eed);
   for (let r = 0; r < warmup + rounds; r++) {
-    const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+    const order = shuffled(variants, random);
     for (const v of order) {
       let x = NaN;
       if (!broken.has(v.name)) {
@@ -40,6 +45,16 @@ export async function interleave(variants, { rounds, warmup = 0, timeoutMs = 120
       }
       if (r >= warmup) out[v.name].push(x);
     }
+  }
+  return out;
+}
+
+/** A copy of `xs` in an order drawn from `random` (Fisher-Yates). */
+export function shuffled(xs, random) {
+  const out = xs.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
 }

@@ -266,7 +266,8 @@ function fnv1a(s) {
   return h >>> 0;
 }
 
-function mulberry32(seed) {
+/** A seeded pseudo-random generator (mulberry32): numbers in [0, 1). Also bench/lib/stats.mjs's. */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
