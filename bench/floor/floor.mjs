@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { events, Handed } from "../lib/raw.mjs";
+import { events, Handed, chatHeaders, messageHeaders } from "../lib/raw.mjs";
 import { FLOOR_PKG } from "./build.mjs";
 
 let loaded;
@@ -31,12 +31,10 @@ async function open(m, fetchFn, url, headers, body) {
 
 /** Streamed chat (`fetchFn` undefined: Rust calls the global fetch, as aibadgr does). */
 export function chatStream(m, fetchFn, baseUrl, apiKey, body) {
-  const headers = { "content-type": "application/json", authorization: `Bearer ${apiKey}` };
-  return open(m, fetchFn, `${baseUrl}/chat/completions`, headers, { ...body, stream: true });
+  return open(m, fetchFn, `${baseUrl}/chat/completions`, chatHeaders(apiKey), { ...body, stream: true });
 }
 
 /** Streamed Anthropic messages. */
 export function messagesStream(m, fetchFn, baseUrl, apiKey, body) {
-  const headers = { "content-type": "application/json", "x-api-key": apiKey, "anthropic-version": "2023-06-01" };
-  return open(m, fetchFn, `${baseUrl}/messages`, headers, { ...body, stream: true });
+  return open(m, fetchFn, `${baseUrl}/messages`, messageHeaders(apiKey), { ...body, stream: true });
 }

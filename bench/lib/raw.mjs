@@ -4,11 +4,15 @@
 // line ends, lines split across reads, UTF-8 split across reads) and no more. Each read's text is
 // scanned once, so a huge line arriving in tiny reads costs linear time.
 
+/** The request headers of each API (also the floor crate's calls, bench/floor/floor.mjs). */
+export const chatHeaders = (apiKey) => ({ "content-type": "application/json", authorization: `Bearer ${apiKey}` });
+export const messageHeaders = (apiKey) => ({ "content-type": "application/json", "x-api-key": apiKey, "anthropic-version": "2023-06-01" });
+
 /** POSTs JSON (with `signal` when given); returns the Response, or throws on a non-2xx status. */
 export async function post(fetchFn, url, apiKey, body, signal) {
   const init = {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+    headers: chatHeaders(apiKey),
     body: JSON.stringify(body),
   };
   if (signal) init.signal = signal;
@@ -92,7 +96,7 @@ export async function embed(fetchFn, baseUrl, apiKey, body) {
 export async function messagesStream(fetchFn, baseUrl, apiKey, body, signal) {
   const init = {
     method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": apiKey, "anthropic-version": "2023-06-01" },
+    headers: messageHeaders(apiKey),
     body: JSON.stringify({ ...body, stream: true }),
   };
   if (signal) init.signal = signal;
