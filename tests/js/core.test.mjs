@@ -777,6 +777,81 @@ test("one consumer: text() or toSSE() after iteration started → invalid_reques
   assert.equal(chunkText([first.value, ...rest]), HI_REPLY);
 });
 
+// The iterators of the stream, text(), toSSE() and partial() are written out (not async
+// generators): they must keep what a generator guarantees.
+test("iterators: next() calls made before the last settled get the items in order, as a generator's do", { timeout: 10_000 }, async () => {
+  const enc = new TextEncoder();
+  const ev = (t) => enc.encode(`data: {"choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"finish_reason":null}]}\n\n`);
+  const words = ["a", "b", "c", "d", "e"];
+  const c = chunkedClient([...words.map(ev), enc.encode("data: [DONE]\n\n")]);
+  const it = (await c.chatStream({ messages: HI }))[Symbol.asyncIterator]();
+  const order = [];
+  const all = await Promise.all(Array.from({ length: 8 }, (_, k) => it.next().then((r) => { order.push(k); return r; })));
+  assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7], "the calls settle in the order they were made");
+  assert.deepEqual(all.map((r) => r.done), [false, false, false, false, false, true, true, true]);
+  assert.deepEqual(all.slice(0, 5).map((r) => r.value.choices[0].delta.content), words);
+  const t = (await c.chatStream({ messages: HI })).text()[Symbol.asyncIterator]();
+  const pieces = await Promise.all(Array.from({ length: 7 }, () => t.next()));
+  assert.deepEqual(pieces.map((r) => r.value), [...words, undefined, undefined]);
+});
+
+test("iterators: return() while a next() is pending waits for it, then cancels the body; later calls are done", { timeout: 10_000 }, async () => {
+  const enc = new TextEncoder();
+  const ev = (t) => enc.encode(`data: {"choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"finish_reason":null}]}\n\n`);
+  for (const pick of [(s) => s, (s) => s.text(), (s) => s.toSSE()]) {
+    let cancelled;
+    let release;
+    const c = new AiBadgr({
+      apiKey: SECRET, baseUrl: "https://aibadgr.invalid/api/v1", maxRetries: 0,
+      fetch: async () => {
+        let i = 0;
+        const body = new ReadableStream({
+          pull(ctl) {
+            if (i++ === 0) ctl.enqueue(ev("a"));
+            else return new Promise((r) => { release = () => { ctl.enqueue(ev("b")); r(); }; });
+          },
+          cancel(why) { cancelled = why ?? "cancelled"; },
+        }, { highWaterMark: 0 });
+        return new Response(body, { headers: { "content-type": "text/event-stream" } });
+      },
+    });
+    const s = await c.chatStream({ messages: HI });
+    const it = pick(s)[Symbol.asyncIterator]();
+    assert.equal((await it.next()).done, false);
+    const pending = it.next();
+    const stopped = it.return("why");
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(cancelled, undefined, "not cancelled while the read is pending");
+    release();
+    assert.equal((await pending).done, false, "the pending call gets its item");
+    assert.deepEqual(await stopped, { done: true, value: "why" });
+    assert.ok(cancelled !== undefined, "then the body is cancelled");
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+  }
+});
+
+test("iterators: after the stream's error, and after a claim that failed, next() is done and nothing else is cancelled", { timeout: 10_000 }, async () => {
+  const enc = new TextEncoder();
+  const c = chunkedClient([enc.encode(`data: {"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n`), enc.encode("data: {not json\n\n")]);
+  for (const pick of [(s) => s, (s) => s.text()]) {
+    const it = pick(await c.chatStream({ messages: HI }))[Symbol.asyncIterator]();
+    assert.equal((await it.next()).done, false);
+    const e = await it.next().then(() => assert.fail("resolved"), (err) => err);
+    checkError(e, { kind: "stream" });
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+  }
+  const s = await c.chatStream({ messages: HI });
+  const t = s.text();
+  const taken = s[Symbol.asyncIterator]();
+  await taken.next().then(() => assert.fail("resolved"), (err) => checkError(err, { kind: "invalid_request" }));
+  assert.deepEqual(await taken.next(), { done: true, value: undefined });
+  assert.deepEqual(await taken.return(), { done: true, value: undefined });
+  const pieces = [];
+  const err = await (async () => { for await (const p of t) pieces.push(p); })().then(() => assert.fail("resolved"), (x) => x);
+  assert.deepEqual(pieces, ["a"], "text(), which holds the stream, is untouched by the claim that failed");
+  checkError(err, { kind: "stream" });
+});
+
 test("one consumer: iteration or toSSE() after text() → invalid_request", async () => {
   const s = await client(srv).chatStream({ messages: HI });
   const t = s.text();
