@@ -420,33 +420,34 @@ export const TIERS = Object.freeze(["basic", "normal", "premium"]);
 function unref(t) { if (t && typeof t.unref === "function") t.unref(); return t; }
 
 // One timer per call: aborts `ctrl` with `reason` once `ms` pass and, after idle(), with
-// `idleReason` once `idleMs` pass without touch(); stop() ends it. One setTimeout at a time,
-// first due after `first` ms (the idle timeout's length): when idle() starts, the one armed
-// is then already due no later than the idle deadline, so it is left as it is (no clearTimeout
-// and new setTimeout per stream); when it fires early it re-arms for what is left.
-// The abort reasons are call.rs's TIMEOUT and IDLE (kept here so that no string crosses per call).
+// `idleReason` once `idleMs` pass without touch(). One setTimeout at a time. touch() runs at
+// every body read, so it only sets a flag (a Date.now() per read was 3-4 % of a stream's
+// time, bench/README.md, eighth pass): the timer fires every sixteenth of the idle timeout
+// (`first`, given from the start, so that idle() changes nothing armed), takes a flag it finds
+// as activity at that moment, and aborts once that moment is `idleMs` ago. A recorded moment is
+// at most one tick after the real read, never before it, so the idle abort comes no sooner
+// than `idleMs` after the last read and at most two ticks (1/8 of it) later; the whole-call
+// deadline stays exact. The abort reasons are call.rs's TIMEOUT and IDLE (kept here so that
+// no string crosses per call).
 export class Timer {
   constructor(ms, ctrl, first) {
     const now = Date.now();
     this.ctrl = ctrl; this.reason = "aibadgr:timeout"; this.end = now + ms;
-    this.idleMs = Infinity; this.idleReason = "aibadgr:idle"; this.last = 0;
-    this.arm(Math.min(ms, first), now);
+    this.idleMs = Infinity; this.idleReason = "aibadgr:idle"; this.last = 0; this.seen = false;
+    this.tick = first / 16;
+    this.arm(Math.min(ms, this.tick), now);
   }
   arm(ms, now) {
-    this.at = now + ms;
     this.t = unref(setTimeout(() => {
       const now = Date.now();
-      const quiet = this.last + this.idleMs;
+      if (this.seen) { this.seen = false; this.last = now; }
       if (now >= this.end) this.ctrl.abort(this.reason);
-      else if (now >= quiet) this.ctrl.abort(this.idleReason);
-      else this.arm(Math.min(this.end, quiet) - now, now);
+      else if (now >= this.last + this.idleMs) this.ctrl.abort(this.idleReason);
+      else this.arm(Math.min(this.end - now, this.tick), now);
     }, ms));
   }
-  idle(ms) {
-    this.idleMs = ms; this.last = Date.now();
-    if (this.last + ms < this.at) { clearTimeout(this.t); this.arm(ms, this.last); }
-  }
-  touch() { this.last = Date.now(); }
+  idle(ms) { this.idleMs = ms; this.last = Date.now(); }
+  touch() { this.seen = true; }
   stop() { clearTimeout(this.t); }
 
   // Aborts `ctrl` when `signal` aborts; returns the function that removes the listener.

@@ -207,9 +207,19 @@ export const MATRIX = [
     async run(env) {
       const id = uid("drip");
       const s = await mk(env, { idleTimeoutMs: 300 }).chatStream(chat({ id, fault: { name: "slow_drip", gapMs: 5000 } }));
-      const { items, err } = await collectUntilError(s);
+      const items = [];
+      let err;
+      let last = 0;
+      try {
+        for await (const c of s) { items.push(c); last = Date.now(); }
+      } catch (e) { err = e; }
+      const quiet = Date.now() - last;
       seen(env, err, { kind: "timeout", message: /idleTimeoutMs \(300 ms\)/ });
       assert.equal(items.length, 1, "the first chunk came, then silence");
+      // The timer takes a read as activity at its next tick (a sixteenth of the timeout), so
+      // the abort comes no sooner than the timeout after the read, and at most 2 ticks later
+      // (+ 250 ms for a busy machine's timers).
+      assert.ok(quiet >= 299 && quiet <= 300 + 2 * (300 / 16) + 250, `aborted ${quiet} ms after the last read`);
       await env.srv.waitId(id, (x) => x.clientAborts === 1, "clientAborts 1");
       // The per-call option also works.
       const id2 = uid("drip");
