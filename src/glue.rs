@@ -30,8 +30,8 @@ extern "C" {
     /// A call's timer: aborts a controller at its deadline, or after a stretch without
     /// `touch()` once `idle()` started.
     pub type Timer;
-    /// Starts a timer of `ms` that aborts `ctrl` with the reason `"aibadgr:timeout"`, first
-    /// checking after `first` ms (the idle timeout, so that starting it needs no new timer).
+    /// Starts a timer of `ms` that aborts `ctrl` with the reason `"aibadgr:timeout"`, checking
+    /// every sixteenth of `first` ms (the idle timeout, so that starting it needs no new timer).
     #[wasm_bindgen(constructor)]
     pub fn new(ms: f64, ctrl: &AbortController, first: f64) -> Timer;
     /// Also aborts with the reason `"aibadgr:idle"` once `ms` pass without [`Timer::touch`].

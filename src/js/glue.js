@@ -33,7 +33,8 @@ if (!(Symbol.asyncIterator in ReadableStream.prototype)) {
   };
 }
 
-// Both readers below run the same loop over a Rust StreamCore, claimed by name (core.claim
+// The three readers below (the streams' pull source, final()'s drainAlone and the Batches
+// iterator of `for await`) run the same loop over a Rust StreamCore, claimed by name (core.claim
 // returns the code the loop hands back; no mode number is written here): next(h, mode) drains
 // the next batch of chunks, null when Rust needs bytes (await the platform's body reader, hand
 // the read to feed), undefined at the end. Rust frames, parses and accumulates. The loop is
@@ -300,8 +301,9 @@ class Sub extends Iterable {
     const mode = this.#mode;
     let lock;
     return new Batches(h, this.#shape, () => { lock = this.getReader(); return mode; }, (finished) => {
-      if (finished) { over(h, mode); lock.releaseLock(); return undefined; }
-      return lock.cancel().finally(() => lock.releaseLock());
+      if (!finished) return lock.cancel().finally(() => lock.releaseLock());
+      over(h, mode);
+      lock.releaseLock();
     });
   }
 }
@@ -435,15 +437,15 @@ export class Timer {
     this.ctrl = ctrl; this.reason = "aibadgr:timeout"; this.end = now + ms;
     this.idleMs = Infinity; this.idleReason = "aibadgr:idle"; this.last = 0; this.seen = false;
     this.tick = first / 16;
-    this.arm(Math.min(ms, this.tick), now);
+    this.arm(Math.min(ms, this.tick));
   }
-  arm(ms, now) {
+  arm(ms) {
     this.t = unref(setTimeout(() => {
       const now = Date.now();
       if (this.seen) { this.seen = false; this.last = now; }
       if (now >= this.end) this.ctrl.abort(this.reason);
       else if (now >= this.last + this.idleMs) this.ctrl.abort(this.idleReason);
-      else this.arm(Math.min(this.end - now, this.tick), now);
+      else this.arm(Math.min(this.end - now, this.tick));
     }, ms));
   }
   idle(ms) { this.idleMs = ms; this.last = Date.now(); }

@@ -44,17 +44,19 @@ fn block(c: usize) -> Layout {
     unsafe { Layout::from_size_align_unchecked(16 << c, ALIGN) }
 }
 
-struct Lists {
-    /// The first free block of each class; each free block's first word points to the next.
-    heads: [*mut u8; CLASSES],
-    /// How many blocks each list holds.
-    counts: [u32; CLASSES],
+/// One class's free blocks.
+#[derive(Clone, Copy)]
+struct List {
+    /// The first free block; each free block's first word points to the next.
+    head: *mut u8,
+    /// How many blocks the list holds.
+    count: u32,
 }
 
 /// The cache; see the crate docs. `A` is the allocator behind it.
 pub struct Cache<A> {
     inner: A,
-    lists: UnsafeCell<Lists>,
+    lists: UnsafeCell<[List; CLASSES]>,
 }
 
 // The lists are plain memory with no lock: sound only where one thread runs, which is what
@@ -68,17 +70,19 @@ impl<A> Cache<A> {
     pub const fn new(inner: A) -> Self {
         Cache {
             inner,
-            lists: UnsafeCell::new(Lists {
-                heads: [ptr::null_mut(); CLASSES],
-                counts: [0; CLASSES],
-            }),
+            lists: UnsafeCell::new(
+                [List {
+                    head: ptr::null_mut(),
+                    count: 0,
+                }; CLASSES],
+            ),
         }
     }
 
     /// How many free blocks each class holds now.
     pub fn held(&self) -> [u32; CLASSES] {
         // A copy, read while no allocation runs (one thread).
-        unsafe { (*self.lists.get()).counts }
+        unsafe { (*self.lists.get()).map(|l| l.count) }
     }
 }
 
@@ -90,14 +94,12 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Cache<A> {
         };
         let lists = unsafe { &mut *self.lists.get() };
         // (c < CLASSES: `get` costs nothing here, and keeps the code free of indexing panics.)
-        if let (Some(head), Some(count)) = (lists.heads.get_mut(c), lists.counts.get_mut(c)) {
-            let p = *head;
-            if !p.is_null() {
-                // A free block's first word is the next free block (written by dealloc).
-                *head = unsafe { p.cast::<*mut u8>().read() };
-                *count -= 1;
-                return p;
-            }
+        if let Some(list) = lists.get_mut(c).filter(|l| !l.head.is_null()) {
+            let p = list.head;
+            // A free block's first word is the next free block (written by dealloc).
+            list.head = unsafe { p.cast::<*mut u8>().read() };
+            list.count -= 1;
+            return p;
         }
         unsafe { self.inner.alloc(block(c)) }
     }
@@ -108,14 +110,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Cache<A> {
             return unsafe { self.inner.dealloc(p, l) };
         };
         let lists = unsafe { &mut *self.lists.get() };
-        match (lists.heads.get_mut(c), lists.counts.get_mut(c)) {
-            (Some(head), Some(count)) if *count < KEEP => {
+        match lists.get_mut(c).filter(|l| l.count < KEEP) {
+            Some(list) => {
                 // The block is at least 16 bytes and 16-aligned: room for the link.
-                unsafe { p.cast::<*mut u8>().write(*head) };
-                *head = p;
-                *count += 1;
+                unsafe { p.cast::<*mut u8>().write(list.head) };
+                list.head = p;
+                list.count += 1;
             }
-            _ => unsafe { self.inner.dealloc(p, block(c)) },
+            None => unsafe { self.inner.dealloc(p, block(c)) },
         }
     }
 
