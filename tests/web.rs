@@ -320,9 +320,10 @@ async fn aborting_mid_stream_rejects_with_abort_error_and_closes_the_connection(
     let e = JsFuture::from(reader.read()).await.unwrap_err();
     assert_eq!(s(&e, "name"), "AbortError");
     assert_eq!(s(&e, "kind"), "aborted");
-    // The server must see the client close the connection.
+    // The server must see the client close the connection (within 3 s: once, under the whole
+    // suite's load, Chromium's close had not reached the server after 1 s).
     let mut seen = 0.0;
-    for _ in 0..50 {
+    for _ in 0..150 {
         seen = get(&control("/__stats").await, "ids.w-abort.clientAborts")
             .as_f64()
             .unwrap_or(0.0);
