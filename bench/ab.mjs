@@ -5,7 +5,7 @@
 // and the median of the per-round ratio B/A (below 1: B is faster).
 //
 //   node --expose-gc bench/ab.mjs DIR_A DIR_B [--reads event,plain,16384] [--consume iter|final|text|sse|response]
-//                                 [--api chat|messages] [--rounds 30]
+//                                 [--api chat|messages] [--rounds 30] [--settle warm|gc]
 //   node bench/ab.mjs DIR_A DIR_B --what ttft [--api chat|messages] [--rounds 300]
 //
 // DIR_A/DIR_B: package directories (a copy of pkg/ before and after the change: `cp -r pkg /tmp/a`).
@@ -35,6 +35,8 @@ const api = opt("api", "chat");
 const consume = opt("consume", "iter");
 const what = opt("what", "stream");
 const rounds = Number(opt("rounds", what === "ttft" ? 300 : 30));
+const settle = opt("settle", "warm");
+if (settle !== "warm" && settle !== "gc") { console.error("ab: --settle is warm or gc"); process.exit(2); }
 const warmup = 5;
 const reads = opt("reads", "event,plain").split(",").map((m) => (m === "event" || m === "plain" ? m : Number(m)));
 const mods = await Promise.all(dirs.map((d) => import(path.resolve(d, "node.js"))));
@@ -103,8 +105,8 @@ for (const mode of reads) {
   const t = [[], []];
   for (let round = 0; round < rounds + warmup; round++) {
     for (const k of round % 2 ? [1, 0] : [0, 1]) {
-      gc();
-      await one(clients[k]); // primed, as figures 2, 8 and 9 are (a gc() right before the timed stream is timed too)
+      if (settle === "gc") gc(); // as bench/run.mjs --settle gc (default warm: no forced collection)
+      await one(clients[k]); // primed, as figures 2, 8 and 9 are
       const t0 = now();
       const text = await one(clients[k]);
       const ms = now() - t0;

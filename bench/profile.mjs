@@ -6,7 +6,7 @@
 //
 //   node bench/profile.mjs [--variant aibadgr] [--what stream|ttft|embed] [--reads event|16384|1|plain] [--events 5000]
 //                          [--consume iter|final|text|sse|response] [--first] [--names] [--no-inline PATTERN] [--crossings]
-//                          [--inclusive [REGEX]] [--seconds 5] [--top 25]
+//                          [--inclusive [REGEX]] [--primed] [--seconds 5] [--top 25]
 //                          [--out FILE.cpuprofile] [--pkg DIR]
 //
 // stream: 5000-event in-memory streams (figure 2) in the given read size (--events 8: per-call
@@ -21,7 +21,8 @@
 // into it (the whole call path shows as one async closure otherwise). --inclusive adds each
 // matching frame's total time with its callees (default: aibadgr's Rust). --crossings counts the calls from Rust into JavaScript
 // (every wasm-bindgen import) per iteration and, for streams, up to the first token, instead of
-// profiling. --out also writes the raw profile (Chrome DevTools → Performance, or speedscope).
+// profiling. --primed runs each iteration as figures 2, 8 and 9 time theirs (gc(), one untimed
+// run, then the timed one; needs node --expose-gc) and keeps only the timed run's samples. --out also writes the raw profile (Chrome DevTools → Performance, or speedscope).
 import fs from "node:fs";
 import path from "node:path";
 import inspector from "node:inspector";
@@ -43,6 +44,8 @@ const consume = args.consume ?? "iter";
 const seconds = Number(args.seconds ?? 5);
 const top = Number(args.top ?? 25);
 const first = args.first !== undefined;
+const primed = args.primed !== undefined;
+if (primed && (first || typeof globalThis.gc !== "function")) throw new Error("profile: --primed needs node --expose-gc, and not --first");
 if (first && what === "embed") throw new Error("profile: --first is for stream and ttft");
 
 const snap = snapshotPkg(args.pkg ? path.resolve(args.pkg) : undefined);
@@ -120,7 +123,12 @@ await post("Profiler.setSamplingInterval", { interval: 100 });
 await post("Profiler.start");
 const t0 = performance.now();
 let n = 0;
-while (performance.now() - t0 < seconds * 1000) { await work(); n++; }
+while (performance.now() - t0 < seconds * 1000) {
+  if (primed) { gc(); await work(); windows.push([clock(), 0]); }
+  await work();
+  if (primed) windows[windows.length - 1][1] = clock();
+  n++;
+}
 const { profile } = await post("Profiler.stop");
 session.disconnect();
 if (srv) await srv.close();
@@ -136,7 +144,7 @@ let w = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   at += profile.timeDeltas[i] ?? 0;
   const dt = profile.timeDeltas[i + 1] ?? 0;
-  if (first) {
+  if (first || primed) {
     while (w < windows.length && windows[w][1] < at) w++;
     if (!(w < windows.length && windows[w][0] <= at)) continue;
   }
@@ -199,7 +207,7 @@ const calls = first ? windows.length : n;
 const per = (us) => `${(us / calls).toFixed(1).padStart(8)} µs ${((100 * us) / total).toFixed(1).padStart(5)}%`;
 const readsName = reads === "event" ? "1 event/read" : reads === "plain" ? "plain pull source" : `${reads} B reads`;
 const head = `${name} / ${what}${what === "stream" ? ` ${consume} (${readsName}, ${args.events ?? 5000} events)` : ""}${named ? ", named .wasm" : ""}`;
-console.log(`${head}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each${first ? `; up to the first token: ${(total / calls).toFixed(1)} µs of samples per call` : ""}`);
+console.log(`${head}: ${n} iterations in ${seconds} s, ${((seconds * 1e6) / n).toFixed(0)} µs each${first ? `; up to the first token: ${(total / calls).toFixed(1)} µs of samples per call` : ""}${primed ? ` (each after gc() and an untimed one); ${(total / calls).toFixed(0)} µs of samples per timed iteration` : ""}`);
 console.log(`\nBy group (self time per ${first ? "call, up to its first token" : "iteration"}):`);
 for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`${per(us)}  ${g}`);
 console.log(`\nTop ${top} frames (self time):`);

@@ -5,7 +5,8 @@
 //   node bench/run.mjs --quick      CI-sized run (~1-2 min); writes nothing
 //   node bench/run.mjs --only 1,2   only some figures (1 size, 2 cpu, 3 ttft, 4 cold, 5 embed, 6 memory, 7 scaling,
 //                                   8 final()/text()/toSSE(), 9 Worker pass-through)
-//   options: --write / --no-write (README), --json FILE (all numbers), --pkg DIR (default pkg/)
+//   options: --write / --no-write (README), --json FILE (all numbers), --pkg DIR (default pkg/),
+//            --settle warm|gc (how figures 2, 5, 8 and 9 start a variant's turn; default warm)
 //
 // Prints one table per figure, then one line per check and, last, "bench: N passed, N failed".
 // Checks: the shipped gzip size within bench/budget.json (deterministic) and every variant
@@ -45,7 +46,7 @@ const FIGURES = {
 export const GOALS = { sizeGzip: 25_000, cpuRatio: 1.25, ttftUs: 100, coldRatio: 1.2, embedRatio: 0.6, memBytes: 1_000_000, scaling: 2.2, rustOnlyRatio: 0.5 };
 
 function parseArgs(argv) {
-  const o = { quick: false, write: undefined, only: null, json: null, pkg: path.join(ROOT, "pkg") };
+  const o = { quick: false, write: undefined, only: null, json: null, pkg: path.join(ROOT, "pkg"), settle: "warm" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => (a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i]);
@@ -55,6 +56,7 @@ function parseArgs(argv) {
     else if (a.startsWith("--only")) o.only = val().split(",").map((s) => Number(s.trim()));
     else if (a.startsWith("--json")) o.json = path.resolve(val());
     else if (a.startsWith("--pkg")) o.pkg = path.resolve(val());
+    else if (a.startsWith("--settle")) o.settle = val();
     else if (a === "-h" || a === "--help") {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
       process.exit(0);
@@ -62,6 +64,10 @@ function parseArgs(argv) {
       console.error(`bench: unknown argument ${a} (see --help)`);
       process.exit(2);
     }
+  }
+  if (o.settle !== "warm" && o.settle !== "gc") {
+    console.error("bench: --settle is warm or gc");
+    process.exit(2);
   }
   if (o.only?.some((n) => !FIGURES[n])) {
     console.error(`bench: --only takes figure numbers 1-${Object.keys(FIGURES).length}`);
@@ -86,6 +92,17 @@ const ctx = {
   pkgDir: snap.dir,
   pkgVersion: pkgJson.version,
   quick: opts.quick,
+  // How a timed figure starts a variant's turn (figures 2, 5, 8, 9; each then runs the turn's
+  // untimed priming and its timed part): warm, nothing (the process as a server runs it, in a
+  // steady state of its own collections); gc, a forced full collection first (so no garbage of
+  // the variant before is left), which the next 10-15k body reads pay for: body reads alone
+  // cost 3× as much right after it (bench/README.md, ninth pass).
+  settle: opts.settle === "gc" ? () => globalThis.gc() : () => {},
+  settleName: opts.settle,
+  // The note's words for it: "in its turn a variant <settled>, then …".
+  settled: opts.settle === "gc"
+    ? "runs gc() (a forced full collection, which the next 10-15k body reads pay for: bench/README.md, ninth pass)"
+    : "starts as it finds the process (no forced collection: one right before cost the next 10-15k body reads up to 3× as much, bench/README.md, ninth pass; `--settle gc` measures that way)",
   goals: GOALS,
   budget,
 };
@@ -108,7 +125,7 @@ if (figures.some((n) => n === 3 || n === 8)) {
 
 const started = new Date();
 const header = [
-  `Run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${opts.quick ? "quick" : "full"} mode; ` +
+  `Run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${opts.quick ? "quick" : "full"} mode, turns start ${opts.settle}; ` +
     `Node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model?.trim() ?? "cpu"}, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}.`,
   `aibadgr ${pkgJson.version}: aibadgr_bg.wasm ${wasmBytes.length} B (sha256 ${crypto.createHash("sha256").update(wasmBytes).digest("hex").slice(0, 12)}); ` +
     `variants: ${ctx.variants.map((v) => `${v.name}${v.version !== "-" ? ` ${v.version}` : ""}`).join(", ")}.`,

@@ -27,7 +27,7 @@ export async function run(ctx) {
   for (const [mode, label] of MODES) {
     current = { chat: sseFetch(feeds.chat.events, mode), messages: sseFetch(feeds.messages.events, mode) };
     const t = await interleave(list, plan, async (v) => {
-      gc();
+      ctx.settle();
       await v.stream(v.client); // primed, as figure 8's (see the note)
       const t0 = now();
       const text = await v.stream(v.client);
@@ -67,7 +67,7 @@ export async function run(ctx) {
     header: ["reads", "variant", "µs/event", "median ratio", "p25–p75", "goal"],
     rows,
     notes: [
-      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in an order shuffled each round; in its turn a variant runs gc(), reads one untimed stream, then the timed one (so neither the other variants' code that ran just before nor the recovery from a forced full GC is timed with it: a gc() right before the stream cost aibadgr's final() 1-3 µs/event more and raw's 0.3-1.4, bench/README.md); ratio = per-round time ÷ the baseline's time in the same round.`,
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in an order shuffled each round; in its turn a variant ${ctx.settled}, reads one untimed stream, then the timed one (so the other variants' code that ran just before is not timed with it); ratio = per-round time ÷ the baseline's time in the same round.`,
       "1 event/read: a ReadableStream with highWaterMark 0 that enqueues one event per pull; plain pull source: the same with the default queuing strategy (it pulls one event ahead), as an app or a test double writes it; 16 KB: the whole body in 16 KB reads.",
       `Chat chunks are ${(feeds.chat.events.reduce((n, e) => n + e.length, 0) / EVENTS).toFixed(0)} B/event on average; Anthropic events ${(feeds.messages.events.reduce((n, e) => n + e.length, 0) / EVENTS).toFixed(0)} B/event (the -msg rows and anthropic compare to raw-msg).`,
     ],

@@ -122,7 +122,7 @@ export async function run(ctx) {
   for (const [mode, label] of [["event", "1 event/read"], [16384, "16 KB reads"]]) {
     current = sseFetch(feed.events, mode);
     const t = await interleave(list, plan, async (v) => {
-      gc();
+      ctx.settle();
       await v.measure(); // primed, as figures 2 and 8 (see their notes)
       // Five answers per turn: one is about a millisecond, close to the timer's noise.
       const results = [];
@@ -168,7 +168,7 @@ export async function run(ctx) {
     header: ["reads", "variant", "ms/answer", "median ratio", "p25–p75", "goal"],
     rows,
     notes: [
-      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of 5 answers per variant, interleaved in an order shuffled each round; in its turn a variant runs gc() and one untimed answer, then the timed ones; ms = per answer, from the upstream call to the outgoing stream's last byte read.`,
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped) of 5 answers per variant, interleaved in an order shuffled each round; in its turn a variant ${ctx.settled} and makes one untimed answer, then the timed ones; ms = per answer, from the upstream call to the outgoing stream's last byte read.`,
       `The answer: role, ${TOKENS} one-word content chunks, finish, usage, [DONE] (${feed.events.reduce((n, e) => n + e.length, 0).toLocaleString("en")} B), as figure 2's. Each output is wrapped in a Response (what a Worker returns) and read to the end; its text is checked after the timing.`,
       "byte pipe passes bytes on and knows nothing (no usage, no truncation check, no error event); byte pipe through a stream adds the one stream layer that anything reading the bytes on their way needs (each read enqueued unchanged by a pull source, highWaterMark 0, as toSSE()'s), still parsing nothing; toSSE() tracks usage, the end of the answer and errors, and passes a read on as it came when it holds whole events framed as toSSE() frames them (else each event's own data bytes, re-framed as `data:` lines, never re-encoded as JSON).",
     ],
