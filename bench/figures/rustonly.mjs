@@ -71,11 +71,13 @@ export async function run(ctx) {
       list.push({ ...v, label: `${v.name} (parse every event)`, measure: () => v.stream(v.client), text: (r) => r });
       // The floor: the same body read to its end with its reader, nothing parsed.
       const path = v.proto === "chat" ? "/chat/completions" : "/messages";
+      // The body's reader, and what a floor that counted the bytes it took gives back.
+      const bodyReader = async () => (await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" })).body.getReader();
+      const tookAll = (n) => (n === bodyBytes[v.proto] ? feeds[v.proto].text : `${n} bytes taken of ${bodyBytes[v.proto]}`);
       list.push({
         ...v, name: `${v.name} floor`, label: "body reads alone (floor)", baseline: v.name,
         async measure() {
-          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
-          const reader = res.body.getReader();
+          const reader = await bodyReader();
           while (!(await reader.read()).done);
           return feeds[v.proto].text;
         },
@@ -87,21 +89,41 @@ export async function run(ctx) {
       list.push({
         ...v, name: `${v.name} wasm floor`, label: "body reads handed to wasm (floor for Rust processing)", baseline: v.name,
         async measure() {
-          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
-          const reader = res.body.getReader();
+          const reader = await bodyReader();
           let n = 0;
           for (let r; !(r = await reader.read()).done; ) n += floor.take(r.value);
-          return n === bodyBytes[v.proto] ? feeds[v.proto].text : `${n} bytes taken of ${bodyBytes[v.proto]}`;
+          return tookAll(n);
         },
         text: (r) => r,
       });
-      // The floor for text() and toSSE(), which hand back a stream: each body read passed on
-      // by a pull source (as theirs is) and read to its end the same way, nothing parsed.
+      // The floor for text()'s for-await: the same reads handed to wasm, each then handed out
+      // by an async iterator whose next() is one async function (as text()'s iterator is,
+      // glue.js Batches), to a for-await loop: one promise and one result object per read.
+      list.push({
+        ...v, name: `${v.name} iter floor`, label: "body reads handed to wasm, then out through an async iterator (floor for text()'s for-await)", baseline: v.name,
+        async measure() {
+          const reader = await bodyReader();
+          let n = 0;
+          const it = {
+            [Symbol.asyncIterator]() { return this; },
+            async next() {
+              const r = await reader.read();
+              if (r.done) return { done: true, value: undefined };
+              n += floor.take(r.value);
+              return { done: false, value: r.value };
+            },
+          };
+          for await (const _ of it);
+          return tookAll(n);
+        },
+        text: (r) => r,
+      });
+      // The floor for toSSE() and for text() read as a stream (getReader(), pipeTo()): each
+      // body read passed on by a pull source (as theirs is), read to its end, nothing parsed.
       list.push({
         ...v, name: `${v.name} stream floor`, label: "body reads passed on through a stream (floor for a stream out)", baseline: v.name,
         async measure() {
-          const res = await v.client.fetch(`${v.client.base}${path}`, { method: "POST", body: "{}" });
-          const reader = res.body.getReader();
+          const reader = await bodyReader();
           const out = new ReadableStream({
             async pull(c) { const r = await reader.read(); if (r.done) c.close(); else c.enqueue(r.value); },
             cancel: (why) => reader.cancel(why),
@@ -126,7 +148,7 @@ export async function run(ctx) {
   for (const [mode, label] of [["event", "1 event/read"], [16384, "16 KB reads"]]) {
     current = { chat: sseFetch(feeds.chat.events, mode), messages: sseFetch(feeds.messages.events, mode) };
     const t = await interleave(list, plan, async (v) => {
-      gc();
+      ctx.settle();
       await v.measure(); // primed: see the note (what ran just before would be timed too)
       const t0 = now();
       const result = await v.measure();
@@ -170,10 +192,11 @@ export async function run(ctx) {
     header: ["reads", "variant", "µs/event", "median ratio", "p25–p75", "goal"],
     rows,
     notes: [
-      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in an order shuffled each round; in its turn a variant runs gc(), reads one untimed stream, then the timed one (so neither the other variants' code that ran just before nor the recovery from a forced full GC is timed with it: a gc() right before the stream cost aibadgr's final() 1-3 µs/event more and raw's 0.3-1.4, bench/README.md); ratio = per-round time ÷ the baseline's time in the same round.`,
+      `${plan.rounds} rounds (+${plan.warmup} warm-up dropped), variants interleaved in an order shuffled each round; in its turn a variant ${ctx.settled}, reads one untimed stream, then the timed one (so the other variants' code that ran just before is not timed with it); ratio = per-round time ÷ the baseline's time in the same round.`,
       "body reads alone: the same body read to its end with getReader(), nothing parsed; what any consumer of these reads pays before doing anything.",
       "body reads handed to wasm: the same reads, each one's bytes passed to a Rust function (bench/floor's take(), built at opt-level 3) that wasm-bindgen copies them into wasm memory for, by the same passArray8ToWasm0 (malloc + Uint8Array.set) as aibadgr's feedBytes: the floor for anything that processes the bytes in Rust, final() among them.",
       "The order of the rows is shuffled each round (it was rotated by one until 2026-12-02, which kept a row after the same one: the row right after raw's parse, body reads alone then, ran 1.1-3.4 µs/event slower for it; bench/README.md, sixth pass).",
+      "body reads handed to wasm, then out through an async iterator: the same reads handed to the floor crate's take(), each then given to a for-await loop by an iterator whose next() is one async function awaiting the read, as text()'s is: the floor for text() read with for await (its iterator reads the batches directly, not through its stream).",
       "body reads passed on through a stream: each read enqueued unchanged by a pull source (highWaterMark 0, as text()'s and toSSE()'s) and read with for await, nothing parsed: the floor for anything that hands back a stream, as text() and toSSE() do.",
       "The same bodies and read modes as figure 2. raw = the raw baseline's for-await over parsed chunks (figure 2's raw row); final() is awaited alone (nothing else reads the stream); text() and toSSE() are read to the end (toSSE() decoded as text, then checked to hold every piece).",
     ],
