@@ -319,7 +319,12 @@ impl Pump {
             }
             Mode::Text => {
                 if let Some(t) = text {
-                    b.text.push_str(&t);
+                    // A read of one event (the usual one) gives its text as it is: no copy.
+                    if b.text.is_empty() {
+                        b.text = t;
+                    } else {
+                        b.text.push_str(&t);
+                    }
                     b.count += 1;
                     self.texted = true;
                 }
