@@ -98,7 +98,6 @@ const ctx = {
   // the variant before is left), which the next 10-15k body reads pay for: body reads alone
   // cost 3× as much right after it (bench/README.md, ninth pass).
   settle: opts.settle === "gc" ? () => globalThis.gc() : () => {},
-  settleName: opts.settle,
   // The note's words for it: "in its turn a variant <settled>, then …".
   settled: opts.settle === "gc"
     ? "runs gc() (a forced full collection, which the next 10-15k body reads pay for: bench/README.md, ninth pass)"
